@@ -1,0 +1,23 @@
+//! The pure core: event model, clocks, causality, log, conflicts, folds, codec and sync.
+//!
+//! Nothing here does I/O or knows about the web; it builds and tests with plain
+//! `cargo test` on the host.
+
+pub mod causal;
+pub mod conflict;
+pub mod error;
+pub mod event;
+pub mod filter;
+pub mod id;
+pub mod log;
+pub mod pending;
+pub mod version;
+
+pub use conflict::{Conflict, ConflictRecord};
+pub use error::{DecodeError, Error, InvalidEvent, Result, StorageError};
+pub use event::{Draft, Event, Limits, Meta, OrderKey};
+pub use filter::{At, Filter};
+pub use id::{ActorId, EventId};
+pub use log::{AppendOptions, ExpectedVersion, Log, Prepared, Received};
+pub use pending::PendingInfo;
+pub use version::VersionVector;

@@ -1,0 +1,119 @@
+//! Version vectors: `{actor: highest contiguous seq}`.
+//!
+//! A version names a causally closed set of events: every event `(a, s)` with
+//! `s <= vv[a]`. Two replicas with equal versions hold exactly the same events.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::id::{ActorId, EventId};
+
+/// A version vector. Actors absent from the map are at 0.
+#[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VersionVector(BTreeMap<ActorId, u64>);
+
+impl VersionVector {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The highest seq of `actor` included (0 when none).
+    #[inline]
+    pub fn get(&self, actor: &ActorId) -> u64 {
+        self.0.get(actor).copied().unwrap_or(0)
+    }
+
+    /// Sets `actor` to `seq` (removes the entry at 0 so equal versions compare equal).
+    pub fn set(&mut self, actor: ActorId, seq: u64) {
+        if seq == 0 {
+            self.0.remove(&actor);
+        } else {
+            self.0.insert(actor, seq);
+        }
+    }
+
+    /// Raises `actor` to at least `seq`.
+    #[inline]
+    pub fn raise(&mut self, actor: ActorId, seq: u64) {
+        if seq > 0 {
+            let e = self.0.entry(actor).or_insert(0);
+            if *e < seq {
+                *e = seq;
+            }
+        }
+    }
+
+    /// Does this version include event `id`?
+    #[inline]
+    pub fn includes(&self, id: &EventId) -> bool {
+        self.get(&id.actor) >= id.seq
+    }
+
+    /// Pointwise maximum.
+    pub fn merge(&mut self, other: &VersionVector) {
+        for (a, s) in &other.0 {
+            self.raise(*a, *s);
+        }
+    }
+
+    /// Is every event of `self` also in `other`?
+    pub fn le(&self, other: &VersionVector) -> bool {
+        self.0.iter().all(|(a, s)| other.get(a) >= *s)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&ActorId, u64)> + '_ {
+        self.0.iter().map(|(a, s)| (a, *s))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Total number of events this version names.
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+}
+
+impl std::fmt::Debug for VersionVector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.0.iter()).finish()
+    }
+}
+
+impl FromIterator<(ActorId, u64)> for VersionVector {
+    fn from_iter<I: IntoIterator<Item = (ActorId, u64)>>(iter: I) -> Self {
+        let mut v = VersionVector::new();
+        for (a, s) in iter {
+            v.raise(a, s);
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_and_order() {
+        let (a, b) = (ActorId::from_u128(1), ActorId::from_u128(2));
+        let x: VersionVector = [(a, 3), (b, 1)].into_iter().collect();
+        let y: VersionVector = [(a, 1), (b, 4)].into_iter().collect();
+        assert!(!x.le(&y) && !y.le(&x));
+        let mut m = x.clone();
+        m.merge(&y);
+        assert_eq!(m, [(a, 3), (b, 4)].into_iter().collect());
+        assert!(x.le(&m) && y.le(&m));
+        assert!(m.includes(&EventId::new(b, 4)) && !m.includes(&EventId::new(b, 5)));
+        let mut z = m.clone();
+        z.set(b, 0);
+        assert_eq!(z.len(), 1);
+    }
+}
