@@ -12,6 +12,7 @@ pub mod filter;
 pub mod id;
 pub mod log;
 pub mod pending;
+pub mod sync;
 pub mod version;
 
 pub use conflict::{Conflict, ConflictRecord};
