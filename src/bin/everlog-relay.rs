@@ -1,6 +1,7 @@
 //! everlog-relay: the sync relay server. `everlog-relay --help` lists the flags; the
 //! protocol, the configuration and the token scheme are described in docs/relay.md.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -8,7 +9,12 @@ use everlog::relay::{signed_token, Config, Relay};
 
 fn main() -> ExitCode {
     let config = Config::parse();
-    tracing_subscriber::fmt().with_max_level(config.log).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_max_level(config.log)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
 
     if let Some(room) = &config.print_token {
         return match config.load_secret() {

@@ -119,7 +119,7 @@ impl Auth {
         }
         if let Some(list) = self.tokens.get(room) {
             let d = digest(token);
-            if list.iter().any(|t| *t == d) {
+            if list.contains(&d) {
                 return Ok(());
             }
         }
@@ -176,7 +176,8 @@ mod tests {
 
     #[test]
     fn tokens_file_lists_tokens_per_room() {
-        let auth = Auth::default().with_tokens_file("# demo\nroom-a  tok1\nroom-a tok2 # second\n\nroom-b tok3\n").unwrap();
+        let auth =
+            Auth::default().with_tokens_file("# demo\nroom-a  tok1\nroom-a tok2 # second\n\nroom-b tok3\n").unwrap();
         assert_eq!(auth.check("room-a", Some("tok1")), Ok(()));
         assert_eq!(auth.check("room-a", Some("tok2")), Ok(()));
         assert_eq!(auth.check("room-a", Some("tok3")), Err(AuthError::Invalid));

@@ -64,6 +64,9 @@ pub struct Connection {
     url: String,
     socket: Socket,
     state: SyncState,
+    /// Last ping sent and highest pong seen (barriers of [`sync`](Self::sync)).
+    ping: u64,
+    pong: u64,
     /// How long [`sync`](Self::sync) and [`recv`](Self::recv) wait for a frame.
     pub timeout: Duration,
 }
@@ -74,7 +77,7 @@ impl Connection {
         let sep = if url.contains('?') { '&' } else { '?' };
         let url = format!("{url}{sep}room={}&token={}", escape(room), escape(token));
         let socket = open(&url).await?;
-        Ok(Connection { url, socket, state: SyncState::new(), timeout: Duration::from_secs(30) })
+        Ok(Connection { url, socket, state: SyncState::new(), ping: 0, pong: 0, timeout: Duration::from_secs(30) })
     }
 
     /// Drops the current socket and connects again, retrying with exponential backoff
@@ -88,6 +91,7 @@ impl Connection {
                 Ok(socket) => {
                     self.socket = socket;
                     self.state = SyncState::new();
+                    self.pong = self.ping;
                     return Ok(());
                 }
                 Err(e) => last = e,
@@ -122,6 +126,15 @@ impl Connection {
     /// nothing is read or applied if the future is dropped before it completes.
     pub async fn recv(&mut self, log: &mut Log) -> Result<Received, ClientError> {
         loop {
+            if let Some(received) = self.next_frame(log).await? {
+                return Ok(received);
+            }
+        }
+    }
+
+    /// Reads one frame: `Some` for a sync message (applied to `log`), `None` for a pong.
+    async fn next_frame(&mut self, log: &mut Log) -> Result<Option<Received>, ClientError> {
+        loop {
             let frame = match tokio::time::timeout(self.timeout, self.socket.next()).await {
                 Err(_) => return Err(ClientError::Timeout(self.timeout)),
                 Ok(None) => return Err(ClientError::Closed(None)),
@@ -134,12 +147,15 @@ impl Connection {
                 }
                 Message::Binary(bytes) => {
                     let incoming = decode_message(log, &mut self.state, &bytes)?;
-                    let received = if incoming.events.is_empty() {
-                        Received::default()
-                    } else {
-                        log.receive(incoming.events)?
-                    };
-                    return Ok(received);
+                    let received =
+                        if incoming.events.is_empty() { Received::default() } else { log.receive(incoming.events)? };
+                    return Ok(Some(received));
+                }
+                Message::Pong(payload) => {
+                    if let Ok(n) = <[u8; 8]>::try_from(payload.as_ref()) {
+                        self.pong = self.pong.max(u64::from_be_bytes(n));
+                    }
+                    return Ok(None);
                 }
                 Message::Close(close) => return Err(ClientError::Closed(close.map(|c| c.code.into()))),
                 Message::Text(_) => return Err(DecodeError::BadMagic.into()),
@@ -150,14 +166,28 @@ impl Connection {
 
     /// Syncs `log` with the room until both hold the same events and the relay has
     /// acknowledged (made durable) every event of `log`. Returns the events received.
+    ///
+    /// The relay's knowledge in hand may be stale (its newer messages may still be on the
+    /// way), so this first sends a WebSocket ping as a barrier: the relay answers it after
+    /// everything it owed this connection when it read the ping, and after the
+    /// acknowledgement of everything sent before it.
     pub async fn sync(&mut self, log: &mut Log) -> Result<usize, ClientError> {
+        self.push(log).await?;
+        self.ping += 1;
+        let barrier = self.ping;
+        self.socket
+            .send(Message::Ping(barrier.to_be_bytes().to_vec().into()))
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
         let mut received = 0;
         loop {
-            self.push(log).await?;
-            if self.state.their_version() == Some(log.version()) {
+            if self.pong >= barrier && self.state.their_version() == Some(log.version()) {
                 return Ok(received);
             }
-            received += self.recv(log).await?.applied.len();
+            if let Some(r) = self.next_frame(log).await? {
+                received += r.applied.len();
+                self.push(log).await?;
+            }
         }
     }
 

@@ -75,7 +75,8 @@ impl Config {
     /// The secret, from `--secret-file` or `EVERLOG_RELAY_SECRET` (file wins).
     pub fn load_secret(&self) -> Result<Option<Vec<u8>>, String> {
         if let Some(path) = &self.secret_file {
-            let bytes = std::fs::read(path).map_err(|e| format!("cannot read the secret file {}: {e}", path.display()))?;
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("cannot read the secret file {}: {e}", path.display()))?;
             let text = String::from_utf8_lossy(&bytes);
             let secret = text.trim_end_matches(['\r', '\n']);
             if secret.is_empty() {

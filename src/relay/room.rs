@@ -66,7 +66,8 @@ impl Rooms {
     /// Uses `data_dir/rooms/`, creating it if needed.
     pub fn open(data_dir: &Path) -> Result<Rooms, String> {
         let dir = data_dir.join("rooms");
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
         Ok(Rooms { dir, open: Mutex::new(HashMap::new()), opening: tokio::sync::Mutex::new(()) })
     }
 
@@ -174,7 +175,8 @@ async fn writer(
         let (j, applied) = match tokio::task::spawn_blocking({
             let log = log.clone();
             let group = std::mem::take(&mut group);
-            move || commit_group(&log, j, group)
+            let notify = notify.clone();
+            move || commit_group(&log, j, group, &notify)
         })
         .await
         {
@@ -186,18 +188,31 @@ async fn writer(
         };
         journal = Some(j);
         if applied > 0 {
-            notify.send_modify(|n| *n += 1);
+            tracing::debug!(room = %name, applied, "group committed");
         }
     }
 }
 
-/// Persists then applies a group of writes; answers each. Returns how many events applied.
-fn commit_group(log: &RwLock<Log>, mut journal: Journal, group: Vec<Write>) -> (Journal, usize) {
-    let all: Vec<Event> = group.iter().flat_map(|w| w.events.iter().cloned()).collect();
+/// Persists then applies a group of writes, wakes the room's sessions, then answers each
+/// writer (so a writer's acknowledgement implies the others were woken). Returns how many
+/// events applied.
+fn commit_group(
+    log: &RwLock<Log>,
+    mut journal: Journal,
+    group: Vec<Write>,
+    notify: &watch::Sender<u64>,
+) -> (Journal, usize) {
+    let wake = |n: usize| {
+        if n > 0 {
+            notify.send_modify(|g| *g += 1);
+        }
+    };
     // Fast path: the whole group is valid, one record, one fsync.
     if group.len() > 1 {
+        let all: Vec<Event> = group.iter().flat_map(|w| w.events.iter().cloned()).collect();
         if let Ok(received) = persist_and_apply(log, &mut journal, all) {
             let n = received.applied.len();
+            wake(n);
             for w in group {
                 let _ = w.reply.send(Ok(Received::default()));
             }
@@ -210,6 +225,7 @@ fn commit_group(log: &RwLock<Log>, mut journal: Journal, group: Vec<Write>) -> (
         let result = persist_and_apply(log, &mut journal, w.events);
         if let Ok(r) = &result {
             n += r.applied.len();
+            wake(r.applied.len());
         }
         let _ = w.reply.send(result);
     }

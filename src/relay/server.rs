@@ -95,9 +95,8 @@ impl Relay {
         let mut stop = shared.shutdown.clone();
         drop(shared);
         let app = router.into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        });
+        let server =
+            axum::serve(listener, app).with_graceful_shutdown(async move { session::stopped(&mut stop).await });
         let trigger = tokio::spawn(async move {
             signal.await;
             tracing::info!("shutting down");

@@ -59,7 +59,13 @@ pub(crate) async fn run(shared: Arc<Shared>, mut socket: WebSocket, conn: u64, p
         if let Some(end) = failed {
             break end;
         }
+        // `biased`: a room change is handled before the next frame is read, so the pong
+        // to a client's ping (a barrier, see the native client's `sync`) follows every
+        // event that was in the room when the ping was read.
         tokio::select! {
+            biased;
+            _ = changed.changed() => {}
+            _ = stopped(&mut shutdown) => break End::Shutdown,
             frame = socket.recv() => match frame {
                 Some(Ok(Message::Binary(bytes))) => {
                     if let Err(frame) = receive(&room, &mut state, &bytes).await {
@@ -73,8 +79,6 @@ pub(crate) async fn run(shared: Arc<Shared>, mut socket: WebSocket, conn: u64, p
                 Some(Ok(Message::Close(_))) | None => break End::ClientClosed,
                 Some(Err(e)) => break transport_end(e),
             },
-            _ = changed.changed() => {}
-            _ = shutdown.wait_for(|s| *s) => break End::Shutdown,
         }
     };
     let stats = state.stats();
@@ -117,6 +121,11 @@ async fn receive(room: &super::room::Room, state: &mut SyncState, bytes: &[u8]) 
     })?;
     state.acknowledge();
     Ok(())
+}
+
+/// Completes once the relay shuts down.
+pub(crate) async fn stopped(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
 }
 
 fn transport_end(e: axum::Error) -> End {
