@@ -58,6 +58,9 @@ impl fmt::Display for RoomName {
 pub struct Rooms {
     dir: PathBuf,
     open: Mutex<HashMap<RoomName, Weak<Room>>>,
+    /// Per room, held by its writer task for as long as it runs: a room reopened right
+    /// after its last client left waits until the previous writer has let go of the file.
+    files: Mutex<HashMap<RoomName, Arc<tokio::sync::Mutex<()>>>>,
     /// Serialises opening, so one room is never opened twice at once.
     opening: tokio::sync::Mutex<()>,
 }
@@ -68,7 +71,12 @@ impl Rooms {
         let dir = data_dir.join("rooms");
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
-        Ok(Rooms { dir, open: Mutex::new(HashMap::new()), opening: tokio::sync::Mutex::new(()) })
+        Ok(Rooms {
+            dir,
+            open: Mutex::new(HashMap::new()),
+            files: Mutex::new(HashMap::new()),
+            opening: tokio::sync::Mutex::new(()),
+        })
     }
 
     /// The room, opened from disk if no connection holds it.
@@ -80,10 +88,12 @@ impl Rooms {
         if let Some(room) = self.lookup(name) {
             return Ok(room);
         }
+        let file = self.files.lock().expect("rooms lock").entry(name.clone()).or_default().clone();
+        let file = file.lock_owned().await;
         let path = self.dir.join(format!("{name}.evlj"));
         let room = tokio::task::spawn_blocking({
             let name = name.clone();
-            move || Room::open(name, &path)
+            move || Room::open(name, &path, file)
         })
         .await
         .map_err(|e| StorageError::new("UnknownError", format!("opening the room panicked: {e}")))??;
@@ -112,7 +122,7 @@ pub struct Room {
 }
 
 impl Room {
-    fn open(name: RoomName, path: &Path) -> Result<Arc<Room>, StorageError> {
+    fn open(name: RoomName, path: &Path, file: tokio::sync::OwnedMutexGuard<()>) -> Result<Arc<Room>, StorageError> {
         let (journal, recovered) = Journal::open(path)?;
         // The relay never appends events of its own, so its actor id is never written.
         let mut log = Log::new(ActorId::random());
@@ -127,9 +137,13 @@ impl Room {
         }
         tracing::info!(room = %name, events = log.len(), batches, "room opened");
         let log = Arc::new(RwLock::new(log));
+        let (name2, log2) = (name.clone(), log.clone());
         let (writes, queue) = mpsc::unbounded_channel();
         let (notify, changed) = watch::channel(0);
-        tokio::spawn(writer(name.clone(), log.clone(), journal, queue, notify));
+        tokio::spawn(async move {
+            writer(name2, log2, journal, queue, notify).await;
+            drop(file);
+        });
         Ok(Arc::new(Room { name, log, writes, changed }))
     }
 
