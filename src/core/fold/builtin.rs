@@ -13,7 +13,7 @@ use serde_json::{Map, Number, Value};
 
 use super::keyed::{Latest, LatestState, Register, RegisterState};
 use super::numeric::{Count, Exact, GroupSum, GroupSumState, Sum};
-use super::{Causality, Fold, StateCodec};
+use super::{Causality, Fold, Run, StateCodec};
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::Event;
 
@@ -112,6 +112,17 @@ impl Fold for Builtin {
             (Builtin::Register, BuiltinState::Register(s)) => Register.apply(s, e, c),
             // A state from another built-in: the caller mixed them up. Folding nothing
             // into it is the only answer that cannot corrupt anything.
+            _ => {}
+        }
+    }
+
+    fn apply_run(&self, state: &mut BuiltinState, run: &mut Run<'_>) {
+        match (self, state) {
+            (Builtin::Count, BuiltinState::Count(s)) => Count.apply_run(s, run),
+            (Builtin::Sum(f), BuiltinState::Sum(s)) => f.apply_run(s, run),
+            (Builtin::GroupSum(f), BuiltinState::GroupSum(s)) => f.apply_run(s, run),
+            (Builtin::Latest, BuiltinState::Latest(s)) => Latest.apply_run(s, run),
+            (Builtin::Register, BuiltinState::Register(s)) => Register.apply_run(s, run),
             _ => {}
         }
     }

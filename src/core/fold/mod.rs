@@ -19,14 +19,18 @@
 //! - `scan`: a top-level JSON field scanner, so built-ins never parse whole payloads;
 //! - `numeric`: count, sum(field), groupSum(key, field);
 //! - `keyed`: latest and register (per event `key`);
+//! - `columns`: a per-log cache of extracted fields, so repeated folds skip the scan;
+//! - `run`: a stretch of the log handed to a fold at once (the fast path);
 //! - `builtin`: the built-ins as one enum with a JSON result, for the JavaScript face;
 //! - `projection`: live, incremental folds with checkpoints for rewinds;
 //! - `snapshot`: the versioned byte format of a projection's persisted state.
 
 mod builtin;
+pub(crate) mod columns;
 mod keyed;
 mod numeric;
 mod projection;
+mod run;
 pub mod scan;
 mod snapshot;
 
@@ -34,6 +38,7 @@ pub use builtin::{Builtin, BuiltinState};
 pub use keyed::{Latest, LatestState, Register, RegisterState};
 pub use numeric::{Count, Exact, GroupSum, GroupSumState, Sum};
 pub use projection::{Projection, ProjectionOptions, RestoreReport, UpdateReport};
+pub use run::Run;
 pub use snapshot::{Snapshot, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 
 use super::error::{DecodeError, Error, StorageError};
@@ -70,6 +75,15 @@ pub trait Fold {
     /// Folds one event into the state. Events come in the total order, which extends the
     /// causal order; `causal` knows every event applied so far.
     fn apply(&self, state: &mut Self::State, event: &Event, causal: &dyn Causality);
+
+    /// Folds a whole run of events. The default applies them one by one; a fold may read
+    /// per-event values from [`Run::columns`] instead, but must compute exactly the state
+    /// the default would (projections mix both paths). It must call
+    /// [`Run::for_each`] (once, or until [`Run::is_done`]).
+    fn apply_run(&self, state: &mut Self::State, run: &mut Run<'_>) {
+        let log = run.log();
+        run.for_each(|_, e| self.apply(state, e, log));
+    }
 }
 
 /// Turning a fold's state into bytes and back, for snapshots.
@@ -100,8 +114,15 @@ impl Log {
     /// `fold.init()`. With `filter.at`, the fold of the log as it was at that point.
     pub fn fold<F: Fold>(&self, fold: &F, filter: &Filter) -> F::State {
         let mut state = fold.init();
-        for e in self.events(filter) {
-            fold.apply(&mut state, e, self);
+        let positions = match &filter.stream {
+            Some(s) => self.stream_positions(s),
+            None => self.order_positions(),
+        };
+        let mut run = Run::new(self, filter, positions, filter.limit.map_or(u64::MAX, |l| l as u64));
+        fold.apply_run(&mut state, &mut run);
+        if !run.is_done() {
+            // A fold whose apply_run stopped early: finish event by event.
+            run.for_each(|_, e| fold.apply(&mut state, e, self));
         }
         state
     }

@@ -19,8 +19,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::columns::NO_GROUP;
 use super::scan;
-use super::{decode_json, encode_json, Causality, Fold, StateCodec};
+use super::{decode_json, encode_json, Causality, Fold, Run, StateCodec};
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::Event;
 
@@ -36,6 +37,11 @@ impl Fold for Count {
     #[inline]
     fn apply(&self, state: &mut u64, _: &Event, _: &dyn Causality) {
         *state += 1;
+    }
+    fn apply_run(&self, state: &mut u64, run: &mut Run<'_>) {
+        let mut n = *state;
+        run.for_each(|_, _| n += 1);
+        *state = n;
     }
 }
 
@@ -90,6 +96,20 @@ impl Fold for Sum {
             state.0 += v;
         }
     }
+    /// Same additions in the same order as `apply`, values read from the column cache.
+    fn apply_run(&self, state: &mut Exact, run: &mut Run<'_>) {
+        let arena = run.arena();
+        run.columns().with_numbers(arena, &self.field, |col| {
+            let mut total = state.0;
+            run.for_each(|i, _| {
+                let v = col[i];
+                if !v.is_nan() {
+                    total += v;
+                }
+            });
+            state.0 = total;
+        });
+    }
 }
 
 impl StateCodec for Sum {
@@ -131,7 +151,7 @@ impl Hasher for FxHasher {
     }
 }
 
-type FxBuild = BuildHasherDefault<FxHasher>;
+pub(super) type FxBuild = BuildHasherDefault<FxHasher>;
 
 /// Per-group sums: group name → sum.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -174,6 +194,83 @@ impl Fold for GroupSum {
             Some(s) => s.0 += v,
             None => {
                 state.0.insert(name.into_owned().into_boxed_str(), Exact(v));
+            }
+        }
+    }
+    /// Accumulates per group id in a dense vector, starting each group from its value in
+    /// the state (or from its first value, as `apply` does), so the result is bit-identical.
+    fn apply_run(&self, state: &mut GroupSumState, run: &mut Run<'_>) {
+        let arena = run.arena();
+        run.columns().with_groups(arena, &self.key, &self.field, |ids, names, vals| {
+            // Dense accumulators when the group table is small; by id otherwise, so a short
+            // run over a log with a million distinct groups does not allocate a million.
+            if names.len() <= 4096 {
+                let mut acc = vec![f64::NAN; names.len()];
+                let touched = accumulate(run, ids, vals, &mut acc, state, names);
+                commit(state, names, touched.into_iter().map(|g| (g, acc[g as usize])));
+            } else {
+                let mut acc: HashMap<u32, f64, FxBuild> = HashMap::default();
+                accumulate(run, ids, vals, &mut acc, state, names);
+                commit(state, names, acc.into_iter());
+            }
+        });
+    }
+}
+
+/// Runs over `run`, adding each event's value into `slot(group)` (NaN = not started yet:
+/// start from the state's sum, or from the value itself, exactly as `apply` does).
+/// Returns the groups touched.
+fn accumulate(
+    run: &mut Run<'_>,
+    ids: &[u32],
+    vals: &[f64],
+    acc: &mut impl Slots,
+    state: &GroupSumState,
+    names: &[Box<str>],
+) -> Vec<u32> {
+    let mut touched = Vec::new();
+    run.for_each(|i, _| {
+        let (g, v) = (ids[i], vals[i]);
+        if g == NO_GROUP || v.is_nan() {
+            return;
+        }
+        let a = acc.slot(g);
+        if a.is_nan() {
+            *a = state.0.get(&names[g as usize]).map_or(v, |s| s.0 + v);
+            touched.push(g);
+        } else {
+            *a += v;
+        }
+    });
+    touched
+}
+
+/// Per-group accumulators.
+trait Slots {
+    fn slot(&mut self, g: u32) -> &mut f64;
+}
+
+impl Slots for Vec<f64> {
+    #[inline]
+    fn slot(&mut self, g: u32) -> &mut f64 {
+        &mut self[g as usize]
+    }
+}
+
+impl Slots for HashMap<u32, f64, FxBuild> {
+    #[inline]
+    fn slot(&mut self, g: u32) -> &mut f64 {
+        self.entry(g).or_insert(f64::NAN)
+    }
+}
+
+fn commit(state: &mut GroupSumState, names: &[Box<str>], sums: impl Iterator<Item = (u32, f64)>) {
+    for (g, sum) in sums {
+        let name = &names[g as usize];
+        match state.0.get_mut(name) {
+            Some(s) => s.0 = sum,
+            None => {
+                state.0.insert(name.clone(), Exact(sum));
             }
         }
     }

@@ -25,6 +25,7 @@ use crate::core::event::{Event, OrderKey};
 use crate::core::filter::Filter;
 use crate::core::log::Log;
 
+use super::run::Run;
 use super::snapshot::Snapshot;
 
 /// How a projection checkpoints.
@@ -180,26 +181,36 @@ impl<F: Fold> Projection<F> {
         }
     }
 
-    /// Folds in every event after the cursor (which must be valid).
+    /// Folds in every event after the cursor (which must be valid), in runs that end at
+    /// each checkpoint.
     fn replay(&mut self, log: &Log) -> usize {
         let start = self.cursor.seen;
+        let positions = log.order_positions();
         let limit = self.filter.limit.map_or(u64::MAX, |l| l as u64);
+        let mut pos = start;
         let mut applied = 0;
-        let mut last = None;
-        for (off, e) in log.iter_from(start).enumerate() {
-            last = Some(e);
-            if self.cursor.matched >= limit || !self.filter.matches(e) {
-                continue;
+        while pos < positions.len() && self.cursor.matched < limit {
+            let max = (self.every - self.cursor.matched % self.every).min(limit - self.cursor.matched);
+            let mut run = Run::new(log, &self.filter, &positions[pos..], max);
+            self.fold.apply_run(&mut self.state, &mut run);
+            if !run.is_done() {
+                let (fold, state) = (&self.fold, &mut self.state);
+                run.for_each(|_, e| fold.apply(state, e, log));
             }
-            self.fold.apply(&mut self.state, e, log);
-            self.cursor.matched += 1;
-            applied += 1;
-            if self.cursor.matched % self.every == 0 {
-                let cursor = Cursor { key: Some(e.order_key()), seen: start + off + 1, matched: self.cursor.matched };
-                self.push_checkpoint(cursor);
+            let (consumed, n) = (run.consumed(), run.matched());
+            pos += consumed;
+            self.cursor.matched += n;
+            applied += n as usize;
+            if n == max && self.cursor.matched % self.every == 0 {
+                // The run stopped right after the event that completed the interval.
+                let key = log.arena_events()[positions[pos - 1] as usize].order_key();
+                self.push_checkpoint(Cursor { key: Some(key), seen: pos, matched: self.cursor.matched });
+            }
+            if consumed == 0 {
+                break;
             }
         }
-        if let Some(e) = last {
+        if let Some(e) = log.iter().next_back().filter(|_| log.len() > start) {
             self.cursor.key = Some(e.order_key());
             self.cursor.seen = log.len();
         }
@@ -248,8 +259,11 @@ impl<F: StateCodec> Projection<F> {
     ) -> Result<(Self, RestoreReport), Error> {
         let snap = Snapshot::decode(bytes)?;
         if snap.fingerprint != fingerprint(&fold, &filter) {
-            return Err(crate::core::error::DecodeError::Malformed { what: "snapshot of another fold or filter", at: 0 }
-                .into());
+            return Err(crate::core::error::DecodeError::Malformed {
+                what: "snapshot of another fold or filter",
+                at: 0,
+            }
+            .into());
         }
         let state = fold.decode_state(&snap.state)?;
         let mut p = Self::new(fold, filter, opts);
@@ -289,7 +303,12 @@ fn covered_seen(log: &Log, snap: &Snapshot, filter: &Filter) -> Option<usize> {
     }
     // Its position must be the last covered event in the order (a consistency check on
     // bytes that passed the checksum but may come from elsewhere).
-    let last = snap.version.iter().filter_map(|(a, s)| log.get(&crate::core::id::EventId::new(*a, s))).map(Event::order_key).max();
+    let last = snap
+        .version
+        .iter()
+        .filter_map(|(a, s)| log.get(&crate::core::id::EventId::new(*a, s)))
+        .map(Event::order_key)
+        .max();
     if last != snap.position {
         return None;
     }

@@ -181,7 +181,9 @@ mod tests {
 
     #[test]
     fn malformed_input_gives_none_without_panicking() {
-        for j in ["", "{", "{\"a", "{\"a\"", "{\"a\":", "{\"a\":[", "{\"a\":\"\\", "{\"a\" 1}", "{1:2}", "{\"a\":1 \"b\":2}"] {
+        for j in
+            ["", "{", "{\"a", "{\"a\"", "{\"a\":", "{\"a\":[", "{\"a\":\"\\", "{\"a\" 1}", "{1:2}", "{\"a\":1 \"b\":2}"]
+        {
             assert_eq!(field(j, "b"), None, "{j}");
         }
     }
