@@ -4,6 +4,7 @@
 //! `cargo test` on the host.
 
 pub mod causal;
+pub mod codec;
 pub mod conflict;
 pub mod error;
 pub mod event;
