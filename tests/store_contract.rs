@@ -1,7 +1,12 @@
 //! Every storage backend against the one shared contract suite (`everlog::store::contract`).
 
+mod common;
+
+use std::path::PathBuf;
+
+use common::TempDir;
 use everlog::store::contract::{self, Harness};
-use everlog::store::{block_on, MemoryStorage};
+use everlog::store::{block_on, Durability, FaultyStorage, FileOptions, FileStorage, MemoryStorage};
 
 #[derive(Default)]
 struct Memory {
@@ -22,6 +27,65 @@ impl Harness for Memory {
 #[test]
 fn memory_storage_keeps_the_contract() {
     block_on(contract::run_all(&mut Memory::default()));
+}
+
+struct Files {
+    root: TempDir,
+    opts: FileOptions,
+    n: usize,
+    last: PathBuf,
+}
+
+impl Files {
+    fn new(durability: Durability) -> Self {
+        let root = TempDir::new("contract");
+        let last = root.sub("none");
+        Files { root, opts: FileOptions { durability, ..FileOptions::default() }, n: 0, last }
+    }
+}
+
+impl Harness for Files {
+    type S = FileStorage;
+    async fn fresh(&mut self) -> FileStorage {
+        self.n += 1;
+        self.last = self.root.sub(&format!("store-{}", self.n));
+        FileStorage::open(&self.last, self.opts.clone()).expect("open a new file store")
+    }
+    async fn reopen(&mut self) -> FileStorage {
+        FileStorage::open(&self.last, self.opts.clone()).expect("reopen the file store")
+    }
+}
+
+#[test]
+fn file_storage_strict_keeps_the_contract() {
+    block_on(contract::run_all(&mut Files::new(Durability::Strict)));
+}
+
+#[test]
+fn file_storage_relaxed_keeps_the_contract() {
+    block_on(contract::run_all(&mut Files::new(Durability::Relaxed)));
+}
+
+/// The fault injector with no fault planned must be a faithful pass-through.
+struct Faulty<H>(H);
+
+impl<H: Harness> Harness for Faulty<H>
+where
+    H::S: everlog::store::SimulateCrash,
+{
+    type S = FaultyStorage<H::S>;
+    async fn fresh(&mut self) -> Self::S {
+        FaultyStorage::new(self.0.fresh().await)
+    }
+    async fn reopen(&mut self) -> Self::S {
+        FaultyStorage::new(self.0.reopen().await)
+    }
+}
+
+#[test]
+fn faulty_storage_without_faults_keeps_the_contract() {
+    block_on(contract::run_all(&mut Faulty(Memory::default())));
+    block_on(contract::run_all(&mut Faulty(Files::new(Durability::Strict))));
 }
 
 /// A backend that breaks rule 4 (order): the suite must notice.

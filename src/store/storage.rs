@@ -77,7 +77,7 @@ pub enum Durability {
 }
 
 /// Backends that can simulate a crash in the middle of an append, for crash tests and
-/// the convergence fuzzer (through `FaultyStorage`).
+/// the convergence fuzzer (through [`FaultyStorage`](super::FaultyStorage)).
 pub trait SimulateCrash: Storage {
     /// Writes at most the first `keep` bytes of what persisting `batch` would write (its
     /// on-disk record), then dies as a crashed process would: no cleanup, and every later
