@@ -9,7 +9,7 @@
 //!   closed mid-way, torn writes) for crash tests and the convergence fuzzer;
 //! - IndexedDB lives in the wasm layer and implements the same trait.
 //!
-//! `Replica` joins a [`Log`](crate::core::Log) to a storage: it replays what was stored
+//! [`Replica`] joins a [`Log`](crate::core::Log) to a storage: it replays what was stored
 //! on open and persists every batch before the log applies it, so a storage error leaves
 //! the log as it was. [`contract`] is the test suite every backend passes.
 
@@ -20,6 +20,7 @@ mod faulty;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod file;
 mod memory;
+mod replica;
 mod storage;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -28,4 +29,5 @@ pub use faulty::{Fault, FaultyStorage};
 #[cfg(not(target_arch = "wasm32"))]
 pub use file::{FileOptions, FileStorage, Recovery};
 pub use memory::MemoryStorage;
+pub use replica::{Replica, ACTOR_META_KEY};
 pub use storage::{names, Durability, Loaded, SimulateCrash, Storage};
