@@ -3,5 +3,6 @@
 pub mod core;
 #[cfg(all(feature = "relay", not(target_arch = "wasm32")))]
 pub mod relay;
+pub mod store;
 
 pub use crate::core::*;
