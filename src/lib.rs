@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod core;
+#[cfg(feature = "documents")]
+pub mod documents;
 
 pub use crate::core::*;
