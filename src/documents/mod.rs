@@ -32,7 +32,7 @@ use automerge::{AutoCommit, ChangeHash, ReadDoc};
 use base64::Engine;
 use thiserror::Error;
 
-use crate::core::{Draft, Event, EventId, Filter, Log, VersionVector};
+use crate::core::{Draft, Event, EventId, Log, VersionVector};
 
 pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
 pub use edit::PathSeg;
@@ -68,8 +68,10 @@ pub struct Document {
     seen: VersionVector,
     /// Which event carried which change.
     by_hash: HashMap<ChangeHash, EventId>,
-    /// Event id → (hash, heads after applying it), to view past versions.
+    /// Every applied change event and its change hash, to view past versions.
     events: Vec<(EventId, ChangeHash)>,
+    /// Change events of the stream that could not be read (skipped).
+    rejected: Vec<DocError>,
 }
 
 impl Document {
@@ -91,6 +93,7 @@ impl Document {
             seen: VersionVector::new(),
             by_hash: HashMap::new(),
             events: Vec::new(),
+            rejected: Vec::new(),
         };
         d.update(log)?;
         Ok(d)
@@ -103,25 +106,27 @@ impl Document {
     /// Applies the stream's events that arrived since the last update (local or remote).
     /// Returns how many changes were applied.
     pub fn update(&mut self, log: &Log) -> Result<usize, DocError> {
-        let filter = Filter::stream(&self.stream).with_type(CHANGE_TYPE);
-        let fresh: Vec<&Event> = log.events(&filter).filter(|e| !self.seen.includes(&e.id)).collect();
+        let fresh: Vec<&Event> =
+            log.missing_from(&self.seen).filter(|e| *e.stream == *self.stream && *e.kind == *CHANGE_TYPE).collect();
+        self.seen.merge(log.version());
         if fresh.is_empty() {
             return Ok(0);
         }
         let mut changes = Vec::with_capacity(fresh.len());
         for e in &fresh {
-            let change = decode_change(e)?;
-            self.by_hash.insert(change.hash(), e.id);
-            self.events.push((e.id, change.hash()));
-            changes.push(change);
+            match decode_change(e) {
+                Ok(change) => {
+                    self.by_hash.insert(change.hash(), e.id);
+                    self.events.push((e.id, change.hash()));
+                    changes.push(change);
+                }
+                // One bad event must not make the document unreadable: skip it, keep it listed.
+                Err(err) => self.rejected.push(err),
+            }
         }
+        let n = changes.len();
         self.doc.apply_changes(changes)?;
-        for e in fresh.iter() {
-            self.seen.raise(e.id.actor, e.id.seq);
-        }
-        // Events of other streams do not matter; mark the whole log version as seen.
-        self.seen.merge(log.version());
-        Ok(fresh.len())
+        Ok(n)
     }
 
     /// The document as plain JSON (text objects as strings).
@@ -156,6 +161,11 @@ impl Document {
             }
         }
         included.into_iter().filter(|h| !deps_of_included.contains(h)).collect()
+    }
+
+    /// Change events of the stream that were skipped because they could not be read.
+    pub fn rejected(&self) -> &[DocError] {
+        &self.rejected
     }
 
     /// The event that carried the change with this hash.

@@ -128,9 +128,15 @@ fn past_versions_and_diffs() {
 }
 
 #[test]
-fn a_change_event_with_a_bad_payload_is_a_typed_error() {
+fn a_change_event_with_a_bad_payload_is_skipped_and_reported() {
     let mut l = log(1);
+    let mut d = Document::open(&l, "doc").unwrap();
+    let draft = d.edit(&l, |e| e.put(&p("/ok"), &json!(true))).unwrap();
+    commit(&mut l, &mut d, draft, 1);
     let bad = Draft::new("doc", CHANGE_TYPE, json!({"change": "not base64!"}));
-    l.append(vec![bad], &AppendOptions::default(), 1).unwrap();
-    assert!(matches!(Document::open(&l, "doc"), Err(DocError::BadChange { .. })));
+    l.append(vec![bad], &AppendOptions::default(), 2).unwrap();
+    let d = Document::open(&l, "doc").unwrap();
+    assert_eq!(d.to_json(), json!({"ok": true}));
+    assert_eq!(d.rejected().len(), 1);
+    assert!(matches!(&d.rejected()[0], DocError::BadChange { id, .. } if id.seq == 2));
 }
