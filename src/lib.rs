@@ -2,5 +2,7 @@
 
 pub mod core;
 pub mod store;
+#[cfg(feature = "documents")]
+pub mod documents;
 
 pub use crate::core::*;
