@@ -1,8 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod core;
-pub mod store;
 #[cfg(feature = "documents")]
 pub mod documents;
+pub mod store;
 
 pub use crate::core::*;
