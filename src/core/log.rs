@@ -306,11 +306,18 @@ impl Log {
         self.pending.events()
     }
 
-    /// Events that `theirs` lacks, in the total order (a causal order).
-    pub fn missing_from<'a>(&'a self, theirs: &'a VersionVector) -> impl Iterator<Item = &'a Event> + 'a {
-        // Fast path: nothing to send when they have everything.
-        let none = self.version.le(theirs);
-        self.iter().filter(move |e| !none && !theirs.includes(&e.id))
+    /// Events that `theirs` lacks, in the total order (a causal order). Costs
+    /// O(k log k) for k missing events, found by seq ranges per actor, not by a scan.
+    pub fn missing_from<'a>(&'a self, theirs: &VersionVector) -> impl ExactSizeIterator<Item = &'a Event> + 'a {
+        let mut out: Vec<u32> = Vec::with_capacity(self.count_missing_from(theirs) as usize);
+        for (actor, have) in self.version.iter() {
+            let from = theirs.get(actor);
+            if from < have {
+                out.extend_from_slice(&self.tracks[actor].events[from as usize..have as usize]);
+            }
+        }
+        out.sort_unstable_by_key(|i| self.arena[*i as usize].order_key());
+        out.into_iter().map(move |i| &self.arena[i as usize])
     }
 
     /// Number of events `theirs` lacks.

@@ -4,6 +4,7 @@
 //! `cargo test` on the host.
 
 pub mod causal;
+pub mod codec;
 pub mod conflict;
 pub mod error;
 pub mod event;
@@ -12,6 +13,7 @@ pub mod fold;
 pub mod id;
 pub mod log;
 pub mod pending;
+pub mod sync;
 pub mod version;
 
 pub use conflict::{Conflict, ConflictRecord};

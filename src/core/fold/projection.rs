@@ -201,7 +201,7 @@ impl<F: Fold> Projection<F> {
             pos += consumed;
             self.cursor.matched += n;
             applied += n as usize;
-            if n == max && self.cursor.matched % self.every == 0 {
+            if n == max && self.cursor.matched.is_multiple_of(self.every) {
                 // The run stopped right after the event that completed the interval.
                 let key = log.arena_events()[positions[pos - 1] as usize].order_key();
                 self.push_checkpoint(Cursor { key: Some(key), seen: pos, matched: self.cursor.matched });
