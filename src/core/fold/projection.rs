@@ -271,6 +271,11 @@ impl<F: StateCodec> Projection<F> {
             Some(seen) => {
                 p.state = state;
                 p.cursor = Cursor { key: snap.position, seen, matched: snap.matched };
+                if p.cursor.key.is_some() {
+                    // So that a merge landing after the snapshot's position rewinds to it,
+                    // not to the start.
+                    p.checkpoints.push(Checkpoint { cursor: p.cursor, state: p.state.clone() });
+                }
                 let applied = p.replay(log);
                 Ok((p, RestoreReport { from_snapshot: true, applied }))
             }
