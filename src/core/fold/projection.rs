@@ -220,7 +220,7 @@ impl<F: Fold> Projection<F> {
     fn push_checkpoint(&mut self, cursor: Cursor) {
         self.checkpoints.push(Checkpoint { cursor, state: self.state.clone() });
         if self.checkpoints.len() > self.opts.max_checkpoints.max(1) {
-            self.every *= 2;
+            self.every = self.every.saturating_mul(2);
             let every = self.every;
             self.checkpoints.retain(|c| c.cursor.matched % every == 0);
         }
