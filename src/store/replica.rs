@@ -9,12 +9,14 @@
 //! log exactly as it was and usable; a crash loses at most the batch in flight, which no
 //! caller was told about.
 //!
-//! On open the stored batches are decoded and replayed through [`Log::receive`], which
-//! re-checks every rule (a damaged store cannot smuggle in a bad event). Batches were
+//! On open the stored batches are decoded and replayed with [`Log::restore`]. Batches were
 //! persisted in causal order (local batches extend the log; received batches are the
-//! `ready` events of a causal delivery plan), so replay applies everything; events that
-//! waited in the pending set were never persisted and are asked for again by the next
-//! sync.
+//! `ready` events of a causal delivery plan), so replay applies everything in the order
+//! stored; `restore` re-checks the log's structure (no gap or repeat in an actor's seqs,
+//! dependencies present, clocks consistent) so a damaged or reordered store is refused
+//! with `DataError`, while it skips re-validating fields that were validated before they
+//! were stored (that is what makes a cold open fast). Events that waited in the pending
+//! set were never persisted and are asked for again by the next sync.
 //!
 //! The actor id is kept in the meta key [`ACTOR_META_KEY`] (16 bytes), created on first
 //! open. Meta keys starting with `everlog.` are reserved for the library.
@@ -73,18 +75,13 @@ impl<S: Storage> Replica<S> {
             events.extend(decode_events(&batch)?);
         }
         let mut log = Log::with_limits(actor, limits);
-        if !events.is_empty() {
-            let r = log.receive(events)?;
-            if let Some((_, why)) = r.rejected.into_iter().next() {
-                return Err(why.into());
+        log.restore(events).map_err(|e| match e {
+            // A store whose events do not fit together is damaged storage.
+            Error::Invalid(why) => {
+                Error::Storage(StorageError::new(names::DATA, format!("the stored events do not replay: {why}")))
             }
-            if r.pending + r.dropped > 0 {
-                return Err(Error::Storage(StorageError::new(
-                    names::DATA,
-                    format!("{} stored events lack their causal dependencies", r.pending + r.dropped),
-                )));
-            }
-        }
+            other => other,
+        })?;
         let snapshots = loaded.snapshots.into_iter().collect();
         Ok(Replica { log, storage, snapshots, meta, closed: false })
     }
