@@ -77,9 +77,27 @@ pub(crate) fn read_header(r: &mut Reader, magic: [u8; 4]) -> Result<(), DecodeEr
     }
 }
 
-/// Writes the event count and the chunks holding `events`.
-pub(crate) fn write_events(out: &mut Vec<u8>, events: &[&Event], actors: &ActorTable, opts: &EncodeOptions) {
-    put_u64(out, events.len() as u64);
+/// Ends a header: the event count, then a CRC-32 of every header byte (so a damaged
+/// actor table or version cannot pass for another actor's events).
+pub(crate) fn end_header(out: &mut Vec<u8>, events: usize) {
+    put_u64(out, events as u64);
+    let crc = crc32(out);
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+/// Reads the event count and checks the header CRC (the header starts at position 0).
+pub(crate) fn read_header_end(r: &mut Reader) -> Result<u64, DecodeError> {
+    let n = r.u64()?;
+    let end = r.pos();
+    let crc = u32::from_le_bytes(r.array::<4>()?);
+    if crc != crc32(r.slice(0, end)) {
+        return Err(DecodeError::Checksum("header"));
+    }
+    Ok(n)
+}
+
+/// Writes the chunks holding `events`.
+pub(crate) fn write_chunks(out: &mut Vec<u8>, events: &[&Event], actors: &ActorTable, opts: &EncodeOptions) {
     let mut body = Vec::new();
     let mut start = 0;
     while start < events.len() {
@@ -111,17 +129,10 @@ pub(crate) fn write_events(out: &mut Vec<u8>, events: &[&Event], actors: &ActorT
     }
 }
 
-/// Reads the event count and the chunks; stops at the first bad or missing chunk and
-/// returns the events of the chunks before it.
-pub(crate) fn read_events(r: &mut Reader, actors: &ActorTable) -> Partial {
+/// Reads chunks holding `total` events; stops at the first bad or missing chunk and
+/// returns the events of the chunks before it. Nothing may follow the last chunk.
+pub(crate) fn read_chunks(r: &mut Reader, actors: &ActorTable, total: u64) -> Partial {
     let mut out = Partial::default();
-    let total = match r.u64() {
-        Ok(n) => n,
-        Err(e) => {
-            out.error = Some(e);
-            return out;
-        }
-    };
     // Compressed chunks may hold more events than bytes; size the buffer by the input.
     out.events.reserve(total.min(r.remaining() as u64) as usize);
     while (out.events.len() as u64) < total {
@@ -136,6 +147,9 @@ pub(crate) fn read_events(r: &mut Reader, actors: &ActorTable) -> Partial {
                 return out;
             }
         }
+    }
+    if !r.is_empty() {
+        out.error = Some(r.malformed("trailing bytes after the last chunk"));
     }
     out
 }
@@ -190,7 +204,8 @@ fn encode_refs(events: &[&Event], opts: &EncodeOptions) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + events.iter().map(|e| e.data.len() + 8).sum::<usize>() / 2);
     write_header(&mut out, BATCH_MAGIC);
     actors.write(&mut out);
-    write_events(&mut out, events, &actors, opts);
+    end_header(&mut out, events.len());
+    write_chunks(&mut out, events, &actors, opts);
     out
 }
 
@@ -204,15 +219,14 @@ pub fn decode_events(bytes: &[u8]) -> Result<Vec<Event>, DecodeError> {
 /// [`Log::receive`], which checks every rule and changes nothing when one fails.
 pub fn decode_events_partial(bytes: &[u8]) -> Partial {
     let mut r = Reader::new(bytes);
-    let actors = match read_header(&mut r, BATCH_MAGIC).and_then(|_| ActorTable::read(&mut r)) {
-        Ok(a) => a,
-        Err(e) => return Partial { events: Vec::new(), error: Some(e) },
-    };
-    let mut out = read_events(&mut r, &actors);
-    if out.error.is_none() && !r.is_empty() {
-        out.error = Some(r.malformed("trailing bytes after the last chunk"));
+    let header = read_header(&mut r, BATCH_MAGIC).and_then(|_| {
+        let actors = ActorTable::read(&mut r)?;
+        Ok((actors, read_header_end(&mut r)?))
+    });
+    match header {
+        Ok((actors, total)) => read_chunks(&mut r, &actors, total),
+        Err(e) => Partial { events: Vec::new(), error: Some(e) },
     }
-    out
 }
 
 /// The canonical encoding of a log's applied events, in the total order. Replicas that

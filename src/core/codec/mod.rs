@@ -29,8 +29,10 @@
 //! +----+----+----+----+------+
 //! | A: varint | A × actor id (16 bytes, strictly ascending)  |   actor table
 //! +-----------+--------------------------------------------------+
-//! | N: varint |  total number of events in the chunks            |
+//! | N: varint | total number of events in the chunks             |
 //! +-----------+--------------------------------------------------+
+//! | crc32 LE (4 bytes): CRC-32 (IEEE) of every header byte above  |
+//! +---------------------------------------------------------------+
 //! | chunk | chunk | …   (until N events are read; nothing may follow)
 //! +-------+-------+
 //!
@@ -41,6 +43,8 @@
 //! +-------+------------------+-----------------------+--------------------+-----------+
 //!   flags: bit 0 = body is raw DEFLATE of raw_len bytes; other bits must be 0.
 //!   crc32: CRC-32 (IEEE) of every frame byte before it, flags included.
+//!   The header and every chunk carry a CRC, so damage anywhere is detected: a flipped
+//!   bit can neither attribute events to another actor nor alter a payload unnoticed.
 //!
 //! body (after inflating), n events, column after column:
 //!   n              varint (≥ 1)
@@ -77,6 +81,8 @@ pub use batch::{
     decode_events, decode_events_partial, decode_log, encode_events, encode_events_with, encode_log, EncodeOptions,
     Partial, BATCH_MAGIC, FORMAT_VERSION, MESSAGE_MAGIC,
 };
+pub(crate) use batch::{end_header, read_chunks, read_header, read_header_end, write_chunks, write_header};
+pub(crate) use events::ActorTable;
 
 #[cfg(test)]
 mod tests;
