@@ -316,3 +316,31 @@ fn fault_sweep_on_file_reopens_to_what_was_acknowledged() {
         }
     }
 }
+
+/// A real encoded batch torn at every byte offset of its record: every reopen shows the
+/// log as it was before that batch, and the replica appends again afterwards.
+#[test]
+fn a_batch_torn_at_every_offset_reopens_to_the_previous_batch() {
+    let t = TempDir::new("torn-every");
+    let open = || FileStorage::open(t.path(), FileOptions::relaxed()).unwrap();
+    block_on(async {
+        let mut r = Replica::open(open(), Some(ME)).await.unwrap();
+        r.append(drafts(10, "a"), &any(), 1).await.unwrap();
+        let before = snapshot_of(r.log());
+        let mut next = Log::new(ME);
+        next.restore(before.0.clone()).unwrap();
+        let torn = next.append(drafts(10, "b"), &any(), 2).unwrap();
+        let record_len = everlog::store::file::RECORD_HEADER_LEN + encode_events(&torn).len();
+        drop(r);
+        for keep in 0..record_len {
+            let mut r = Replica::open(FaultyStorage::new(open()), Some(ME)).await.unwrap();
+            assert_eq!(snapshot_of(r.log()), before, "after a cut at byte {keep}");
+            r.storage_mut().fail_append(1, Fault::Torn { keep });
+            assert!(r.append(drafts(10, "b"), &any(), 2).await.is_err());
+        }
+        let mut r = Replica::open(open(), Some(ME)).await.unwrap();
+        assert_eq!(snapshot_of(r.log()), before);
+        let again = r.append(drafts(10, "b"), &any(), 2).await.unwrap();
+        assert_eq!(again, torn, "the same batch, written whole this time");
+    });
+}
