@@ -72,7 +72,9 @@ fn restore_refuses_gaps_repeats_missing_deps_and_bad_clocks() {
     assert!(matches!(refused(gap), InvalidEvent::BadDependency { .. }));
 
     let mut repeat = events.clone();
-    repeat.insert(2, events[1].clone());
+    let mut changed = events[1].clone();
+    changed.data = "\"something else\"".into();
+    repeat.insert(2, changed);
     assert!(matches!(refused(repeat), InvalidEvent::Equivocation(_)));
 
     let with_deps = events.iter().position(|e| !e.deps.is_empty()).unwrap();
@@ -84,6 +86,20 @@ fn restore_refuses_gaps_repeats_missing_deps_and_bad_clocks() {
     let mut clock = events.clone();
     clock[1].lamport = clock[0].lamport;
     assert!(matches!(refused(clock), InvalidEvent::BadLamport { .. }));
+}
+
+#[test]
+fn exact_repeats_are_skipped() {
+    // Two tabs sharing one store may each persist the same received event.
+    let events = history();
+    let mut twice = events.clone();
+    twice.insert(3, events[1].clone());
+    twice.extend(events.iter().cloned());
+    let mut once = Log::new(A);
+    once.restore(events).unwrap();
+    let mut log = Log::new(A);
+    assert_eq!(log.restore(twice).unwrap(), 10);
+    assert_eq!(encode_log(&log), encode_log(&once));
 }
 
 #[test]

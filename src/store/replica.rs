@@ -15,7 +15,9 @@
 //! stored; `restore` re-checks the log's structure (no gap or repeat in an actor's seqs,
 //! dependencies present, clocks consistent) so a damaged or reordered store is refused
 //! with `DataError`, while it skips re-validating fields that were validated before they
-//! were stored (that is what makes a cold open fast). Events that waited in the pending
+//! were stored (that is what makes a cold open fast). An event stored twice (two tabs
+//! sharing one store may both persist a received event) is applied once. Events that
+//! waited in the pending
 //! set were never persisted and are asked for again by the next sync.
 //!
 //! The actor id is kept in the meta key [`ACTOR_META_KEY`] (16 bytes), created on first

@@ -17,8 +17,10 @@ use crate::core::id::EventId;
 
 impl Log {
     /// Applies events read back from this log's storage, in the order given (a causal
-    /// order: every event after its dependencies and its author's previous event). Only
-    /// for an empty log (a fresh open); on any error the log is left empty.
+    /// order: every event after its dependencies and its author's previous event). An
+    /// exact repeat of an applied event is skipped (several tabs sharing one store may each
+    /// persist the same received event). Returns the number of events applied. Only for an
+    /// empty log (a fresh open); on any error the log is left empty.
     pub fn restore(&mut self, events: Vec<Event>) -> Result<usize> {
         if !self.is_empty() || self.pending_events().next().is_some() {
             return Err(Error::Storage(StorageError::new(
@@ -26,22 +28,30 @@ impl Log {
                 "restore replays storage into an empty log only",
             )));
         }
-        let n = events.len();
         for e in events {
-            if let Err(err) = self.check_restorable(&e) {
-                *self = Log::with_limits(self.actor(), self.limits().clone());
-                return Err(err.into());
+            match self.check_restorable(&e) {
+                Ok(true) => {
+                    self.apply_unchecked(e);
+                }
+                Ok(false) => {}
+                Err(err) => {
+                    *self = Log::with_limits(self.actor(), self.limits().clone());
+                    return Err(err.into());
+                }
             }
-            self.apply_unchecked(e);
         }
         self.finish_merge(0, &mut Received::default());
-        Ok(n)
+        Ok(self.len())
     }
 
-    fn check_restorable(&self, e: &Event) -> std::result::Result<(), InvalidEvent> {
+    /// `Ok(true)`: apply it; `Ok(false)`: an exact repeat, skip it.
+    fn check_restorable(&self, e: &Event) -> std::result::Result<bool, InvalidEvent> {
         let have = self.version().get(&e.id.actor);
         if e.id.seq <= have {
-            return Err(InvalidEvent::Equivocation(e.id));
+            return match self.get(&e.id) {
+                Some(existing) if existing == e => Ok(false),
+                _ => Err(InvalidEvent::Equivocation(e.id)),
+            };
         }
         if e.id.seq != have + 1 {
             return Err(InvalidEvent::BadDependency { id: e.id, dep: EventId::new(e.id.actor, e.id.seq - 1) });
@@ -54,6 +64,7 @@ impl Log {
                 return Err(InvalidEvent::BadDependency { id: e.id, dep: *d });
             }
         }
-        self.check_clocks(e, &|id| self.get(id))
+        self.check_clocks(e, &|id| self.get(id))?;
+        Ok(true)
     }
 }
