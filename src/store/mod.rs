@@ -29,5 +29,5 @@ pub use faulty::{Fault, FaultyStorage};
 #[cfg(not(target_arch = "wasm32"))]
 pub use file::{FileOptions, FileStorage, Recovery};
 pub use memory::MemoryStorage;
-pub use replica::{Replica, ACTOR_META_KEY};
+pub use replica::{storage_encoding, Replica, ACTOR_META_KEY};
 pub use storage::{names, Durability, Loaded, SimulateCrash, Storage};
