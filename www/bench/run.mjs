@@ -129,12 +129,15 @@ async function measure(w, contender, cap) {
       const r = await call(page, contender, fn, { ...base, db: fn === "coldOpen" ? db : `${db}-${i}` });
       if (r.error) throw new Error(r.error);
       runs.push(r);
-      // Bound the run by wall time (setup included): stop when another run would pass the
-      // budget, but reach 3 runs unless one run takes more than a third of the budget.
+      // Bound the run by wall time (setup included): stop when the next run would pass the
+      // budget, but reach 3 runs unless one run takes more than half of it. The next run is
+      // predicted to take as long as this one, except that a memoized input (w.memo) is
+      // built by the first run only.
       const last = Date.now() - wall;
       elapsed += last;
-      const over = elapsed + last > budget;
-      if (over && (i + 1 >= 3 || last * 3 > budget)) wanted = i + 1;
+      const next = w.memo && i === 0 ? r.ms + 1000 : last;
+      const over = elapsed + next > budget;
+      if (over && (i + 1 >= 3 || next * 2 > budget)) wanted = i + 1;
       log(`  ${contender} run ${i + 1}/${wanted}: ${r.ms.toFixed(1)} ms`);
     }
     const note = base.n < w.params.n ? `measured on ${base.n.toLocaleString("en-US")} events, not ${w.params.n.toLocaleString("en-US")} (building more takes minutes); the rate is comparable, the time is not` : undefined;

@@ -38,6 +38,7 @@ export function workloads({ quick = false, big = false } = {}) {
       title: "JS reducer fold",
       what: "the same JS reducer over events already in memory; raw = Array.prototype.reduce over plain objects",
       kind: "time",
+      memo: true,
       params: { n: q(1_000_000, 100_000) },
     },
     {
@@ -45,6 +46,7 @@ export function workloads({ quick = false, big = false } = {}) {
       title: "Built-in fold (groupSum)",
       what: "a fold that runs inside the library (everlog: Fold.groupSum(\"sku\", \"qty\"))",
       kind: "time",
+      memo: true,
       params: { n: q(1_000_000, 100_000) },
     },
     {
