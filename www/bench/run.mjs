@@ -36,7 +36,7 @@ const { values: opt } = parseArgs({
   },
 });
 
-const CONTENDERS = ["raw", "rawBatch", "everlog", "automerge", "yjs", "loro"];
+const CONTENDERS = ["raw", "rawBatch", "rawBytes", "everlog", "automerge", "yjs", "loro"];
 const contenders = opt.only ? opt.only.split(",") : CONTENDERS;
 const maxRuns = Number(opt.runs || (opt.quick ? 3 : 5));
 const log = (...a) => console.error("[bench]", ...a);
@@ -67,6 +67,14 @@ const launchOptions = {
   ],
 };
 let context = null;
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.once(sig, async () => {
+    log(`${sig}: closing the browser and removing its profile`);
+    await context?.close().catch(() => {});
+    await rm(profile, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 async function browser() {
   context ??= await chromium.launchPersistentContext(profile, launchOptions);
   return context;

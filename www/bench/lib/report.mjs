@@ -53,7 +53,7 @@ export function markdown(result) {
         continue;
       }
       const s = r.summary;
-      const head = `| ${r.label} | ${num(s.median)} | ${num(s.min)} … ${num(s.max)}${s.runs < w.runs ? ` (${s.runs} runs)` : ""}`;
+      const head = `| ${r.label} | ${num(s.median)} | ${num(s.min)} … ${num(s.max)}${s.runs < w.runs ? ` (${s.runs} run${s.runs === 1 ? "" : "s"})` : ""}`;
       if (w.kind === "sync") {
         const cells = ok.map((o) => (o === r ? "—" : ratio(s.bytes / o.summary.bytes)));
         lines.push(

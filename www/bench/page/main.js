@@ -2,10 +2,10 @@
 // a separate bundle loaded only when asked for, so a missing package never breaks the page.
 import automerge from "./contenders/automerge.js";
 import loro from "./contenders/loro.js";
-import raw, { rawBatch } from "./contenders/raw.js";
+import raw, { rawBatch, rawBytes } from "./contenders/raw.js";
 import yjs from "./contenders/yjs.js";
 
-const bundled = { raw, rawBatch, automerge, yjs, loro };
+const bundled = { raw, rawBatch, rawBytes, automerge, yjs, loro };
 
 async function contender(name) {
   if (bundled[name]) return bundled[name];

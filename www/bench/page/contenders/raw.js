@@ -3,7 +3,10 @@
 //   transaction; cold load is one getAll. What an app writing its own log would do first.
 // - rawBatch: one record per appended batch (the array of its events). Chromium pays per
 //   record (an IPC and a LevelDB write each), so this is the floor for a library that stores
-//   batches as blobs, as the CRDT libraries and everlog do. Merge has no meaning here (no causality); "sync" is the best an app could do by
+//   batches as blobs, as the CRDT libraries and everlog do.
+// - rawBytes: one record per batch holding the batch's JSON as bytes (a Uint8Array), read
+//   back with one getAll and JSON.parse. IndexedDB copies bytes without the per-object cost
+//   of structured clone, so this is the floor for a library with its own binary encoding. Merge has no meaning here (no causality); "sync" is the best an app could do by
 // hand without any metadata: send the other side your count, get back the JSON of the
 // events you lack (it only works because this workload's histories are disjoint).
 import { batches, checksum, makeEvents, memo, reducer } from "../data.js";
@@ -11,6 +14,8 @@ import { deleteDb, done, openDb, req } from "../idb.js";
 import { fromJsonBytes, jsonBytes, runSync } from "../sync.js";
 
 const STORE = "events";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const open = (name) => openDb(name, (db) => db.createObjectStore(STORE, { keyPath: "seq" }));
 
 async function appendAll(db, events, batchSize, durability, perBatch = false) {
@@ -18,7 +23,8 @@ async function appendAll(db, events, batchSize, durability, perBatch = false) {
   for (const batch of batches(events, batchSize)) {
     const tx = db.transaction(STORE, "readwrite", { durability });
     const store = tx.objectStore(STORE);
-    if (perBatch) store.put({ seq: ++seq, events: batch.map((ev) => ({ time: Date.now(), ...ev })) });
+    if (perBatch === "bytes") store.put({ seq: ++seq, bytes: encoder.encode(JSON.stringify(batch.map((ev) => ({ time: Date.now(), ...ev })))) });
+    else if (perBatch) store.put({ seq: ++seq, events: batch.map((ev) => ({ time: Date.now(), ...ev })) });
     else for (const ev of batch) store.put({ seq: ++seq, time: Date.now(), ...ev });
     await done(tx);
   }
@@ -129,4 +135,34 @@ export const rawBatch = {
     foldBuiltin: "same as raw",
     sync: "same as raw",
   },
+};
+
+export const rawBytes = {
+  name: "rawBytes",
+  label: "raw IndexedDB, one JSON byte record per batch",
+  workloads: {
+    appendBatch: (p) => timedAppend(p, p.batch, "bytes"),
+    async coldSetup(p) {
+      const db = await open(p.db);
+      await appendAll(db, makeEvents(p.n), 1000, "relaxed", "bytes");
+      db.close();
+    },
+    async coldOpen(p) {
+      const t0 = performance.now();
+      const db = await open(p.db);
+      const rows = await req(db.transaction(STORE, "readonly").objectStore(STORE).getAll());
+      let state = {};
+      let events = 0;
+      for (const row of rows) {
+        const batch = JSON.parse(decoder.decode(row.bytes));
+        state = batch.reduce(reducer, state);
+        events += batch.length;
+      }
+      const ms = performance.now() - t0;
+      db.close();
+      return { ms, events, check: checksum(state) };
+    },
+    coldCleanup: (p) => deleteDb(p.db),
+  },
+  na: rawBatch.na,
 };
