@@ -136,6 +136,7 @@ async function measure(w, contender, cap) {
       }
       const r = await call(page, contender, fn, { ...base, db: fn === "coldOpen" ? db : `${db}-${i}` });
       if (r.error) throw new Error(r.error);
+      if (r.na) return { status: "na", reason: r.na };
       runs.push(r);
       // Bound the run by wall time (setup included): stop when the next run would pass the
       // budget, but reach 3 runs unless one run takes more than half of it. The next run is

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-const CANDIDATES = ["pkg/web", "pkg", "www/pkg"];
+const CANDIDATES = ["pkg", "pkg/web", "www/pkg"];
 
 export function findEverlog(option, repoRoot) {
   const dirs = option ? [resolve(option)] : CANDIDATES.map((d) => join(repoRoot, d));
@@ -25,6 +25,7 @@ function inspect(dir) {
     const exp = typeof p.exports === "string" ? p.exports : p.exports?.["."]?.import || p.exports?.["."]?.default;
     entry = [exp, p.module, p.browser, p.main].find((e) => typeof e === "string" && e.endsWith(".js"));
   }
+  if (!entry && existsSync(join(dir, "index.js"))) entry = "index.js";
   if (!entry) entry = readdirSync(dir).find((f) => f.endsWith(".js") && existsSync(join(dir, f.replace(/\.js$/, "_bg.wasm"))));
   if (!entry || !existsSync(join(dir, entry))) return { missing: `${dir} has no JS entry` };
   const src = readFileSync(join(dir, entry), "utf8");
