@@ -1,6 +1,8 @@
 //! A tiny deterministic PRNG (SplitMix64) so a seed alone reproduces a fuzz run on any
 //! machine, with no dependency whose algorithm might change between versions.
 
+#![allow(dead_code)]
+
 #[derive(Clone, Debug)]
 pub struct Prng(u64);
 
