@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use everlog::{Conflict, ConflictRecord, Event, EventId, Filter, Log, PendingInfo, VersionVector};
+use everlog::{Builtin, Conflict, ConflictRecord, Event, EventId, Filter, Log, PendingInfo, VersionVector};
 
 use super::prng::{FxBuild, Prng};
 
@@ -58,7 +58,11 @@ pub struct Snapshot {
     pub history: Vec<ConflictRecord>,
     pub streams: Vec<(Arc<str>, u64)>,
     pub folds: Vec<StreamFold>,
+    /// The built-in folds (count, sum, groupSum, latest, register) per stream, as JSON.
+    pub builtins: Vec<serde_json::Value>,
     pub ikeys: Vec<(String, Option<EventId>)>,
+    /// `encode_log`: replicas holding the same events must write the same bytes.
+    pub encoded: Vec<u8>,
 }
 
 /// A small deterministic fold per stream: count, sum of `v`, and the last value per key
@@ -100,8 +104,23 @@ pub fn snapshot(log: &Log, ikeys: &[String]) -> Snapshot {
         history: log.conflict_history(&all),
         streams: log.streams().into_iter().map(|s| (s.clone(), log.stream_version(&s))).collect(),
         folds: folds(log),
+        builtins: builtins(log),
         ikeys: ikeys.iter().map(|k| (k.clone(), log.get_by_idempotency_key(k).map(|e| e.id))).collect(),
+        encoded: everlog::codec::encode_log(log),
     }
+}
+
+pub fn builtins(log: &Log) -> Vec<serde_json::Value> {
+    let all =
+        [Builtin::count(), Builtin::sum("v"), Builtin::group_sum("v", "v"), Builtin::latest(), Builtin::register()];
+    let mut out = Vec::new();
+    for s in log.streams() {
+        let f = Filter::stream(&s);
+        for b in &all {
+            out.push(b.value(&log.fold(b, &f)));
+        }
+    }
+    out
 }
 
 /// Checks one replica against the oracle. `pair_budget` bounds the pairwise

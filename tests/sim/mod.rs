@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod prng;
+mod wire;
 mod world;
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -45,14 +46,27 @@ pub enum Action {
     Reorder { msg: u8, seed: u16 },
     /// A message is lost.
     Drop { msg: u8 },
-    /// A message is cut short (a batch interrupted mid-way).
+    /// A message is cut short (a batch interrupted mid-way): `keep / 256` of its bytes.
     Truncate { msg: u8, keep: u8 },
+    /// One byte of a message is flipped (its chunk's CRC must catch it).
+    Corrupt { msg: u8, at: u16 },
     /// `to` receives everything `from` has that it lacks.
     Sync { from: u8, to: u8 },
     /// Everyone syncs with everyone; then convergence and idempotence are asserted.
     SyncAll,
-    /// A replica restarts from its persisted state (its applied events; pending are lost).
+    /// A replica restarts from its persisted state (its applied events; pending are lost):
+    /// through the codec (`encode_log`/`decode_log`) when `seed` is even, else by
+    /// replaying its events in a shuffled order.
     Reopen { replica: u8, seed: u16 },
+    /// The real sync protocol: `from` generates its next message for `to` (its
+    /// `SyncState` for that peer); `fate % 8` = 0 loses it, 1 cuts it, 2 flips a byte,
+    /// else it arrives whole.
+    SyncMessage { from: u8, to: u8, fate: u8, at: u16 },
+    /// `a` and `b` exchange protocol messages until both are quiet; then they must hold
+    /// the same events.
+    SyncSession { a: u8, b: u8 },
+    /// The connection between `a` and `b` drops; both start over with a new `SyncState`.
+    Reconnect { a: u8, b: u8 },
 }
 
 /// A whole run: the number of replicas (2–5), whether the pending set is tiny (so it

@@ -1,5 +1,9 @@
 //! The simulated world: replicas, a lossy network, and what each action does to them.
 
+use std::collections::{HashMap, HashSet};
+
+use everlog::codec::{decode_events, decode_events_partial, decode_log, encode_events_with, encode_log, EncodeOptions};
+use everlog::sync::SyncState;
 use everlog::{ActorId, AppendOptions, Draft, Error, Event, ExpectedVersion, Limits, Log, OrderKey};
 use serde_json::json;
 
@@ -15,6 +19,8 @@ const PAIRS_SYNC: usize = 2048;
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub appended: u64,
+    pub messages: u64,
+    pub damaged: u64,
     pub delivered: u64,
     pub parked: u64,
     pub dropped: u64,
@@ -23,24 +29,30 @@ pub struct Stats {
     pub max_conflicts: usize,
 }
 
-struct Replica {
-    log: Log,
+pub(super) struct Replica {
+    pub log: Log,
     clock: u64,
 }
 
+/// A message in flight: an encoded event batch (the codec's format), small chunks so
+/// that a cut keeps some of it.
 struct Msg {
     to: usize,
-    events: Vec<Event>,
+    bytes: Vec<u8>,
 }
 
 pub struct World {
-    replicas: Vec<Replica>,
+    pub(super) replicas: Vec<Replica>,
     net: Vec<Msg>,
-    oracle: Oracle,
+    pub(super) oracle: Oracle,
     limits: Limits,
     /// Samples pairs for the checks only (never decides what happens).
-    rng: Prng,
-    ikeys: Vec<String>,
+    pub(super) rng: Prng,
+    pub(super) ikeys: Vec<String>,
+    /// `(me, peer)` → my sync state for that peer (one connection each way).
+    pub(super) sync: HashMap<(usize, usize), SyncState>,
+    /// Connections `(low, high)` that lost a message silently since they last reconnected.
+    pub(super) silent_loss: HashSet<(usize, usize)>,
     pub stats: Stats,
 }
 
@@ -62,6 +74,8 @@ impl World {
             limits,
             rng: Prng::new(n as u64),
             ikeys: Vec::new(),
+            sync: HashMap::new(),
+            silent_loss: HashSet::new(),
             stats: Stats::default(),
         }
     }
@@ -113,19 +127,24 @@ impl World {
             }
             Action::Post { from, to, count, skip, seed } => {
                 let events = self.pick(r(from), r(to), *count, *skip, *seed);
-                self.net.push(Msg { to: r(to), events });
+                let bytes = encode(&events, *seed);
+                ensure!(decode_events(&bytes).as_ref() == Ok(&events), "the codec does not round-trip a batch");
+                self.net.push(Msg { to: r(to), bytes });
                 Ok(())
             }
             Action::Arrive { msg } => match self.msg_index(*msg) {
                 Some(i) => {
                     let m = self.net.remove(i);
-                    self.receive(m.to, m.events)
+                    // A cut or damaged batch yields the events of its intact chunks.
+                    let partial = decode_events_partial(&m.bytes);
+                    self.stats.damaged += partial.error.is_some() as u64;
+                    self.receive(m.to, partial.events)
                 }
                 None => Ok(()),
             },
             Action::Duplicate { msg } => {
                 if let Some(i) = self.msg_index(*msg) {
-                    let copy = Msg { to: self.net[i].to, events: self.net[i].events.clone() };
+                    let copy = Msg { to: self.net[i].to, bytes: self.net[i].bytes.clone() };
                     self.net.push(copy);
                 }
                 Ok(())
@@ -133,7 +152,10 @@ impl World {
             Action::Reorder { msg, seed } => {
                 if let Some(i) = self.msg_index(*msg) {
                     let mut m = self.net.remove(i);
-                    Prng::new(*seed as u64).shuffle(&mut m.events);
+                    if let Ok(mut events) = decode_events(&m.bytes) {
+                        Prng::new(*seed as u64).shuffle(&mut events);
+                        m.bytes = encode(&events, *seed);
+                    }
                     self.net.push(m);
                 }
                 Ok(())
@@ -147,14 +169,30 @@ impl World {
             Action::Truncate { msg, keep } => {
                 if let Some(i) = self.msg_index(*msg) {
                     let m = &mut self.net[i];
-                    let keep = *keep as usize % (m.events.len() + 1);
-                    m.events.truncate(keep);
+                    let keep = m.bytes.len() * *keep as usize / 256;
+                    m.bytes.truncate(keep);
+                }
+                Ok(())
+            }
+            Action::Corrupt { msg, at } => {
+                if let Some(i) = self.msg_index(*msg) {
+                    let m = &mut self.net[i];
+                    let at = *at as usize % m.bytes.len().max(1);
+                    if let Some(b) = m.bytes.get_mut(at) {
+                        *b ^= 0x20;
+                    }
                 }
                 Ok(())
             }
             Action::Sync { from, to } => self.sync(r(from), r(to)),
             Action::SyncAll => self.sync_all(),
             Action::Reopen { replica, seed } => self.reopen(r(replica), *seed),
+            Action::SyncMessage { from, to, fate, at } => self.sync_message(r(from), r(to), *fate, *at).map(drop),
+            Action::SyncSession { a, b } => self.sync_session(r(a), r(b)),
+            Action::Reconnect { a, b } => {
+                self.reconnect(r(a), r(b));
+                Ok(())
+            }
         }
     }
 
@@ -163,7 +201,7 @@ impl World {
     }
 
     /// Light checks after ordinary steps, deep ones (all of [`check_replica`]) after syncs.
-    fn check(&mut self, i: usize, pairs: usize) -> Res {
+    pub(super) fn check(&mut self, i: usize, pairs: usize) -> Res {
         let deep = pairs >= PAIRS_SYNC;
         check_replica(&self.replicas[i].log, &self.oracle, &mut self.rng, pairs, deep)
             .map_err(|e| format!("replica {i}: {e}"))
@@ -223,7 +261,7 @@ impl World {
         out
     }
 
-    fn receive(&mut self, i: usize, events: Vec<Event>) -> Res {
+    pub(super) fn receive(&mut self, i: usize, events: Vec<Event>) -> Res {
         let log = &mut self.replicas[i].log;
         let before = log.version().clone();
         let res = log.receive(events.clone()).map_err(|e| format!("replica {i} refused honest events: {e}"))?;
@@ -303,22 +341,37 @@ impl World {
         Ok(())
     }
 
-    /// Rebuilds a replica from its applied events alone (what storage keeps), fed back in
-    /// a shuffled order; it must answer exactly as before (its pending set is forgotten).
+    /// Rebuilds a replica from its applied events alone (what storage keeps): decoded
+    /// from `encode_log`, or fed back in a shuffled order. It must answer exactly as
+    /// before (its pending set is forgotten, and so are its connections).
     fn reopen(&mut self, i: usize, seed: u16) -> Res {
         let old = &self.replicas[i].log;
         let before = snapshot(old, &self.ikeys);
-        let mut events: Vec<Event> = old.iter().cloned().collect();
-        Prng::new(seed as u64).shuffle(&mut events);
-        let mut fresh = Log::with_limits(old.actor(), self.limits.clone());
-        let res = fresh.receive(events).map_err(|e| format!("reopen of {i} failed: {e}"))?;
-        ensure!(res.pending == 0 && res.rejected.is_empty(), "reopen of {i} left events out: {res:?}");
+        let fresh = if seed % 2 == 0 {
+            decode_log(&encode_log(old), old.actor(), self.limits.clone()).map_err(|e| format!("decode_log: {e}"))?
+        } else {
+            let mut events: Vec<Event> = old.iter().cloned().collect();
+            Prng::new(seed as u64).shuffle(&mut events);
+            let mut fresh = Log::with_limits(old.actor(), self.limits.clone());
+            let res = fresh.receive(events).map_err(|e| format!("reopen of {i} failed: {e}"))?;
+            ensure!(res.pending == 0 && res.rejected.is_empty(), "reopen of {i} left events out: {res:?}");
+            fresh
+        };
+        for j in 0..self.replicas.len() {
+            self.reconnect(i, j);
+        }
         let after = snapshot(&fresh, &self.ikeys);
         ensure!(after == before, "replica {i} differs after reopen:\n{after:#?}\nvs\n{before:#?}");
         self.replicas[i].log = fresh;
         self.stats.reopens += 1;
         self.check(i, PAIRS_STEP)
     }
+}
+
+/// Encodes a batch in small chunks (so cuts keep some), compressed for odd seeds.
+fn encode(events: &[Event], seed: u16) -> Vec<u8> {
+    let opts = EncodeOptions { level: if seed % 2 == 1 { 6 } else { 0 }, chunk_bytes: 64 << (seed % 4) };
+    encode_events_with(events, &opts)
 }
 
 fn self_new(evs: &[Event], existing: &[Option<Event>]) -> u64 {
