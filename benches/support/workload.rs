@@ -36,13 +36,13 @@ pub fn remote_events(total: usize, actors: usize) -> Vec<Event> {
     let mut round = 0usize;
     let mut now = 1_700_000_000_000u64;
     while written < total {
-        for a in 0..actors {
+        for (a, log) in logs.iter_mut().enumerate() {
             let burst = (1 + (round * 7 + a * 13) % 40).min(total - written);
             if burst == 0 {
                 break;
             }
             let drafts = (written..written + burst).map(draft).collect();
-            logs[a].append(drafts, &AppendOptions::default(), now).expect("append");
+            log.append(drafts, &AppendOptions::default(), now).expect("append");
             written += burst;
             now += 3;
         }

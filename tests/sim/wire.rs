@@ -1,7 +1,7 @@
 //! The real sync protocol between simulated replicas: per-connection [`SyncState`]s,
 //! messages that are lost, cut or damaged, sessions run to quiescence, reconnects.
 
-use everlog::sync::{decode_message, generate_message, SyncState};
+use everlog::sync::{decode_message, generate_message};
 
 use super::check::{ensure, Res};
 use super::world::World;
@@ -23,7 +23,7 @@ impl World {
         if from == to {
             return Ok(false);
         }
-        let state = self.sync.entry((from, to)).or_insert_with(SyncState::new);
+        let state = self.sync.entry((from, to)).or_default();
         let Some(mut bytes) = generate_message(&self.replicas[from].log, state) else { return Ok(false) };
         self.stats.messages += 1;
         let damaged = match fate % 8 {
@@ -49,7 +49,7 @@ impl World {
             }
             _ => false,
         };
-        let state = self.sync.entry((to, from)).or_insert_with(SyncState::new);
+        let state = self.sync.entry((to, from)).or_default();
         match decode_message(&self.replicas[to].log, state, &bytes) {
             Ok(incoming) => {
                 ensure!(damaged || incoming.error.is_none(), "an intact message decoded with {:?}", incoming.error);

@@ -347,7 +347,7 @@ impl World {
     fn reopen(&mut self, i: usize, seed: u16) -> Res {
         let old = &self.replicas[i].log;
         let before = snapshot(old, &self.ikeys);
-        let fresh = if seed % 2 == 0 {
+        let fresh = if seed.is_multiple_of(2) {
             decode_log(&encode_log(old), old.actor(), self.limits.clone()).map_err(|e| format!("decode_log: {e}"))?
         } else {
             let mut events: Vec<Event> = old.iter().cloned().collect();
