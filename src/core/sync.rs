@@ -46,6 +46,22 @@
 //! reset outstanding. So the lost events are sent again exactly once, and duplicates are
 //! rare and harmless ([`Log::receive`] is idempotent).
 //!
+//! # With a storage layer
+//!
+//! [`decode_message`] only reads the log; it hands back the events to apply:
+//!
+//! ```text
+//! let incoming = sync::decode_message(&log, &mut state, &bytes)?;   // pure
+//! storage.persist(&incoming.events)?;                                // durable first
+//! let received = log.receive(incoming.events)?;                      // then in memory
+//! ```
+//!
+//! Apply each message before decoding the next one (gap detection compares a message with
+//! the log's version; a message decoded early only costs a needless reset). If
+//! [`Log::receive`] refuses the batch (an invalid event), nothing was applied: drop what
+//! was persisted for it, or let the reload refuse it again. Events that were persisted but
+//! not applied when the process stopped are simply received again on reload.
+//!
 //! After a reconnect, start both sides from a new `SyncState` (the protocol assumes each
 //! connection delivers messages in order, as WebSocket and BroadcastChannel do; a lost
 //! connection is a new connection).
