@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod core;
+#[cfg(feature = "documents")]
+pub mod documents;
+pub mod store;
 
 pub use crate::core::*;

@@ -91,3 +91,48 @@ fn equivocation_is_rejected_and_changes_nothing() {
     assert!(matches!(b.receive(vec![forged]), Err(Error::Invalid(InvalidEvent::Equivocation(_)))));
     assert_eq!(b.version(), &before);
 }
+
+#[test]
+fn pending_event_is_refiled_when_it_still_misses_a_dependency() {
+    let mut a = Log::new(actor(1));
+    let mut b = Log::new(actor(2));
+    let mut c = Log::new(actor(3));
+    let ea = a.append(vec![add("s", "x", 1)], &AppendOptions::default(), 1).unwrap();
+    let eb = b.append(vec![add("s", "y", 1)], &AppendOptions::default(), 1).unwrap();
+    c.receive(ea.clone()).unwrap();
+    c.receive(eb.clone()).unwrap();
+    let ec = c.append(vec![add("s", "z", 1)], &AppendOptions::default(), 2).unwrap();
+    assert_eq!(ec[0].deps.len(), 2);
+
+    let mut d = Log::new(actor(4));
+    assert_eq!(d.receive(ec.clone()).unwrap().pending, 1);
+    let r = d.receive(ea.clone()).unwrap();
+    assert_eq!(r.applied.len(), 1, "only a applies; c still waits for b");
+    assert_eq!(d.pending().waiting.len(), 1);
+    let r = d.receive(eb.clone()).unwrap();
+    assert_eq!(r.applied.iter().map(|e| e.id).collect::<Vec<_>>(), vec![eb[0].id, ec[0].id]);
+    assert!(d.pending().waiting.is_empty());
+    assert_eq!(d.version(), c.version());
+}
+
+#[test]
+fn prepare_receive_changes_nothing_until_commit() {
+    let mut a = Log::new(actor(1));
+    let evs = a.append(vec![add("s", "k", 1), add("s", "k", 2)], &AppendOptions::default(), 1).unwrap();
+    let mut b = Log::new(actor(2));
+    let p = b.prepare_receive(evs.clone()).unwrap();
+    assert_eq!(p.ready.len(), 2);
+    assert!(b.is_empty());
+    b.commit_receive(p).unwrap();
+    assert_eq!(b.len(), 2);
+}
+
+#[test]
+fn a_lamport_that_does_not_grow_is_rejected_whole_batch() {
+    let mut a = Log::new(actor(1));
+    let mut evs = a.append(vec![add("s", "k", 1), add("s", "k", 2)], &AppendOptions::default(), 1).unwrap();
+    evs[1].lamport = evs[0].lamport;
+    let mut b = Log::new(actor(2));
+    assert!(matches!(b.receive(evs), Err(Error::Invalid(InvalidEvent::BadLamport { .. }))));
+    assert!(b.is_empty());
+}

@@ -9,6 +9,11 @@
 //! log exactly as it was.
 
 use std::collections::{HashMap, HashSet};
+
+mod append;
+mod merge;
+
+pub use merge::PreparedReceive;
 use std::fmt;
 use std::sync::Arc;
 
@@ -16,9 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use super::causal::{ActorTrack, CausalLookup};
 use super::conflict::{Conflict, ConflictRecord, Conflicts};
-use super::error::{Error, InvalidEvent, Result};
-use super::event::{Draft, Event, Limits, OrderKey};
+use super::error::InvalidEvent;
+use super::event::{Event, Limits, OrderKey};
 use super::filter::Filter;
+use super::fold::columns::ColumnCache;
 use super::id::{ActorId, EventId};
 use super::pending::{Pending, PendingInfo};
 use super::version::VersionVector;
@@ -121,6 +127,8 @@ pub struct Log {
     max_lamport: u64,
     max_time: u64,
     generation: u64,
+    /// Per-event field values extracted for built-in folds (see `fold::columns`).
+    fold_columns: ColumnCache,
 }
 
 impl fmt::Debug for Log {
@@ -162,6 +170,7 @@ impl Log {
             max_lamport: 0,
             max_time: 0,
             generation: 0,
+            fold_columns: ColumnCache::default(),
         }
     }
 
@@ -297,11 +306,18 @@ impl Log {
         self.pending.events()
     }
 
-    /// Events that `theirs` lacks, in the total order (a causal order).
-    pub fn missing_from<'a>(&'a self, theirs: &'a VersionVector) -> impl Iterator<Item = &'a Event> + 'a {
-        // Fast path: nothing to send when they have everything.
-        let none = self.version.le(theirs);
-        self.iter().filter(move |e| !none && !theirs.includes(&e.id))
+    /// Events that `theirs` lacks, in the total order (a causal order). Costs
+    /// O(k log k) for k missing events, found by seq ranges per actor, not by a scan.
+    pub fn missing_from<'a>(&'a self, theirs: &VersionVector) -> impl ExactSizeIterator<Item = &'a Event> + 'a {
+        let mut out: Vec<u32> = Vec::with_capacity(self.count_missing_from(theirs) as usize);
+        for (actor, have) in self.version.iter() {
+            let from = theirs.get(actor);
+            if from < have {
+                out.extend_from_slice(&self.tracks[actor].events[from as usize..have as usize]);
+            }
+        }
+        out.sort_unstable_by_key(|i| self.arena[*i as usize].order_key());
+        out.into_iter().map(move |i| &self.arena[i as usize])
     }
 
     /// Number of events `theirs` lacks.
@@ -318,359 +334,35 @@ impl Log {
     pub fn iter_from(&self, from: usize) -> impl Iterator<Item = &Event> + '_ {
         self.order[from.min(self.order.len())..].iter().map(move |i| &self.arena[*i as usize])
     }
-
-    // ----- local appends -----
-
-    /// Appends drafts as one atomic batch written by this replica's actor.
-    /// `now_ms` is the wall clock; the event time never goes below the log's latest time.
-    pub fn append(&mut self, drafts: Vec<Draft>, opts: &AppendOptions, now_ms: u64) -> Result<Vec<Event>> {
-        let prepared = self.prepare(drafts, opts, now_ms)?;
-        let out = prepared.results();
-        self.commit(prepared)?;
-        Ok(out)
-    }
-
-    /// Validates a batch and builds its events without applying them, so that a storage
-    /// layer can persist them first and then [`commit`](Self::commit). Nothing changes.
-    pub fn prepare(&self, drafts: Vec<Draft>, opts: &AppendOptions, now_ms: u64) -> Result<Prepared> {
-        if drafts.is_empty() {
-            return Err(InvalidEvent::EmptyBatch.into());
-        }
-        for d in &drafts {
-            self.limits.check_fields(
-                &d.stream,
-                &d.kind,
-                d.key.as_deref(),
-                &d.data,
-                &d.meta,
-                d.idempotency_key.as_deref(),
-                0,
-            )?;
-        }
-        // Idempotency: drafts whose key exists return the existing event (also a repeat
-        // of a key earlier in the same batch returns that earlier event).
-        let mut results = Vec::with_capacity(drafts.len());
-        let mut fresh: Vec<Draft> = Vec::with_capacity(drafts.len());
-        let mut batch_keys: HashMap<&str, usize> = HashMap::new();
-        for d in &drafts {
-            if let Some(k) = d.idempotency_key.as_deref() {
-                if let Some(e) = self.get_by_idempotency_key(k) {
-                    results.push(Err(e.clone()));
-                    continue;
-                }
-                if let Some(i) = batch_keys.get(k) {
-                    results.push(Ok(*i));
-                    continue;
-                }
-                batch_keys.insert(k, fresh.len());
-            }
-            results.push(Ok(fresh.len()));
-            fresh.push(d.clone());
-        }
-        if !fresh.is_empty() {
-            let mut checked: HashSet<&str> = HashSet::new();
-            for d in &fresh {
-                if checked.insert(&d.stream) {
-                    let current = self.stream_version(&d.stream);
-                    if !opts.expected_version.accepts(current) {
-                        return Err(Error::Concurrency {
-                            stream: d.stream.clone(),
-                            expected: opts.expected_version,
-                            current,
-                        });
-                    }
-                }
-            }
-        }
-        let own = self.version.get(&self.actor);
-        let deps = self.local_deps();
-        let time = now_ms.max(self.max_time);
-        let new_events = fresh
-            .into_iter()
-            .enumerate()
-            .map(|(i, d)| Event {
-                id: EventId::new(self.actor, own + 1 + i as u64),
-                stream: self.intern(&d.stream),
-                kind: self.intern(&d.kind),
-                key: d.key.as_deref().map(|k| self.intern(k)),
-                data: d.data.into_boxed_str(),
-                meta: d.meta,
-                idempotency_key: d.idempotency_key.map(Arc::from),
-                lamport: self.max_lamport + 1 + i as u64,
-                time,
-                deps: if i == 0 { deps.clone().into_boxed_slice() } else { Box::default() },
-            })
-            .collect();
-        Ok(Prepared { new_events, results, generation: self.generation })
-    }
-
-    /// Applies a batch from [`prepare`](Self::prepare). Fails (changing nothing) when the
-    /// log changed in between: prepare again.
-    pub fn commit(&mut self, prepared: Prepared) -> Result<()> {
-        if prepared.generation != self.generation {
-            return Err(Error::Storage(super::error::StorageError::new(
-                "InvalidStateError",
-                "the log changed between prepare and commit; prepare the batch again",
-            )));
-        }
-        let first = self.arena.len();
-        for e in prepared.new_events {
-            self.apply_unchecked(e);
-        }
-        self.order.extend(first as u32..self.arena.len() as u32);
-        self.index_streams(first);
-        Ok(())
-    }
-
-    /// Dependencies of the next local event: the latest event of every actor whose news
-    /// our own previous event did not know, minus those implied by the others.
-    fn local_deps(&self) -> Vec<EventId> {
-        let own = self.version.get(&self.actor);
-        let known = match own {
-            0 => None,
-            s => self.tracks.get(&self.actor).and_then(|t| t.knowledge_at(s)),
-        };
-        let mut deps: Vec<EventId> = self
-            .version
-            .iter()
-            .filter(|(a, s)| **a != self.actor && known.map_or(0, |k| k.get(a)) < *s)
-            .map(|(a, s)| EventId::new(*a, s))
-            .collect();
-        let all = deps.clone();
-        deps.retain(|d| !all.iter().any(|o| o != d && self.knows(o, d)));
-        deps
-    }
-
-    fn intern(&self, s: &str) -> Arc<str> {
-        self.names.get(s).cloned().unwrap_or_else(|| Arc::from(s))
-    }
-
-    // ----- remote events -----
-
-    /// Merges remote events (any order, duplicates allowed). The batch is validated as a
-    /// whole first: if any event breaks the rules, nothing is applied and the error says
-    /// which. Events whose dependencies are missing wait in the pending set.
-    pub fn receive(&mut self, events: Vec<Event>) -> Result<Received> {
-        let mut batch: HashMap<EventId, &Event> = HashMap::with_capacity(events.len());
-        for e in &events {
-            self.check_static(e)?;
-            if let Some(prev) = batch.insert(e.id, e) {
-                if prev != e {
-                    return Err(InvalidEvent::Equivocation(e.id).into());
-                }
-            }
-            if let Some(existing) = self.get(&e.id).or_else(|| self.pending.get(&e.id)) {
-                if existing != e {
-                    return Err(InvalidEvent::Equivocation(e.id).into());
-                }
-            }
-        }
-        // Clock checks wherever the dependencies are at hand (log, pending or batch).
-        let lookup = |id: &EventId| self.get(id).or_else(|| batch.get(id).copied()).or_else(|| self.pending.get(id));
-        for e in &events {
-            self.check_clocks(e, &lookup)?;
-        }
-        drop(batch);
-
-        let mut out = Received::default();
-        let first = self.arena.len();
-        for e in events {
-            if self.version.includes(&e.id) || self.pending.get(&e.id).is_some() {
-                out.duplicates += 1;
-                continue;
-            }
-            self.offer(e, &mut out);
-        }
-        self.finish_merge(first, &mut out);
-        Ok(out)
-    }
-
-    /// Tries to apply `e`; parks it when a dependency is missing; releases its waiters.
-    fn offer(&mut self, e: Event, out: &mut Received) {
-        let mut queue = vec![e];
-        while let Some(e) = queue.pop() {
-            if self.version.includes(&e.id) {
-                continue;
-            }
-            if let Some(missing) = self.first_missing(&e) {
-                if self.pending.len() >= self.limits.max_pending {
-                    self.pending.dropped += 1;
-                    out.dropped += 1;
-                } else if self.pending.insert(e, missing) {
-                    out.pending += 1;
-                }
-                continue;
-            }
-            // Released events were checked against what was at hand when they arrived;
-            // check the clocks again now that the whole causal past is here.
-            if let Err(err) = self.check_clocks(&e, &|id: &EventId| self.get(id)) {
-                out.rejected.push((e.id, err));
-                continue;
-            }
-            let id = e.id;
-            let idx = self.apply_unchecked(e);
-            let released = self.pending.release(&id);
-            out.pending = out.pending.saturating_sub(released.len());
-            queue.extend(released);
-            out.applied.push(self.arena[idx as usize].clone());
-        }
-    }
-
-    fn first_missing(&self, e: &Event) -> Option<EventId> {
-        if self.version.get(&e.id.actor) + 1 < e.id.seq {
-            return Some(EventId::new(e.id.actor, e.id.seq - 1));
-        }
-        e.deps.iter().find(|d| !self.version.includes(d)).copied()
-    }
-
-    /// Field, size and shape checks that need no other event.
-    fn check_static(&self, e: &Event) -> Result<(), InvalidEvent> {
-        if e.id.seq == 0 {
-            return Err(InvalidEvent::ZeroSeq(e.id));
-        }
-        self.limits.check_fields(
-            &e.stream,
-            &e.kind,
-            e.key.as_deref(),
-            &e.data,
-            &e.meta,
-            e.idempotency_key.as_deref(),
-            e.deps.len(),
-        )?;
-        for d in e.deps.iter() {
-            if d.seq == 0 || d.actor == e.id.actor {
-                return Err(InvalidEvent::BadDependency { id: e.id, dep: *d });
-            }
-        }
-        Ok(())
-    }
-
-    /// Lamport must exceed, and time must not be below, every dependency's (the author's
-    /// previous event included). Dependencies not at hand are checked later.
-    fn check_clocks<'a>(
-        &'a self,
-        e: &Event,
-        lookup: &dyn Fn(&EventId) -> Option<&'a Event>,
-    ) -> Result<(), InvalidEvent> {
-        let prev = (e.id.seq > 1).then(|| EventId::new(e.id.actor, e.id.seq - 1));
-        for d in prev.iter().chain(e.deps.iter()) {
-            if let Some(dep) = lookup(d) {
-                if e.lamport <= dep.lamport {
-                    return Err(InvalidEvent::BadLamport { id: e.id, lamport: e.lamport, min_exclusive: dep.lamport });
-                }
-                if e.time < dep.time {
-                    return Err(InvalidEvent::BadTime { id: e.id, time: e.time, min: dep.time });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Records an event whose whole causal past is applied; returns its arena index.
-    /// Does not touch `order` or the stream index (callers merge those per batch).
-    fn apply_unchecked(&mut self, e: Event) -> u32 {
-        let idx = self.arena.len() as u32;
-        // Knowledge: the author's previous knowledge, grown by the explicit deps.
-        let mut knowledge = match e.id.seq {
-            1 => None,
-            s => self.tracks.get(&e.id.actor).and_then(|t| t.knowledge_at(s - 1)).cloned(),
-        };
-        if !e.deps.is_empty() {
-            let k = knowledge.get_or_insert_with(VersionVector::new);
-            for d in e.deps.iter() {
-                k.merge(&self.past_of(d));
-            }
-            k.set(e.id.actor, 0);
-        }
-        for name in [Some(&e.stream), Some(&e.kind), e.key.as_ref()].into_iter().flatten() {
-            if !self.names.contains(&**name) {
-                self.names.insert(name.clone());
-            }
-        }
-        self.max_lamport = self.max_lamport.max(e.lamport);
-        self.max_time = self.max_time.max(e.time);
-        self.version.raise(e.id.actor, e.id.seq);
-        let track = self.tracks.entry(e.id.actor).or_default();
-        track.events.push(idx);
-        if let Some(k) = knowledge {
-            track.push_knowledge(e.id.seq, k);
-        }
-        if let Some(k) = &e.idempotency_key {
-            match self.ikeys.get(k) {
-                Some(other) if self.arena[*other as usize].order_key() < e.order_key() => {}
-                _ => {
-                    self.ikeys.insert(k.clone(), idx);
-                }
-            }
-        }
-        self.arena.push(e);
-        self.conflicts.on_event(idx, &self.arena, &TracksView(&self.tracks));
-        self.generation += 1;
-        idx
-    }
-
-    /// Merges arena entries `first..` into the total order and stream indexes.
-    fn finish_merge(&mut self, first: usize, out: &mut Received) {
-        if first == self.arena.len() {
-            return;
-        }
-        let mut fresh: Vec<u32> = (first as u32..self.arena.len() as u32).collect();
-        let arena = &self.arena;
-        fresh.sort_unstable_by_key(|i| arena[*i as usize].order_key());
-        out.earliest = fresh.first().map(|i| arena[*i as usize].order_key());
-        merge_sorted(&mut self.order, &fresh, arena);
-        self.index_streams(first);
-    }
-
-    fn index_streams(&mut self, first: usize) {
-        let arena = &self.arena;
-        let mut by_stream: HashMap<&Arc<str>, Vec<u32>> = HashMap::new();
-        for (i, e) in arena.iter().enumerate().skip(first) {
-            by_stream.entry(&e.stream).or_default().push(i as u32);
-        }
-        for (s, mut fresh) in by_stream {
-            fresh.sort_unstable_by_key(|i| arena[*i as usize].order_key());
-            let list = self.streams.entry(s.clone()).or_default();
-            merge_sorted(list, &fresh, arena);
-        }
-    }
 }
 
-struct TracksView<'a>(&'a HashMap<ActorId, ActorTrack>);
+/// Raw access for folds: arena indices, stable for the log's lifetime.
+impl Log {
+    /// Every event, indexed by arena index (arrival order).
+    pub(crate) fn arena_events(&self) -> &[Event] {
+        &self.arena
+    }
 
-impl CausalLookup for TracksView<'_> {
-    fn track(&self, actor: &ActorId) -> Option<&ActorTrack> {
-        self.0.get(actor)
+    /// Arena indices in the total order.
+    pub(crate) fn order_positions(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// Arena indices of one stream's events, in the total order.
+    pub(crate) fn stream_positions(&self, stream: &str) -> &[u32] {
+        self.streams.get(stream).map_or(&[], |v| v.as_slice())
+    }
+
+    pub(crate) fn fold_columns(&self) -> &ColumnCache {
+        &self.fold_columns
+    }
+
+    /// Drops the field values cached for built-in folds (they are rebuilt on demand).
+    pub fn clear_fold_cache(&self) {
+        self.fold_columns.clear();
     }
 }
 
 fn stream_matches(filter: &Filter, s: &str) -> bool {
     filter.stream.as_deref().is_none_or(|x| x == s) && filter.stream_prefix.as_deref().is_none_or(|p| s.starts_with(p))
-}
-
-/// Merges sorted `fresh` into sorted `list` (both arena indices ordered by order key).
-fn merge_sorted(list: &mut Vec<u32>, fresh: &[u32], arena: &[Event]) {
-    let key = |i: &u32| arena[*i as usize].order_key();
-    match (list.last(), fresh.first()) {
-        (_, None) => {}
-        (None, _) => list.extend_from_slice(fresh),
-        (Some(l), Some(f)) if key(l) < key(f) => list.extend_from_slice(fresh),
-        _ => {
-            let start = list.partition_point(|i| key(i) < key(&fresh[0]));
-            let tail: Vec<u32> = list.drain(start..).collect();
-            list.reserve(fresh.len());
-            let (mut a, mut b) = (0, 0);
-            while a < tail.len() && b < fresh.len() {
-                if key(&tail[a]) < key(&fresh[b]) {
-                    list.push(tail[a]);
-                    a += 1;
-                } else {
-                    list.push(fresh[b]);
-                    b += 1;
-                }
-            }
-            list.extend_from_slice(&tail[a..]);
-            list.extend_from_slice(&fresh[b..]);
-        }
-    }
 }

@@ -14,7 +14,8 @@ use super::id::EventId;
 
 #[derive(Default, Clone, Debug)]
 pub(crate) struct Pending {
-    events: HashMap<EventId, Event>,
+    /// Each waiting event and the id it waits for.
+    events: HashMap<EventId, (Event, EventId)>,
     waiting_on: HashMap<EventId, Vec<EventId>>,
     /// Events dropped because the set was full, since the log was opened.
     pub dropped: u64,
@@ -35,7 +36,7 @@ impl Pending {
     }
 
     pub fn get(&self, id: &EventId) -> Option<&Event> {
-        self.events.get(id)
+        self.events.get(id).map(|(e, _)| e)
     }
 
     /// Files `e` as waiting for `missing`. Returns false when it was already there.
@@ -44,26 +45,34 @@ impl Pending {
             return false;
         }
         self.waiting_on.entry(missing).or_default().push(e.id);
-        self.events.insert(e.id, e);
+        self.events.insert(e.id, (e, missing));
         true
     }
 
-    /// Removes and returns the events that were waiting for `applied`.
-    pub fn release(&mut self, applied: &EventId) -> Vec<Event> {
-        match self.waiting_on.remove(applied) {
-            Some(ids) => ids.iter().filter_map(|id| self.events.remove(id)).collect(),
-            None => Vec::new(),
+    /// Removes one event (applied, or to be re-filed).
+    pub fn remove(&mut self, id: &EventId) -> Option<Event> {
+        let (e, missing) = self.events.remove(id)?;
+        if let Some(list) = self.waiting_on.get_mut(&missing) {
+            list.retain(|w| w != id);
+            if list.is_empty() {
+                self.waiting_on.remove(&missing);
+            }
         }
+        Some(e)
+    }
+
+    /// The events waiting for `id`.
+    pub fn waiting_for<'a>(&'a self, id: &EventId) -> impl Iterator<Item = &'a Event> + 'a {
+        self.waiting_on.get(id).into_iter().flatten().filter_map(|w| self.get(w))
     }
 
     pub fn info(&self) -> PendingInfo {
-        let mut waiting: Vec<(EventId, EventId)> =
-            self.waiting_on.iter().flat_map(|(dep, ids)| ids.iter().map(move |id| (*id, *dep))).collect();
+        let mut waiting: Vec<(EventId, EventId)> = self.events.iter().map(|(id, (_, m))| (*id, *m)).collect();
         waiting.sort();
         PendingInfo { waiting, dropped: self.dropped }
     }
 
     pub fn events(&self) -> impl Iterator<Item = &Event> {
-        self.events.values()
+        self.events.values().map(|(e, _)| e)
     }
 }

@@ -1,0 +1,138 @@
+//! Local appends: validate drafts, check expected versions and idempotency keys, build
+//! events at the end of the total order. Two-phase ([`Log::prepare`] then
+//! [`Log::commit`]) so a storage layer can persist a batch before it becomes visible.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::{AppendOptions, Log, Prepared};
+use crate::core::causal::CausalLookup;
+use crate::core::error::{Error, InvalidEvent, Result, StorageError};
+use crate::core::event::{Draft, Event};
+use crate::core::id::EventId;
+
+impl Log {
+    /// Appends drafts as one atomic batch written by this replica's actor.
+    /// `now_ms` is the wall clock; the event time never goes below the log's latest time.
+    pub fn append(&mut self, drafts: Vec<Draft>, opts: &AppendOptions, now_ms: u64) -> Result<Vec<Event>> {
+        let prepared = self.prepare(drafts, opts, now_ms)?;
+        let out = prepared.results();
+        self.commit(prepared)?;
+        Ok(out)
+    }
+
+    /// Validates a batch and builds its events without applying them, so that a storage
+    /// layer can persist them first and then [`commit`](Self::commit). Nothing changes.
+    pub fn prepare(&self, drafts: Vec<Draft>, opts: &AppendOptions, now_ms: u64) -> Result<Prepared> {
+        if drafts.is_empty() {
+            return Err(InvalidEvent::EmptyBatch.into());
+        }
+        for d in &drafts {
+            self.limits.check_fields(
+                &d.stream,
+                &d.kind,
+                d.key.as_deref(),
+                &d.data,
+                &d.meta,
+                d.idempotency_key.as_deref(),
+                0,
+            )?;
+        }
+        // Idempotency: drafts whose key exists return the existing event (also a repeat
+        // of a key earlier in the same batch returns that earlier event).
+        let mut results = Vec::with_capacity(drafts.len());
+        let mut fresh: Vec<Draft> = Vec::with_capacity(drafts.len());
+        let mut batch_keys: HashMap<&str, usize> = HashMap::new();
+        for d in &drafts {
+            if let Some(k) = d.idempotency_key.as_deref() {
+                if let Some(e) = self.get_by_idempotency_key(k) {
+                    results.push(Err(e.clone()));
+                    continue;
+                }
+                if let Some(i) = batch_keys.get(k) {
+                    results.push(Ok(*i));
+                    continue;
+                }
+                batch_keys.insert(k, fresh.len());
+            }
+            results.push(Ok(fresh.len()));
+            fresh.push(d.clone());
+        }
+        if !fresh.is_empty() {
+            let mut checked: HashSet<&str> = HashSet::new();
+            for d in &fresh {
+                if checked.insert(&d.stream) {
+                    let current = self.stream_version(&d.stream);
+                    if !opts.expected_version.accepts(current) {
+                        return Err(Error::Concurrency {
+                            stream: d.stream.clone(),
+                            expected: opts.expected_version,
+                            current,
+                        });
+                    }
+                }
+            }
+        }
+        let own = self.version.get(&self.actor);
+        let deps = self.local_deps();
+        let time = now_ms.max(self.max_time);
+        let new_events = fresh
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| Event {
+                id: EventId::new(self.actor, own + 1 + i as u64),
+                stream: self.intern(&d.stream),
+                kind: self.intern(&d.kind),
+                key: d.key.as_deref().map(|k| self.intern(k)),
+                data: d.data.into_boxed_str(),
+                meta: d.meta,
+                idempotency_key: d.idempotency_key.map(Arc::from),
+                lamport: self.max_lamport + 1 + i as u64,
+                time,
+                deps: if i == 0 { deps.clone().into_boxed_slice() } else { Box::default() },
+            })
+            .collect();
+        Ok(Prepared { new_events, results, generation: self.generation })
+    }
+
+    /// Applies a batch from [`prepare`](Self::prepare). Fails (changing nothing) when the
+    /// log changed in between: prepare again.
+    pub fn commit(&mut self, prepared: Prepared) -> Result<()> {
+        if prepared.generation != self.generation {
+            return Err(Error::Storage(StorageError::new(
+                "InvalidStateError",
+                "the log changed between prepare and commit; prepare the batch again",
+            )));
+        }
+        let first = self.arena.len();
+        for e in prepared.new_events {
+            self.apply_unchecked(e);
+        }
+        self.order.extend(first as u32..self.arena.len() as u32);
+        self.index_streams(first);
+        Ok(())
+    }
+
+    /// Dependencies of the next local event: the latest event of every actor whose news
+    /// our own previous event did not know, minus those implied by the others.
+    fn local_deps(&self) -> Vec<EventId> {
+        let own = self.version.get(&self.actor);
+        let known = match own {
+            0 => None,
+            s => self.tracks.get(&self.actor).and_then(|t| t.knowledge_at(s)),
+        };
+        let mut deps: Vec<EventId> = self
+            .version
+            .iter()
+            .filter(|(a, s)| **a != self.actor && known.map_or(0, |k| k.get(a)) < *s)
+            .map(|(a, s)| EventId::new(*a, s))
+            .collect();
+        let all = deps.clone();
+        deps.retain(|d| !all.iter().any(|o| o != d && self.knows(o, d)));
+        deps
+    }
+
+    fn intern(&self, s: &str) -> Arc<str> {
+        self.names.get(s).cloned().unwrap_or_else(|| Arc::from(s))
+    }
+}

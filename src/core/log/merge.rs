@@ -1,0 +1,314 @@
+//! Remote events: validation, causal delivery, the pending set, and merging into the
+//! total order.
+//!
+//! Two-phase like local appends: [`Log::prepare_receive`] validates a batch and works out
+//! which events become applicable (in a causal order) without changing anything;
+//! a storage layer persists those, then [`Log::commit_receive`] applies them. The batch is
+//! validated as a whole: if any event breaks the rules, nothing is applied and the error
+//! says which. Events whose dependencies are missing wait in the pending set (they are not
+//! persisted: the log's version does not include them, so the next sync asks for them
+//! again).
+
+use std::collections::HashMap;
+
+use super::{Log, Received};
+use crate::core::causal::{ActorTrack, CausalLookup};
+use crate::core::error::{Error, InvalidEvent, Result, StorageError};
+use crate::core::event::Event;
+use crate::core::id::{ActorId, EventId};
+use crate::core::version::VersionVector;
+
+/// A validated batch of remote events, not yet applied. See [`Log::prepare_receive`].
+#[derive(Clone, Debug)]
+pub struct PreparedReceive {
+    /// Events that become applicable, in a causal order: persist these, then commit.
+    pub ready: Vec<Event>,
+    /// Events that will wait for a missing dependency.
+    parked: Vec<(Event, EventId)>,
+    duplicates: usize,
+    rejected: Vec<(EventId, InvalidEvent)>,
+    generation: u64,
+}
+
+impl Log {
+    /// Merges remote events (any order, duplicates allowed) in memory.
+    pub fn receive(&mut self, events: Vec<Event>) -> Result<Received> {
+        let prepared = self.prepare_receive(events)?;
+        self.commit_receive(prepared)
+    }
+
+    /// Validates remote events and plans their delivery without changing the log.
+    pub fn prepare_receive(&self, events: Vec<Event>) -> Result<PreparedReceive> {
+        let mut batch: HashMap<EventId, &Event> = HashMap::with_capacity(events.len());
+        for e in &events {
+            self.check_static(e)?;
+            if let Some(prev) = batch.insert(e.id, e) {
+                if prev != e {
+                    return Err(InvalidEvent::Equivocation(e.id).into());
+                }
+            }
+            if let Some(existing) = self.get(&e.id).or_else(|| self.pending.get(&e.id)) {
+                if existing != e {
+                    return Err(InvalidEvent::Equivocation(e.id).into());
+                }
+            }
+        }
+        // Clock checks wherever the dependencies are at hand (log, pending or batch).
+        let at_hand = |id: &EventId| self.get(id).or_else(|| batch.get(id).copied()).or_else(|| self.pending.get(id));
+        for e in &events {
+            self.check_clocks(e, &at_hand)?;
+        }
+        drop(batch);
+
+        let mut plan = Planner {
+            log: self,
+            have: self.version.clone(),
+            waiting: HashMap::new(),
+            ready: Vec::new(),
+            ready_ix: HashMap::new(),
+        };
+        let mut out = PreparedReceive {
+            ready: Vec::new(),
+            parked: Vec::new(),
+            duplicates: 0,
+            rejected: Vec::new(),
+            generation: self.generation,
+        };
+        let mut seen = std::collections::HashSet::with_capacity(events.len());
+        for e in events {
+            if self.version.includes(&e.id) || self.pending.get(&e.id).is_some() || !seen.insert(e.id) {
+                out.duplicates += 1;
+                continue;
+            }
+            plan.offer(e, &mut out);
+        }
+        out.ready = plan.ready;
+        out.parked = plan.waiting.into_iter().flat_map(|(m, evs)| evs.into_iter().map(move |e| (e, m))).collect();
+        out.parked.sort_by_key(|(e, _)| e.id);
+        Ok(out)
+    }
+
+    /// Applies a batch from [`prepare_receive`](Self::prepare_receive). Fails (changing
+    /// nothing) when the log changed in between.
+    pub fn commit_receive(&mut self, p: PreparedReceive) -> Result<Received> {
+        if p.generation != self.generation {
+            return Err(Error::Storage(StorageError::new(
+                "InvalidStateError",
+                "the log changed between prepare_receive and commit_receive; prepare again",
+            )));
+        }
+        let mut out = Received { duplicates: p.duplicates, rejected: p.rejected, ..Default::default() };
+        let first = self.arena.len();
+        for id in p.ready.iter().map(|e| &e.id).chain(out.rejected.iter().map(|(id, _)| id)) {
+            self.pending.remove(id);
+        }
+        for (e, missing) in p.parked {
+            // A pending event released but still missing another dependency is re-filed.
+            self.pending.remove(&e.id);
+            if self.pending.len() >= self.limits.max_pending {
+                self.pending.dropped += 1;
+                out.dropped += 1;
+            } else if self.pending.insert(e, missing) {
+                out.pending += 1;
+            }
+        }
+        for e in p.ready {
+            out.applied.push(e.clone());
+            self.apply_unchecked(e);
+        }
+        self.finish_merge(first, &mut out);
+        Ok(out)
+    }
+
+    fn check_static(&self, e: &Event) -> Result<(), InvalidEvent> {
+        if e.id.seq == 0 {
+            return Err(InvalidEvent::ZeroSeq(e.id));
+        }
+        self.limits.check_fields(
+            &e.stream,
+            &e.kind,
+            e.key.as_deref(),
+            &e.data,
+            &e.meta,
+            e.idempotency_key.as_deref(),
+            e.deps.len(),
+        )?;
+        for d in e.deps.iter() {
+            if d.seq == 0 || d.actor == e.id.actor {
+                return Err(InvalidEvent::BadDependency { id: e.id, dep: *d });
+            }
+        }
+        Ok(())
+    }
+
+    /// Lamport must exceed, and time must not be below, every dependency's (the author's
+    /// previous event included). Dependencies not at hand are checked when they are.
+    fn check_clocks<'a>(
+        &'a self,
+        e: &Event,
+        lookup: &dyn Fn(&EventId) -> Option<&'a Event>,
+    ) -> Result<(), InvalidEvent> {
+        let prev = (e.id.seq > 1).then(|| EventId::new(e.id.actor, e.id.seq - 1));
+        for d in prev.iter().chain(e.deps.iter()) {
+            if let Some(dep) = lookup(d) {
+                if e.lamport <= dep.lamport {
+                    return Err(InvalidEvent::BadLamport { id: e.id, lamport: e.lamport, min_exclusive: dep.lamport });
+                }
+                if e.time < dep.time {
+                    return Err(InvalidEvent::BadTime { id: e.id, time: e.time, min: dep.time });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records an event whose whole causal past is applied; returns its arena index.
+    /// Does not touch `order` or the stream index (callers merge those per batch).
+    pub(super) fn apply_unchecked(&mut self, e: Event) -> u32 {
+        let idx = self.arena.len() as u32;
+        // Knowledge: the author's previous knowledge, grown by the explicit deps.
+        let mut knowledge = match e.id.seq {
+            1 => None,
+            s => self.tracks.get(&e.id.actor).and_then(|t| t.knowledge_at(s - 1)).cloned(),
+        };
+        if !e.deps.is_empty() {
+            let k = knowledge.get_or_insert_with(VersionVector::new);
+            for d in e.deps.iter() {
+                k.merge(&self.past_of(d));
+            }
+            k.set(e.id.actor, 0);
+        }
+        for name in [Some(&e.stream), Some(&e.kind), e.key.as_ref()].into_iter().flatten() {
+            if !self.names.contains(&**name) {
+                self.names.insert(name.clone());
+            }
+        }
+        self.max_lamport = self.max_lamport.max(e.lamport);
+        self.max_time = self.max_time.max(e.time);
+        self.version.raise(e.id.actor, e.id.seq);
+        let track = self.tracks.entry(e.id.actor).or_default();
+        track.events.push(idx);
+        if let Some(k) = knowledge {
+            track.push_knowledge(e.id.seq, k);
+        }
+        if let Some(k) = &e.idempotency_key {
+            match self.ikeys.get(k) {
+                Some(other) if self.arena[*other as usize].order_key() < e.order_key() => {}
+                _ => {
+                    self.ikeys.insert(k.clone(), idx);
+                }
+            }
+        }
+        self.arena.push(e);
+        self.conflicts.on_event(idx, &self.arena, &TracksView(&self.tracks));
+        self.generation += 1;
+        idx
+    }
+
+    /// Merges arena entries `first..` into the total order and stream indexes.
+    fn finish_merge(&mut self, first: usize, out: &mut Received) {
+        if first == self.arena.len() {
+            return;
+        }
+        let mut fresh: Vec<u32> = (first as u32..self.arena.len() as u32).collect();
+        let arena = &self.arena;
+        fresh.sort_unstable_by_key(|i| arena[*i as usize].order_key());
+        out.earliest = fresh.first().map(|i| arena[*i as usize].order_key());
+        merge_sorted(&mut self.order, &fresh, arena);
+        self.index_streams(first);
+    }
+
+    pub(super) fn index_streams(&mut self, first: usize) {
+        let arena = &self.arena;
+        let mut by_stream: HashMap<&std::sync::Arc<str>, Vec<u32>> = HashMap::new();
+        for (i, e) in arena.iter().enumerate().skip(first) {
+            by_stream.entry(&e.stream).or_default().push(i as u32);
+        }
+        for (s, mut fresh) in by_stream {
+            fresh.sort_unstable_by_key(|i| arena[*i as usize].order_key());
+            let list = self.streams.entry(s.clone()).or_default();
+            merge_sorted(list, &fresh, arena);
+        }
+    }
+}
+
+/// Works out a causal delivery order for a batch against a copy of the version.
+struct Planner<'a> {
+    log: &'a Log,
+    have: VersionVector,
+    /// Events waiting for an id, keyed by that id.
+    waiting: HashMap<EventId, Vec<Event>>,
+    ready: Vec<Event>,
+    ready_ix: HashMap<EventId, usize>,
+}
+
+impl Planner<'_> {
+    fn first_missing(&self, e: &Event) -> Option<EventId> {
+        if self.have.get(&e.id.actor) + 1 < e.id.seq {
+            return Some(EventId::new(e.id.actor, e.id.seq - 1));
+        }
+        e.deps.iter().find(|d| !self.have.includes(d)).copied()
+    }
+
+    fn offer(&mut self, e: Event, out: &mut PreparedReceive) {
+        let mut queue = vec![e];
+        while let Some(e) = queue.pop() {
+            if self.have.includes(&e.id) {
+                continue;
+            }
+            if let Some(missing) = self.first_missing(&e) {
+                self.waiting.entry(missing).or_default().push(e);
+                continue;
+            }
+            // Now that the whole causal past is at hand, the clocks can be checked fully.
+            let lookup = |id: &EventId| self.log.get(id).or_else(|| self.ready_ix.get(id).map(|i| &self.ready[*i]));
+            if let Err(err) = self.log.check_clocks(&e, &lookup) {
+                out.rejected.push((e.id, err));
+                continue;
+            }
+            let id = e.id;
+            self.have.raise(id.actor, id.seq);
+            self.ready_ix.insert(id, self.ready.len());
+            self.ready.push(e);
+            if let Some(ws) = self.waiting.remove(&id) {
+                queue.extend(ws);
+            }
+            queue.extend(self.log.pending.waiting_for(&id).cloned());
+        }
+    }
+}
+
+pub(super) struct TracksView<'a>(pub &'a HashMap<ActorId, ActorTrack>);
+
+impl CausalLookup for TracksView<'_> {
+    fn track(&self, actor: &ActorId) -> Option<&ActorTrack> {
+        self.0.get(actor)
+    }
+}
+
+/// Merges sorted `fresh` into sorted `list` (both arena indices ordered by order key).
+fn merge_sorted(list: &mut Vec<u32>, fresh: &[u32], arena: &[Event]) {
+    let key = |i: &u32| arena[*i as usize].order_key();
+    match (list.last(), fresh.first()) {
+        (_, None) => {}
+        (None, _) => list.extend_from_slice(fresh),
+        (Some(l), Some(f)) if key(l) < key(f) => list.extend_from_slice(fresh),
+        _ => {
+            let start = list.partition_point(|i| key(i) < key(&fresh[0]));
+            let tail: Vec<u32> = list.drain(start..).collect();
+            list.reserve(fresh.len());
+            let (mut a, mut b) = (0, 0);
+            while a < tail.len() && b < fresh.len() {
+                if key(&tail[a]) < key(&fresh[b]) {
+                    list.push(tail[a]);
+                    a += 1;
+                } else {
+                    list.push(fresh[b]);
+                    b += 1;
+                }
+            }
+            list.extend_from_slice(&tail[a..]);
+            list.extend_from_slice(&fresh[b..]);
+        }
+    }
+}
