@@ -4,5 +4,6 @@ pub mod core;
 #[cfg(feature = "documents")]
 pub mod documents;
 pub mod store;
+pub mod toolkit;
 
 pub use crate::core::*;
