@@ -45,7 +45,7 @@ use std::collections::{BTreeMap, VecDeque};
 use super::error::ToolkitError;
 use super::progress::{Failure, Progress, RetryPolicy};
 use super::upcast::Upcasters;
-use crate::core::event::Event;
+use crate::core::event::{Event, OrderKey};
 use crate::core::id::EventId;
 use crate::core::log::Log;
 use crate::core::version::VersionVector;
@@ -70,6 +70,20 @@ pub struct Consumer {
     /// as it is acked (or not selected).
     batch: VecDeque<Slot>,
     dirty: bool,
+    /// Where the last scan found work; in memory only (see [`Cursor`]).
+    cursor: Option<Cursor>,
+}
+
+/// A scan hint, so a consumer far behind does not re-sort everything it lacks per batch.
+///
+/// Valid for any log whose version includes `seen`: a version names a set of events, so
+/// such a log holds the same events the scan saw, plus the ones `missing_from(seen)`
+/// finds. Every event not done is therefore at or after `first_open`, or new.
+#[derive(Clone, Debug)]
+struct Cursor {
+    seen: VersionVector,
+    /// The first event in total order not done at the last scan (`None`: all done).
+    first_open: Option<OrderKey>,
 }
 
 impl Consumer {
@@ -84,6 +98,7 @@ impl Consumer {
             policy: RetryPolicy::default(),
             batch: VecDeque::new(),
             dirty: false,
+            cursor: None,
         }
     }
 
@@ -190,7 +205,23 @@ impl Consumer {
         // `avail`: done plus the batch so far, causally closed like `done`.
         let mut avail = self.progress.done.clone();
         let mut out = Vec::new();
-        for e in log.missing_from(&self.progress.done) {
+        let start = match &self.cursor {
+            Some(c) if c.seen.le(log.version()) => {
+                let fresh = log.missing_from(&c.seen).next().map(Event::order_key);
+                match (c.first_open, fresh) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            }
+            _ => log.missing_from(&self.progress.done).next().map(Event::order_key),
+        };
+        let mut first_open = None;
+        let from = start.map_or(log.len(), |k| log.position_of(&k));
+        for e in log.iter_from(from) {
+            if self.progress.done.includes(&e.id) {
+                continue;
+            }
+            first_open.get_or_insert(e.order_key());
             if out.len() >= max {
                 break;
             }
@@ -213,6 +244,7 @@ impl Consumer {
                 out.push(shaped.into_owned());
             }
         }
+        self.cursor = Some(Cursor { seen: log.version().clone(), first_open });
         self.drain_front();
         out
     }

@@ -167,3 +167,61 @@ fn a_consumer_sees_upcast_events_and_filters_on_the_new_type() {
     assert_eq!((batch[0].id, &*batch[0].kind), (old.id, "UserRegistered"));
     assert_eq!(batch[0].data_value(), json!({ "n": 1, "v2": true }));
 }
+
+#[test]
+fn under_interleaved_syncs_and_failures_every_event_is_handled_once_after_its_causes() {
+    // Given two writers that sync now and then, and a consumer that handles as events arrive
+    let (mut me, mut peer) = (Log::new(ME), Log::new(PEER));
+    let mut c = Consumer::new("c", ["A"]).with_policy(RetryPolicy { base_ms: 15, max_ms: 40 });
+    let mut handled: Vec<EventId> = Vec::new();
+    let mut offered = 0u32;
+    for round in 0..40i64 {
+        put(&mut me, "s", if round % 3 == 0 { "B" } else { "A" }, round);
+        put(&mut peer, "s", "A", round);
+        if round % 4 == 1 {
+            sync(&peer, &mut me);
+        }
+        if round % 7 == 3 {
+            sync(&me, &mut peer);
+        }
+        // When the consumer runs a batch; every fifth offer fails once
+        let now = round as u64 * 10;
+        for e in c.next_batch(&me, now, 3, None) {
+            offered += 1;
+            if offered.is_multiple_of(5) && !c.failures().contains_key(&e.id) {
+                c.fail(&e.id, "flaky", now).unwrap();
+                break;
+            }
+            handled.push(e.id);
+            c.ack(&e.id).unwrap();
+        }
+    }
+    sync(&peer, &mut me);
+    for now in 1_000..1_100 {
+        for e in c.next_batch(&me, now, 3, None) {
+            handled.push(e.id);
+            c.ack(&e.id).unwrap();
+        }
+    }
+    // Then every A event was handled exactly once
+    let mut expected: Vec<EventId> = me.iter().filter(|e| &*e.kind == "A").map(|e| e.id).collect();
+    let mut got = handled.clone();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    // And never before an event in its causal past
+    for (i, a) in handled.iter().enumerate() {
+        for b in &handled[i + 1..] {
+            assert!(!me.happened_before(b, a), "{b:?} is before {a:?} but was handled after it");
+        }
+    }
+    // And a consumer resumed on another log instance with the same events has nothing to do
+    let mut resumed = Consumer::resume("c", ["A"], Some(&c.encode())).unwrap();
+    assert!(resumed.next_batch(&me.clone(), 2_000, 10, None).is_empty());
+    // And the scan hint does not hide events from a log it was not made on
+    let mut fresh = Log::new(ME);
+    let e = put(&mut fresh, "s", "A", 1);
+    let mut reused = Consumer::new("c", ["A"]);
+    assert!(reused.next_batch(&Log::new(PEER), 0, 10, None).is_empty());
+    assert_eq!(ids(&reused.next_batch(&fresh, 0, 10, None)), vec![e.id]);
+}
