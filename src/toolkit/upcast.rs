@@ -17,7 +17,7 @@
 //! binding whose function throws must decide what to return (e.g. the input unchanged).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::core::event::Event;
@@ -39,6 +39,8 @@ type Upcaster = Box<dyn Fn(Shape) -> Shape>;
 #[derive(Default)]
 pub struct Upcasters {
     by_version: HashMap<(String, u32), Upcaster>,
+    /// Types with an upcaster: most events have none, and are found so without allocating.
+    kinds: HashSet<String>,
 }
 
 impl fmt::Debug for Upcasters {
@@ -63,6 +65,7 @@ impl Upcasters {
     /// (replacing any earlier one for the same pair).
     pub fn register(&mut self, kind: &str, from: u32, f: impl Fn(Shape) -> Shape + 'static) -> &mut Self {
         self.by_version.insert((kind.to_owned(), from), Box::new(f));
+        self.kinds.insert(kind.to_owned());
         self
     }
 
@@ -73,7 +76,7 @@ impl Upcasters {
     /// The event in its newest shape: borrowed unchanged when no upcaster applies.
     pub fn upcast<'e>(&self, e: &'e Event) -> Cow<'e, Event> {
         let mut version = schema_version(e);
-        if self.by_version.is_empty() || !self.by_version.contains_key(&(e.kind.to_string(), version)) {
+        if !self.kinds.contains(&*e.kind) || !self.by_version.contains_key(&(e.kind.to_string(), version)) {
             return Cow::Borrowed(e);
         }
         let mut shape = Shape { kind: e.kind.to_string(), data: e.data_value() };
