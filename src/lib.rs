@@ -3,3 +3,6 @@
 pub mod core;
 
 pub use crate::core::*;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
