@@ -4,19 +4,23 @@
 //! `cargo test` on the host.
 
 pub mod causal;
+pub mod codec;
 pub mod conflict;
 pub mod error;
 pub mod event;
 pub mod filter;
+pub mod fold;
 pub mod id;
 pub mod log;
 pub mod pending;
+pub mod sync;
 pub mod version;
 
 pub use conflict::{Conflict, ConflictRecord};
 pub use error::{DecodeError, Error, InvalidEvent, Result, StorageError};
 pub use event::{Draft, Event, Limits, Meta, OrderKey};
 pub use filter::{At, Filter};
+pub use fold::{Builtin, BuiltinState, Causality, Fold, Projection, ProjectionOptions, StateCodec};
 pub use id::{ActorId, EventId};
 pub use log::{AppendOptions, ExpectedVersion, Log, Prepared, Received};
 pub use pending::PendingInfo;
