@@ -198,6 +198,12 @@ impl EventLog {
         Ok(convert::parse(&out))
     }
 
+    /// A sync endpoint for one connection to another replica (see `Peer`).
+    pub fn peer(&self) -> Result<super::peer::Peer, JsValue> {
+        self.shared.check_open()?;
+        Ok(super::peer::Peer::new(self.shared.clone()))
+    }
+
     /// True once `close()` was called.
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> bool {

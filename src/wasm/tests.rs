@@ -2,7 +2,7 @@
 //! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown`.
 //! The end-to-end tests of pages and tabs are the Playwright ones under `www/tests/`.
 
-use js_sys::{Array, Reflect};
+use js_sys::{Array, Reflect, Uint8Array};
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -156,4 +156,42 @@ async fn indexeddb_passes_the_storage_contract_basics() {
     Storage::close(&mut s).await.unwrap();
     let e = Storage::append(&mut s, b"three").await.unwrap_err();
     assert_eq!(e.name, "InvalidStateError");
+}
+
+#[wasm_bindgen_test]
+async fn two_peers_converge_and_conflicts_stay_visible() {
+    fresh_db("peer-b").await;
+    let a = open_log("peer-a", true).await;
+    let b = open_log("peer-b", false).await;
+    let put = |v: i32| js(json!({"stream": "doc", "type": "Set", "key": "title", "data": v}));
+    wait(a.append(put(1), JsValue::UNDEFINED)).await.unwrap();
+    wait(b.append(put(2), JsValue::UNDEFINED)).await.unwrap();
+    let (pa, pb) = (a.peer().unwrap(), b.peer().unwrap());
+    // Ping-pong until both have nothing to say.
+    for _ in 0..10 {
+        let (ma, mb) = (pa.generate_message().unwrap(), pb.generate_message().unwrap());
+        if ma.is_null() && mb.is_null() {
+            break;
+        }
+        if !ma.is_null() {
+            wait(pb.receive_message(&Uint8Array::new(&ma).to_vec())).await.unwrap();
+        }
+        if !mb.is_null() {
+            wait(pa.receive_message(&Uint8Array::new(&mb).to_vec())).await.unwrap();
+        }
+    }
+    assert_eq!(to_json(&a.version().unwrap()), to_json(&b.version().unwrap()));
+    assert_eq!(to_json(&a.events(JsValue::UNDEFINED).unwrap()), to_json(&b.events(JsValue::UNDEFINED).unwrap()));
+    let conflicts = to_json(&b.conflicts(js(json!({"stream": "doc"}))).unwrap());
+    assert_eq!(conflicts[0]["events"].as_array().unwrap().len(), 2, "keep-both: {conflicts}");
+    let reg = to_json(&a.fold(Fold::register().into(), js(json!({"stream": "doc"})), JsValue::UNDEFINED).unwrap());
+    assert_eq!(reg["title"].as_array().unwrap().len(), 2);
+    // Garbage is a typed DecodeError and changes nothing.
+    let err = wait(pa.receive_message(b"not a message")).await.unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("DecodeError"));
+    // B persisted what it received: it is still there after a reopen.
+    wait(b.close()).await.unwrap();
+    let b2 = open_log("peer-b", false).await;
+    assert_eq!(b2.stream_version("doc").unwrap(), 2.0);
+    wait(b2.close()).await.unwrap();
 }

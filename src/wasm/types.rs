@@ -114,6 +114,16 @@ export class Projection<S = unknown> {
   free(): void;
 }
 
+/** Transport-agnostic sync with one other replica: bytes in, bytes out. */
+export class Peer {
+  private constructor();
+  /** The next message to send, or `null` when the other side is up to date. */
+  generateMessage(): Uint8Array | null;
+  /** Applies a message from the other side; resolves once its events are durable. */
+  receiveMessage(bytes: Uint8Array): Promise<void>;
+  free(): void;
+}
+
 /** An offline-first, collaborative event log. */
 export class EventLog {
   private constructor();
@@ -136,6 +146,8 @@ export class EventLog {
   project<S, D = Json>(name: string, options: ProjectionOptions<S, D>): Projection<S>;
   subscribe<D = Json>(listener: (events: LogEvent<D>[]) => void): () => void;
   conflicts<D = Json>(filter?: Filter): Conflict<D>[];
+  /** A sync endpoint for one connection (loop `generateMessage()` until `null`). */
+  peer(): Peer;
   close(): Promise<void>;
   free(): void;
 }
