@@ -14,6 +14,8 @@ pub mod errors;
 pub mod event_log;
 pub mod fold;
 pub mod idb;
+#[cfg(feature = "interop-bench")]
+pub mod interop_bench;
 pub mod open;
 pub mod peer;
 pub mod projection;
