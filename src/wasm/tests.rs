@@ -166,6 +166,9 @@ async fn two_peers_converge_and_conflicts_stay_visible() {
     let put = |v: i32| js(json!({"stream": "doc", "type": "Set", "key": "title", "data": v}));
     wait(a.append(put(1), JsValue::UNDEFINED)).await.unwrap();
     wait(b.append(put(2), JsValue::UNDEFINED)).await.unwrap();
+    let reg_opts = js(json!({"filter": {"stream": "doc"}}));
+    Reflect::set(&reg_opts, &"reducer".into(), &Fold::register().into()).unwrap();
+    let view = b.project("reg".into(), reg_opts).unwrap();
     let (pa, pb) = (a.peer().unwrap(), b.peer().unwrap());
     // Ping-pong until both have nothing to say.
     for _ in 0..10 {
@@ -186,6 +189,8 @@ async fn two_peers_converge_and_conflicts_stay_visible() {
     assert_eq!(conflicts[0]["events"].as_array().unwrap().len(), 2, "keep-both: {conflicts}");
     let reg = to_json(&a.fold(Fold::register().into(), js(json!({"stream": "doc"})), JsValue::UNDEFINED).unwrap());
     assert_eq!(reg["title"].as_array().unwrap().len(), 2);
+    let reg_b = b.fold(Fold::register().into(), js(json!({"stream": "doc"})), JsValue::UNDEFINED).unwrap();
+    assert_eq!(to_json(&view.value()), to_json(&reg_b), "live projection = fold from scratch after a remote merge");
     // Garbage is a typed DecodeError and changes nothing.
     let err = wait(pa.receive_message(b"not a message")).await.unwrap_err();
     assert_eq!(prop(&err, "name").as_string().as_deref(), Some("DecodeError"));
@@ -194,4 +199,39 @@ async fn two_peers_converge_and_conflicts_stay_visible() {
     let b2 = open_log("peer-b", false).await;
     assert_eq!(b2.stream_version("doc").unwrap(), 2.0);
     wait(b2.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn builtin_projection_snapshot_is_persisted_and_restored() {
+    fresh_db("snap").await;
+    let opts = || {
+        let o = js(json!({"filter": {"stream": "c"}}));
+        Reflect::set(&o, &"reducer".into(), &Fold::group_sum("sku".into(), "qty".into()).into()).unwrap();
+        o
+    };
+    let log = open_log("snap", false).await;
+    let p = log.project("skus".into(), opts()).unwrap();
+    let batch = js(
+        json!([{"stream": "c", "type": "A", "data": {"sku": "a", "qty": 2}}, {"stream": "c", "type": "A", "data": {"sku": "b", "qty": 1}}]),
+    );
+    wait(log.append(batch, JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(to_json(&p.value()), json!({"a": 2, "b": 1}));
+    wait(log.close()).await.unwrap();
+
+    let store = super::idb::IdbStore::open("snap", true).await.map_err(|e| e.to_js()).unwrap();
+    let loaded = store.load().await.map_err(|e| e.to_js()).unwrap();
+    store.close();
+    assert_eq!(loaded.snapshots.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["skus"]);
+
+    let again = open_log("snap", false).await;
+    wait(again.append(js(json!({"stream": "c", "type": "A", "data": {"sku": "a", "qty": 5}})), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let p2 = again.project("skus".into(), opts()).unwrap();
+    let from_scratch = again
+        .fold(Fold::group_sum("sku".into(), "qty".into()).into(), js(json!({"stream": "c"})), JsValue::UNDEFINED)
+        .unwrap();
+    assert_eq!(to_json(&p2.value()), to_json(&from_scratch));
+    assert_eq!(to_json(&p2.value()), json!({"a": 7, "b": 1}));
+    wait(again.close()).await.unwrap();
 }
