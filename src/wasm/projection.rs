@@ -35,7 +35,7 @@ pub enum Reducer {
     /// The core's incremental projection (checkpoints: an early remote insert rewinds to
     /// the latest checkpoint before it, not to the start; snapshots).
     Builtin {
-        proj: RefCell<CoreProjection<Builtin>>,
+        proj: RefCell<Box<CoreProjection<Builtin>>>,
         since_snapshot: Cell<usize>,
     },
 }
