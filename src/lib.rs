@@ -9,3 +9,6 @@ pub mod store;
 pub mod toolkit;
 
 pub use crate::core::*;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

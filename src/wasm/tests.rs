@@ -1,0 +1,237 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium, real IndexedDB):
+//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown`.
+//! The end-to-end tests of pages and tabs are the Playwright ones under `www/tests/`.
+
+use js_sys::{Array, Reflect, Uint8Array};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+use super::event_log::EventLog;
+use super::fold::Fold;
+use super::open::{open, OpenOptions};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(v: serde_json::Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).unwrap()
+}
+
+fn to_json(v: &JsValue) -> serde_json::Value {
+    serde_json::from_str(&js_sys::JSON::stringify(v).unwrap().as_string().unwrap()).unwrap()
+}
+
+fn prop(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &k.into()).unwrap()
+}
+
+async fn open_log(name: &str, memory: bool) -> EventLog {
+    let shared = open(name.into(), OpenOptions { memory, strict: true }).await.unwrap();
+    EventLog { shared }
+}
+
+async fn wait(p: js_sys::Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
+
+async fn fresh_db(name: &str) {
+    wait(EventLog::delete_database(name.into())).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn memory_append_read_fold() {
+    let log = open_log("mem", true).await;
+    let e = wait(log.append(
+        js(json!({"stream": "cart:1", "type": "ItemAdded", "data": {"sku": "sock", "qty": 2}})),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(to_json(&prop(&e, "data")), json!({"sku": "sock", "qty": 2}));
+    let batch = js(json!([
+        {"stream": "cart:1", "type": "ItemAdded", "data": {"sku": "hat", "qty": 1}},
+        {"stream": "cart:1", "type": "ItemAdded", "data": {"sku": "sock", "qty": 3}},
+    ]));
+    let evs = wait(log.append(batch, JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(Array::from(&evs).length(), 2);
+    assert_eq!(log.stream_version("cart:1").unwrap(), 3.0);
+    let filter = js(json!({"stream": "cart:1"}));
+    let sums =
+        log.fold(Fold::group_sum("sku".into(), "qty".into()).into(), filter.clone(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(to_json(&sums), json!({"hat": 1, "sock": 5}));
+    let count = log.fold(Fold::count().into(), filter, JsValue::UNDEFINED).unwrap();
+    assert_eq!(count.as_f64(), Some(3.0));
+}
+
+#[wasm_bindgen_test]
+async fn expected_version_and_idempotency() {
+    let log = open_log("mem2", true).await;
+    let ev = || js(json!({"stream": "s", "type": "T", "id": "once"}));
+    let a = wait(log.append(ev(), JsValue::UNDEFINED)).await.unwrap();
+    let b = wait(log.append(ev(), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(prop(&a, "id"), prop(&b, "id"));
+    assert_eq!(log.stream_version("s").unwrap(), 1.0);
+
+    let opts = js(json!({"expectedVersion": 0}));
+    let err = wait(log.append(js(json!({"stream": "s", "type": "T"})), opts)).await.unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("ConcurrencyError"));
+    assert_eq!(prop(&err, "code").as_string().as_deref(), Some("CONCURRENCY"));
+    assert_eq!(prop(&err, "currentVersion").as_f64(), Some(1.0));
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(log.stream_version("s").unwrap(), 1.0);
+
+    let bad = wait(log.append(js(json!({"stream": "", "type": "T"})), JsValue::UNDEFINED)).await.unwrap_err();
+    assert_eq!(prop(&bad, "name").as_string().as_deref(), Some("InvalidEventError"));
+}
+
+#[wasm_bindgen_test]
+async fn indexeddb_survives_reopen_and_reuses_the_actor() {
+    fresh_db("reopen").await;
+    let log = open_log("reopen", false).await;
+    let actor = log.actor();
+    wait(log.append(js(json!([{"stream": "s", "type": "A"}, {"stream": "s", "type": "B"}])), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    wait(log.close()).await.unwrap();
+    let err = log.events(JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("ClosedError"));
+
+    let again = open_log("reopen", false).await;
+    assert_eq!(again.actor(), actor, "slot 0 keeps its actor id");
+    let evs = to_json(&again.events(JsValue::UNDEFINED).unwrap());
+    let types: Vec<&str> = evs.as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["A", "B"]);
+    let e = wait(again.append(js(json!({"stream": "s", "type": "C"})), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(prop(&e, "id").as_string().unwrap(), format!("3@{actor}"));
+    wait(again.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_write_changes_nothing_and_the_error_is_typed() {
+    fresh_db("fail").await;
+    let log = open_log("fail", false).await;
+    wait(log.append(js(json!({"stream": "s", "type": "A"})), JsValue::UNDEFINED)).await.unwrap();
+    // The connection goes away under the log (as when the browser closes it).
+    log.shared.store.as_ref().unwrap().close();
+    let err = wait(log.append(js(json!({"stream": "s", "type": "B"})), JsValue::UNDEFINED)).await.unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("StorageError"));
+    assert_eq!(prop(&err, "reason").as_string().as_deref(), Some("InvalidStateError"));
+    assert_eq!(log.stream_version("s").unwrap(), 1.0);
+    wait(log.close()).await.unwrap();
+    let again = open_log("fail", false).await;
+    assert_eq!(again.stream_version("s").unwrap(), 1.0);
+    wait(again.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn projection_follows_appends() {
+    let log = open_log("proj", true).await;
+    let opts = js(json!({"filter": {"stream": "c"}}));
+    Reflect::set(&opts, &"reducer".into(), &Fold::sum("n".into()).into()).unwrap();
+    let p = log.project("total".into(), opts).unwrap();
+    assert_eq!(p.value().as_f64(), Some(0.0));
+    wait(log.append(
+        js(json!([{"stream": "c", "type": "T", "data": {"n": 2}}, {"stream": "d", "type": "T", "data": {"n": 5}}])),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(p.value().as_f64(), Some(2.0));
+}
+
+#[wasm_bindgen_test]
+async fn indexeddb_passes_the_storage_contract_basics() {
+    use crate::store::Storage;
+    fresh_db("contract").await;
+    let mut s = super::idb::IdbStore::open("contract", true).await.map_err(|e| e.to_js()).unwrap();
+    Storage::append(&mut s, b"one").await.unwrap();
+    Storage::append(&mut s, b"two").await.unwrap();
+    Storage::put_snapshot(&mut s, "p", b"snap").await.unwrap();
+    Storage::put_meta(&mut s, "k", b"v").await.unwrap();
+    let l = Storage::load(&mut s).await.unwrap();
+    assert_eq!(l.batches, vec![b"one".to_vec(), b"two".to_vec()]);
+    assert_eq!(l.snapshots, vec![("p".to_string(), b"snap".to_vec())]);
+    assert_eq!(l.meta.get("k").map(Vec::as_slice), Some(&b"v"[..]));
+    Storage::close(&mut s).await.unwrap();
+    let e = Storage::append(&mut s, b"three").await.unwrap_err();
+    assert_eq!(e.name, "InvalidStateError");
+}
+
+#[wasm_bindgen_test]
+async fn two_peers_converge_and_conflicts_stay_visible() {
+    fresh_db("peer-b").await;
+    let a = open_log("peer-a", true).await;
+    let b = open_log("peer-b", false).await;
+    let put = |v: i32| js(json!({"stream": "doc", "type": "Set", "key": "title", "data": v}));
+    wait(a.append(put(1), JsValue::UNDEFINED)).await.unwrap();
+    wait(b.append(put(2), JsValue::UNDEFINED)).await.unwrap();
+    let reg_opts = js(json!({"filter": {"stream": "doc"}}));
+    Reflect::set(&reg_opts, &"reducer".into(), &Fold::register().into()).unwrap();
+    let view = b.project("reg".into(), reg_opts).unwrap();
+    let (pa, pb) = (a.peer().unwrap(), b.peer().unwrap());
+    // Ping-pong until both have nothing to say.
+    for _ in 0..10 {
+        let (ma, mb) = (pa.generate_message().unwrap(), pb.generate_message().unwrap());
+        if ma.is_null() && mb.is_null() {
+            break;
+        }
+        if !ma.is_null() {
+            wait(pb.receive_message(&Uint8Array::new(&ma).to_vec())).await.unwrap();
+        }
+        if !mb.is_null() {
+            wait(pa.receive_message(&Uint8Array::new(&mb).to_vec())).await.unwrap();
+        }
+    }
+    assert_eq!(to_json(&a.version().unwrap()), to_json(&b.version().unwrap()));
+    assert_eq!(to_json(&a.events(JsValue::UNDEFINED).unwrap()), to_json(&b.events(JsValue::UNDEFINED).unwrap()));
+    let conflicts = to_json(&b.conflicts(js(json!({"stream": "doc"}))).unwrap());
+    assert_eq!(conflicts[0]["events"].as_array().unwrap().len(), 2, "keep-both: {conflicts}");
+    let reg = to_json(&a.fold(Fold::register().into(), js(json!({"stream": "doc"})), JsValue::UNDEFINED).unwrap());
+    assert_eq!(reg["title"].as_array().unwrap().len(), 2);
+    let reg_b = b.fold(Fold::register().into(), js(json!({"stream": "doc"})), JsValue::UNDEFINED).unwrap();
+    assert_eq!(to_json(&view.value()), to_json(&reg_b), "live projection = fold from scratch after a remote merge");
+    // Garbage is a typed DecodeError and changes nothing.
+    let err = wait(pa.receive_message(b"not a message")).await.unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("DecodeError"));
+    // B persisted what it received: it is still there after a reopen.
+    wait(b.close()).await.unwrap();
+    let b2 = open_log("peer-b", false).await;
+    assert_eq!(b2.stream_version("doc").unwrap(), 2.0);
+    wait(b2.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn builtin_projection_snapshot_is_persisted_and_restored() {
+    fresh_db("snap").await;
+    let opts = || {
+        let o = js(json!({"filter": {"stream": "c"}}));
+        Reflect::set(&o, &"reducer".into(), &Fold::group_sum("sku".into(), "qty".into()).into()).unwrap();
+        o
+    };
+    let log = open_log("snap", false).await;
+    let p = log.project("skus".into(), opts()).unwrap();
+    let batch = js(
+        json!([{"stream": "c", "type": "A", "data": {"sku": "a", "qty": 2}}, {"stream": "c", "type": "A", "data": {"sku": "b", "qty": 1}}]),
+    );
+    wait(log.append(batch, JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(to_json(&p.value()), json!({"a": 2, "b": 1}));
+    wait(log.close()).await.unwrap();
+
+    let store = super::idb::IdbStore::open("snap", true).await.map_err(|e| e.to_js()).unwrap();
+    let loaded = store.load().await.map_err(|e| e.to_js()).unwrap();
+    store.close();
+    assert_eq!(loaded.snapshots.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["skus"]);
+
+    let again = open_log("snap", false).await;
+    wait(again.append(js(json!({"stream": "c", "type": "A", "data": {"sku": "a", "qty": 5}})), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let p2 = again.project("skus".into(), opts()).unwrap();
+    let from_scratch = again
+        .fold(Fold::group_sum("sku".into(), "qty".into()).into(), js(json!({"stream": "c"})), JsValue::UNDEFINED)
+        .unwrap();
+    assert_eq!(to_json(&p2.value()), to_json(&from_scratch));
+    assert_eq!(to_json(&p2.value()), json!({"a": 7, "b": 1}));
+    wait(again.close()).await.unwrap();
+}
