@@ -203,6 +203,13 @@ impl SyncState {
         })
     }
 
+    /// Makes the next [`generate_message`] announce our version even when the peer could
+    /// infer it. A storing peer (the relay) calls it after persisting and applying a
+    /// peer's events: the announcement is the peer's acknowledgement that they are durable.
+    pub fn acknowledge(&mut self) {
+        self.announced = None;
+    }
+
     /// Events of `log` still to send to this peer (0 while its version is unknown).
     pub fn events_to_send(&self, log: &Log) -> u64 {
         self.known().map_or(0, |k| log.count_missing_from(&k))

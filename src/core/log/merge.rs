@@ -188,7 +188,7 @@ impl Log {
 
     /// Lamport must exceed, and time must not be below, every dependency's (the author's
     /// previous event included). Dependencies not at hand are checked when they are.
-    fn check_clocks<'a>(
+    pub(super) fn check_clocks<'a>(
         &'a self,
         e: &Event,
         lookup: &dyn Fn(&EventId) -> Option<&'a Event>,
@@ -251,7 +251,7 @@ impl Log {
     }
 
     /// Merges arena entries `first..` into the total order and stream indexes.
-    fn finish_merge(&mut self, first: usize, out: &mut Received) {
+    pub(super) fn finish_merge(&mut self, first: usize, out: &mut Received) {
         if first == self.arena.len() {
             return;
         }
