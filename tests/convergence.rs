@@ -183,3 +183,9 @@ fn a_silently_lost_sync_message_is_recovered_by_reconnecting() {
         s.run().unwrap();
     }
 }
+
+/// Outside fuzzing builds the codec checks CRCs, so the simulator's byte flips are on.
+#[test]
+fn byte_flips_are_simulated_in_test_builds() {
+    assert!(sim::crc_checked());
+}

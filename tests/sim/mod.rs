@@ -19,7 +19,7 @@ mod world;
 use arbitrary::{Arbitrary, Unstructured};
 
 pub use check::Res;
-pub use world::{Stats, World};
+pub use world::{crc_checked, Stats, World};
 
 /// One step of a scenario. Indexes (`replica`, `from`, `to`, `msg`) are taken modulo the
 /// number of replicas or messages in flight, so every value is meaningful.
