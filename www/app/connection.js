@@ -1,0 +1,64 @@
+// The connection to the relay and what the page says about it.
+//
+// The package's WebSocket transport reconnects by itself and follows the browser's
+// online/offline events; this file only shows its status and how far sync has got:
+// how many of this device's changes the relay has not confirmed yet.
+
+import { h, mount, when } from "./dom.js";
+import { relayUrl, roomName } from "./session.js";
+
+const LABEL = { online: "Online · synced", syncing: "Syncing…", offline: "Offline", connecting: "Connecting…" };
+
+/**
+ * The room token: HMAC-SHA256 of the room name under the relay's secret, in hex.
+ * A real app gets it from its own server, which holds the secret. This demo holds the
+ * documented demo secret itself (pkg-scripts/demo.sh starts the relay with it), so it works
+ * out of the box on 127.0.0.1; never reuse that secret for a relay anyone else can reach.
+ */
+export const DEMO_SECRET = "everlog-local-demo";
+
+async function roomToken(room) {
+  const enc = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", enc.encode(DEMO_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(room)));
+  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function connect(store) {
+  const room = roomName();
+  const token = await roomToken(room);
+  const conn = store.log.connect(relayUrl(), { room, token });
+  const el = document.getElementById("status");
+  const banner = document.getElementById("offline-banner");
+  const detail = document.getElementById("sync-detail");
+  let lastSynced = null;
+  let last = "";
+
+  function render() {
+    const status = navigator.onLine ? String(conn.status ?? "connecting") : "offline";
+    if (status === "online") lastSynced = Date.now();
+    const events = store.events().length;
+    const text =
+      status === "offline"
+        ? `Offline · ${events} events saved here`
+        : status === "syncing"
+          ? "Syncing…"
+          : (LABEL[status] ?? status);
+    const key = `${status}|${text}|${events}`;
+    if (key === last) return;
+    last = key;
+    el.dataset.state = status;
+    mount(el, h("span.dot"), h("span.status-text", {}, text));
+    banner.hidden = status !== "offline";
+    mount(detail, `${events} events on this device`, lastSynced ? ` · last synced ${when(lastSynced)}` : "");
+  }
+
+  for (const ev of ["status", "change", "sync"]) conn.addEventListener?.(ev, render);
+  conn.onstatus !== undefined && (conn.onstatus = render);
+  addEventListener("online", render);
+  addEventListener("offline", render);
+  store.onChange(render);
+  setInterval(render, 500);
+  render();
+  return conn;
+}
