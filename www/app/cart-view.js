@@ -40,6 +40,7 @@ export function cartView(root, store, session) {
 
   mount(
     root,
+    intro(),
     h("div.grid",
       h("article.card", {}, h("h2", {}, "Shop"), shop),
       h("article.card", { "aria-label": "Your cart" }, h("h2", {}, "Your cart"), list, totals),
@@ -125,4 +126,21 @@ export function cartView(root, store, session) {
 export function tile(p) {
   const initials = p.name.split(/[\s-]+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
   return h("span.tile", { "aria-hidden": "true", style: `--tile:${p.color}` }, initials);
+}
+
+function intro() {
+  return h(
+    "details.intro",
+    { open: localStorage.getItem("everlog-demo:intro") !== "closed", ontoggle: (ev) => localStorage.setItem("everlog-demo:intro", ev.target.open ? "open" : "closed") },
+    h("summary", {}, "Try it: two devices, one cart"),
+    h(
+      "ol",
+      {},
+      h("li", {}, "Open this page in a second browser or a private window: that is a second device, with its own copy of the cart."),
+      h("li", {}, "Take both offline (DevTools → Network → Offline, or unplug). Everything still works and is saved on each device."),
+      h("li", {}, "Change the same quantity, or the address, differently on each. Then go back online."),
+      h("li", {}, "Both devices end up with the same cart, and show the conflict with both sides. Pick one: the choice syncs too."),
+    ),
+    h("p.muted", {}, "The Timeline tab shows every change per device, and lets you go back to any point."),
+  );
 }

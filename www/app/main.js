@@ -57,6 +57,9 @@ async function start() {
   document.body.dataset.ready = "true";
 }
 
+// The app shell works offline too (sw.js): a reload with the network off still opens.
+navigator.serviceWorker?.register("sw.js").catch((err) => console.warn("no offline app shell:", err));
+
 start().catch((err) => {
   console.error(err);
   const el = document.getElementById("fatal");
