@@ -29,7 +29,7 @@ export async function openStore(room) {
     conflicts: (stream) => log.conflicts({ stream }),
     /** Every conflict that ever happened in a stream, with its events looked up. */
     history: (stream) =>
-      log.conflicts({ stream, history: true }).map((r) => ({
+      log.conflictHistory({ stream }).map((r) => ({
         key: r.key,
         siblings: r.siblings.map(byId).filter(Boolean),
         resolvedBy: r.resolvedBy ? byId(r.resolvedBy) : null,
