@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod core;
+#[cfg(all(feature = "relay", not(target_arch = "wasm32")))]
+pub mod relay;
 
 pub use crate::core::*;

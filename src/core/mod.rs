@@ -4,6 +4,7 @@
 //! `cargo test` on the host.
 
 pub mod causal;
+pub mod codec;
 pub mod conflict;
 pub mod error;
 pub mod event;
@@ -11,6 +12,7 @@ pub mod filter;
 pub mod id;
 pub mod log;
 pub mod pending;
+pub mod sync;
 pub mod version;
 
 pub use conflict::{Conflict, ConflictRecord};

@@ -1,0 +1,110 @@
+//! Per-chunk deflate (raw DEFLATE, RFC 1951, via `miniz_oxide`) where it pays, and the
+//! CRC-32 that guards each chunk frame.
+//!
+//! Compression is per chunk so that a cut message still inflates every complete chunk.
+//! A chunk is stored deflated only when that saves at least 1/16 of its size: tiny
+//! chunks (one local append) and incompressible payloads stay raw and cost nothing to read.
+//!
+//! Inflating is bounded: the frame declares the raw length, which must be at most
+//! [`MAX_CHUNK_RAW`] and at most what deflate can possibly expand the stored bytes to, and
+//! the output must be exactly that long. A "deflate bomb" cannot make the decoder allocate
+//! more than about a thousand times its input.
+
+use miniz_oxide::deflate::compress_to_vec;
+use miniz_oxide::inflate::decompress_to_vec_with_limit;
+
+use crate::core::error::DecodeError;
+
+/// Largest raw (inflated) chunk body a decoder accepts.
+pub const MAX_CHUNK_RAW: usize = 256 << 20;
+
+/// DEFLATE cannot expand input by more than ~1032:1; a little slack for tiny inputs.
+const MAX_RATIO: usize = 1100;
+
+/// Deflate level used by the encoders (0–10 in `miniz_oxide`; 6 is zlib's default).
+pub const LEVEL: u8 = 6;
+
+/// Compresses `raw` when that pays; `None` means "store it raw".
+pub fn deflate_if_it_pays(raw: &[u8], level: u8) -> Option<Vec<u8>> {
+    if raw.len() < 64 || level == 0 {
+        return None;
+    }
+    let packed = compress_to_vec(raw, level);
+    (packed.len() + raw.len() / 16 < raw.len()).then_some(packed)
+}
+
+/// Inflates a chunk body that must come out exactly `raw_len` bytes long.
+pub fn inflate_exact(stored: &[u8], raw_len: usize) -> Result<Vec<u8>, DecodeError> {
+    if raw_len > MAX_CHUNK_RAW || raw_len > stored.len().saturating_mul(MAX_RATIO).saturating_add(64) {
+        return Err(DecodeError::Limit("chunk raw length"));
+    }
+    let out = decompress_to_vec_with_limit(stored, raw_len).map_err(|e| DecodeError::Decompress(format!("{e}")))?;
+    if out.len() != raw_len {
+        return Err(DecodeError::Decompress(format!("inflated {} bytes, the frame says {raw_len}", out.len())));
+    }
+    Ok(out)
+}
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// CRC-32 (IEEE 802.3, the one zlib and PNG use).
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in data {
+        c = CRC_TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_the_standard_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn compresses_only_when_it_pays() {
+        assert!(deflate_if_it_pays(b"short", LEVEL).is_none());
+        let repetitive = b"{\"sku\":\"sock\",\"qty\":2}".repeat(20);
+        let packed = deflate_if_it_pays(&repetitive, LEVEL).expect("repetitive JSON compresses");
+        assert_eq!(inflate_exact(&packed, repetitive.len()).unwrap(), repetitive);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8
+            })
+            .collect();
+        assert!(deflate_if_it_pays(&noise, LEVEL).is_none());
+    }
+
+    #[test]
+    fn inflate_refuses_wrong_lengths_and_bombs() {
+        let data = vec![b'a'; 10_000];
+        let packed = deflate_if_it_pays(&data, LEVEL).unwrap();
+        assert!(inflate_exact(&packed, 9_999).is_err());
+        assert!(inflate_exact(&packed, 10_001).is_err());
+        assert_eq!(inflate_exact(&[0x03, 0x00], usize::MAX), Err(DecodeError::Limit("chunk raw length")));
+        assert!(inflate_exact(&[0xff, 0xff, 0xff], 10).is_err());
+    }
+}

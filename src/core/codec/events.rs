@@ -1,0 +1,290 @@
+//! The body of one chunk: a string table and the events' fields, column by column.
+//!
+//! Columns (all of one field, then the next) put alike values side by side: a run of
+//! seq deltas that are all 1, lamport deltas that are all 1, stream indices that repeat.
+//! Deflate then squeezes the metadata to a fraction of a byte per field, while the JSON
+//! payloads sit together at the end where they compress against each other.
+//!
+//! Deltas are per actor within the chunk (an actor's seq, lamport and time only grow
+//! along its own history, so its deltas are small even when actors interleave in the
+//! total order); they start from 0 in every chunk so that each chunk decodes on its own.
+//! They are zigzag-encoded and wrapping, so any event round-trips, even one that
+//! `Log::receive` would refuse: validation is the log's job, not the codec's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::varint::{put_bytes, put_delta, put_u64, Reader};
+use crate::core::error::DecodeError;
+use crate::core::event::{Event, Meta};
+use crate::core::id::{ActorId, EventId};
+
+pub const FLAG_KEY: u8 = 1;
+pub const FLAG_META: u8 = 2;
+pub const FLAG_IKEY: u8 = 4;
+pub const FLAG_DEPS: u8 = 8;
+const FLAGS_KNOWN: u8 = FLAG_KEY | FLAG_META | FLAG_IKEY | FLAG_DEPS;
+
+/// Actors of one batch or message, sorted ascending (the canonical order), with indices.
+#[derive(Debug, Default)]
+pub struct ActorTable {
+    pub actors: Vec<ActorId>,
+    index: HashMap<ActorId, u32>,
+}
+
+impl ActorTable {
+    /// The table of every actor named by `events` (ids and deps) and by `extra`.
+    pub fn build<'a>(events: &[&Event], extra: impl IntoIterator<Item = &'a ActorId>) -> Self {
+        let mut actors: Vec<ActorId> = extra.into_iter().copied().collect();
+        for e in events {
+            actors.push(e.id.actor);
+            actors.extend(e.deps.iter().map(|d| d.actor));
+        }
+        actors.sort_unstable();
+        actors.dedup();
+        Self::from_sorted(actors)
+    }
+
+    pub fn from_sorted(actors: Vec<ActorId>) -> Self {
+        let index = actors.iter().enumerate().map(|(i, a)| (*a, i as u32)).collect();
+        ActorTable { actors, index }
+    }
+
+    #[inline]
+    pub fn index_of(&self, a: &ActorId) -> u64 {
+        u64::from(self.index[a])
+    }
+
+    pub fn write(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.actors.len() as u64);
+        for a in &self.actors {
+            out.extend_from_slice(a.as_bytes());
+        }
+    }
+
+    /// Reads a table; the actors must be strictly ascending (one canonical encoding).
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        let n = r.count(16, "actor count")?;
+        let mut actors = Vec::with_capacity(n);
+        for _ in 0..n {
+            let a = ActorId(r.array::<16>()?);
+            if actors.last().is_some_and(|p| *p >= a) {
+                return Err(r.malformed("actor table order"));
+            }
+            actors.push(a);
+        }
+        Ok(Self::from_sorted(actors))
+    }
+}
+
+/// Writes the raw (uncompressed) body of a chunk holding `events`.
+pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<u8>) {
+    // String table: stream, type, key, meta names and values, in order of first use.
+    let mut strings: Vec<&'e str> = Vec::new();
+    let mut index: HashMap<&'e str, u64> = HashMap::new();
+    let mut intern = |s: &'e str| -> u64 {
+        *index.entry(s).or_insert_with(|| {
+            strings.push(s);
+            (strings.len() - 1) as u64
+        })
+    };
+    let mut refs: Vec<[u64; 3]> = Vec::with_capacity(events.len());
+    let mut meta_refs: Vec<(u64, u64)> = Vec::new();
+    for e in events {
+        let (stream, kind) = (intern(&e.stream), intern(&e.kind));
+        refs.push([stream, kind, e.key.as_deref().map_or(0, &mut intern)]);
+        for (k, v) in &e.meta {
+            meta_refs.push((intern(k), intern(v)));
+        }
+    }
+    put_u64(out, events.len() as u64);
+    put_u64(out, strings.len() as u64);
+    for s in &strings {
+        put_bytes(out, s.as_bytes());
+    }
+    for e in events {
+        out.push(flags_of(e));
+    }
+    for e in events {
+        put_u64(out, actors.index_of(&e.id.actor));
+    }
+    let mut prev = vec![[0u64; 3]; actors.actors.len()];
+    for (i, field) in [|e: &Event| e.id.seq, |e: &Event| e.lamport, |e: &Event| e.time].into_iter().enumerate() {
+        for e in events {
+            let p = &mut prev[actors.index_of(&e.id.actor) as usize][i];
+            put_delta(out, *p, field(e));
+            *p = field(e);
+        }
+    }
+    for col in 0..2 {
+        for r in &refs {
+            put_u64(out, r[col]);
+        }
+    }
+    for (e, r) in events.iter().zip(&refs) {
+        if e.key.is_some() {
+            put_u64(out, r[2]);
+        }
+    }
+    let mut meta_refs = meta_refs.into_iter();
+    for e in events.iter().filter(|e| !e.meta.is_empty()) {
+        put_u64(out, e.meta.len() as u64);
+        for (k, v) in meta_refs.by_ref().take(e.meta.len()) {
+            put_u64(out, k);
+            put_u64(out, v);
+        }
+    }
+    for k in events.iter().filter_map(|e| e.idempotency_key.as_deref()) {
+        put_bytes(out, k.as_bytes());
+    }
+    for e in events.iter().filter(|e| !e.deps.is_empty()) {
+        put_u64(out, e.deps.len() as u64);
+        for d in e.deps.iter() {
+            put_u64(out, actors.index_of(&d.actor));
+            put_u64(out, d.seq);
+        }
+    }
+    for e in events {
+        put_u64(out, e.data.len() as u64);
+    }
+    for e in events {
+        out.extend_from_slice(e.data.as_bytes());
+    }
+}
+
+fn flags_of(e: &Event) -> u8 {
+    let mut f = 0;
+    if e.key.is_some() {
+        f |= FLAG_KEY;
+    }
+    if !e.meta.is_empty() {
+        f |= FLAG_META;
+    }
+    if e.idempotency_key.is_some() {
+        f |= FLAG_IKEY;
+    }
+    if !e.deps.is_empty() {
+        f |= FLAG_DEPS;
+    }
+    f
+}
+
+/// Rough raw size of an event in a body, to cut chunks near a target size.
+pub fn estimate(e: &Event) -> usize {
+    12 + e.data.len()
+        + e.deps.len() * 4
+        + e.idempotency_key.as_ref().map_or(0, |k| k.len() + 1)
+        + e.meta.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() / 4
+}
+
+/// Reads a raw chunk body (all of it: trailing bytes are an error).
+pub fn decode_body(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, DecodeError> {
+    // Every event takes at least 8 bytes: flags, actor, 3 clocks, stream, type, data length.
+    let n = r.count(8, "event count")?;
+    if n == 0 {
+        return Err(r.malformed("empty chunk"));
+    }
+    let ns = r.count(1, "string count")?;
+    let mut strings: Vec<Arc<str>> = Vec::with_capacity(ns);
+    for _ in 0..ns {
+        strings.push(Arc::from(r.str("string")?));
+    }
+    let flags = r.take(n)?;
+    if let Some(i) = flags.iter().position(|f| f & !FLAGS_KNOWN != 0) {
+        return Err(DecodeError::Malformed { what: "event flags", at: r.offset() - n + i });
+    }
+    let na = actors.actors.len();
+    let mut actor = Vec::with_capacity(n);
+    for _ in 0..n {
+        actor.push(r.index(na, "actor index")?);
+    }
+    let mut clocks = vec![[0u64; 3]; n];
+    let mut prev = vec![[0u64; 3]; na];
+    for field in 0..3 {
+        for (c, a) in clocks.iter_mut().zip(&actor) {
+            let p = &mut prev[*a][field];
+            *p = r.delta(*p)?;
+            c[field] = *p;
+        }
+    }
+    let mut names = Vec::with_capacity(n);
+    for _ in 0..n {
+        names.push([r.index(ns, "stream index")?, 0]);
+    }
+    for nm in names.iter_mut() {
+        nm[1] = r.index(ns, "type index")?;
+    }
+    let mut keys: Vec<Option<Arc<str>>> = vec![None; n];
+    for (k, f) in keys.iter_mut().zip(flags) {
+        if f & FLAG_KEY != 0 {
+            *k = Some(strings[r.index(ns, "key index")?].clone());
+        }
+    }
+    let mut metas: Vec<Meta> = vec![Meta::new(); n];
+    for (m, f) in metas.iter_mut().zip(flags) {
+        if f & FLAG_META != 0 {
+            let count = r.count(2, "meta count")?;
+            if count == 0 {
+                return Err(r.malformed("empty meta"));
+            }
+            for _ in 0..count {
+                let k = r.index(ns, "meta key index")?;
+                let v = r.index(ns, "meta value index")?;
+                if m.insert(strings[k].to_string(), strings[v].to_string()).is_some() {
+                    return Err(r.malformed("duplicate meta key"));
+                }
+            }
+        }
+    }
+    let mut ikeys: Vec<Option<Arc<str>>> = vec![None; n];
+    for (k, f) in ikeys.iter_mut().zip(flags) {
+        if f & FLAG_IKEY != 0 {
+            *k = Some(Arc::from(r.str("idempotency key")?));
+        }
+    }
+    let mut deps: Vec<Box<[EventId]>> = vec![Box::default(); n];
+    for (d, f) in deps.iter_mut().zip(flags) {
+        if f & FLAG_DEPS != 0 {
+            let count = r.count(2, "dependency count")?;
+            if count == 0 {
+                return Err(r.malformed("empty dependencies"));
+            }
+            let mut v = Vec::with_capacity(count);
+            for _ in 0..count {
+                let a = actors.actors[r.index(na, "dependency actor")?];
+                v.push(EventId::new(a, r.u64()?));
+            }
+            *d = v.into_boxed_slice();
+        }
+    }
+    let mut lens = Vec::with_capacity(n);
+    let mut total: u64 = 0;
+    for _ in 0..n {
+        let l = r.u64()?;
+        total = total.saturating_add(l);
+        lens.push(l);
+    }
+    if total != r.remaining() as u64 {
+        return Err(if total > r.remaining() as u64 { r.truncated() } else { r.malformed("data length") });
+    }
+    let mut out = Vec::with_capacity(n);
+    let parts = actor.into_iter().zip(clocks).zip(names).zip(keys).zip(metas).zip(ikeys).zip(deps).zip(lens);
+    for (((((((a, c), nm), key), meta), ikey), deps), len) in parts {
+        let at = r.offset();
+        let data =
+            std::str::from_utf8(r.take(len as usize)?).map_err(|_| DecodeError::Malformed { what: "data", at })?;
+        out.push(Event {
+            id: EventId::new(actors.actors[a], c[0]),
+            stream: strings[nm[0]].clone(),
+            kind: strings[nm[1]].clone(),
+            key,
+            data: data.into(),
+            meta,
+            idempotency_key: ikey,
+            lamport: c[1],
+            time: c[2],
+            deps,
+        });
+    }
+    Ok(out)
+}

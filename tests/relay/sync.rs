@@ -1,0 +1,60 @@
+//! Several native clients sync one room through the relay.
+
+use everlog::Log;
+
+use crate::harness::*;
+
+#[tokio::test]
+async fn several_clients_converge_through_the_relay() {
+    let relay = RelayProc::start(&temp_dir("converge"));
+    let mut logs: Vec<Log> = (1..=4).map(|n| Log::new(actor(n))).collect();
+    let mut conns = Vec::new();
+    for _ in 0..logs.len() {
+        conns.push(relay.client("team").await);
+    }
+    for (i, log) in logs.iter_mut().enumerate() {
+        append(log, 3 + i, &format!("c{i}"));
+    }
+    // Two rounds: the first spreads each client's events to the later ones, the second
+    // brings the earlier ones up to date.
+    for _ in 0..2 {
+        for (log, conn) in logs.iter_mut().zip(conns.iter_mut()) {
+            conn.sync(log).await.expect("sync");
+            assert_eq!(conn.acknowledged(), Some(log.version()));
+        }
+    }
+    let total: usize = (0..4).map(|i| 3 + i).sum();
+    for log in &logs {
+        assert_eq!(log.len(), total);
+        assert_eq!(log.version(), logs[0].version());
+        assert_eq!(events(log), events(&logs[0]));
+    }
+    // Another room is another log.
+    let mut other = Log::new(actor(9));
+    relay.client("elsewhere").await.sync(&mut other).await.expect("sync");
+    assert!(other.is_empty());
+    // One log line per connection, opening and closing.
+    for conn in conns {
+        conn.close().await;
+    }
+    assert!(relay.wait_for_log("closed by the client"));
+    let lines = relay.log.lock().unwrap().clone();
+    assert_eq!(lines.iter().filter(|l| l.contains("connected") && l.contains("room=team")).count(), 4, "{lines:#?}");
+}
+
+#[tokio::test]
+async fn the_relay_pushes_new_events_to_connected_clients() {
+    let relay = RelayProc::start(&temp_dir("push"));
+    let (mut a, mut b) = (Log::new(actor(1)), Log::new(actor(2)));
+    let (mut ca, mut cb) = (relay.client("live").await, relay.client("live").await);
+    ca.sync(&mut a).await.unwrap();
+    cb.sync(&mut b).await.unwrap();
+    let sent = append(&mut a, 5, "a");
+    ca.sync(&mut a).await.unwrap();
+    // b only listens: the relay sends a's events on its own.
+    let mut got = 0;
+    while got < sent.len() {
+        got += cb.recv(&mut b).await.expect("pushed events").applied.len();
+    }
+    assert_eq!(events(&b), sent);
+}
