@@ -3,7 +3,7 @@
 # where the page's import map finds "everlog") and the release relay binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash pkg-scripts/build-pkg.sh
+bash pkg-scripts/build.sh
 rm -rf www/pkg
 cp -R pkg www/pkg
 cargo build --release --features relay --bin everlog-relay

@@ -37,7 +37,7 @@ export async function connect(store) {
   function render() {
     const status = navigator.onLine ? String(conn.status ?? "connecting") : "offline";
     if (status === "online") lastSynced = Date.now();
-    const events = store.events().length;
+    const events = Object.values(store.version()).reduce((n, s) => n + Number(s), 0);
     const text =
       status === "offline"
         ? `Offline · ${events} events saved here`

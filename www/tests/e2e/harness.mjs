@@ -60,8 +60,8 @@ async function waitForHttp(url, child, output) {
 
 /** Starts the relay serving www/; returns { url, stop }. */
 export async function startRelay() {
-  if (!existsSync(join(WWW, "pkg/everlog.js"))) {
-    throw new Error("www/pkg/everlog.js is missing: build the package first (bash pkg-scripts/build-pkg.sh)");
+  if (!existsSync(join(WWW, "pkg/web/index.js"))) {
+    throw new Error("www/pkg/web/index.js is missing: build the package first (bash pkg-scripts/demo-build.sh)");
   }
   const dataDir = mkdtempSync(join(tmpdir(), "everlog-e2e-"));
   const port = await freePort();
