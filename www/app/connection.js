@@ -7,7 +7,13 @@
 import { h, mount, when } from "./dom.js";
 import { relayUrl, roomName } from "./session.js";
 
-const LABEL = { online: "Online · synced", syncing: "Syncing…", offline: "Offline", connecting: "Connecting…" };
+const LABEL = {
+  online: "Online · synced",
+  syncing: "Syncing…",
+  offline: "Offline",
+  connecting: "Connecting…",
+  local: "This device only (no sync in this build)",
+};
 
 /**
  * The room token: HMAC-SHA256 of the room name under the relay's secret, in hex.
@@ -27,7 +33,8 @@ async function roomToken(room) {
 export async function connect(store) {
   const room = roomName();
   const token = await roomToken(room);
-  const conn = store.log.connect(relayUrl(), { room, token });
+  // A package built without the WebSocket transport still runs the demo on one device.
+  const conn = typeof store.log.connect === "function" ? store.log.connect(relayUrl(), { room, token }) : { status: "local" };
   const el = document.getElementById("status");
   const banner = document.getElementById("offline-banner");
   const detail = document.getElementById("sync-detail");
