@@ -5,3 +5,6 @@ pub mod core;
 pub mod relay;
 
 pub use crate::core::*;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

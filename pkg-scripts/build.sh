@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/ (override with OUT=dir):
+#   1. cargo release build for wasm32 (Cargo.toml's release profile is tuned for size),
+#   2. wasm-bindgen for the `web` and the `bundler` targets,
+#   3. wasm-opt -Oz from the npm package `binaryen` (Debian's binaryen writes broken modules),
+#   4. pkg-scripts/package.mjs: entry points, exact .d.ts, package.json, README,
+# then prints raw and gzip sizes and fails if the gzipped wasm + JS exceed the budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-pkg}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+WASM_OPT=node_modules/.bin/wasm-opt
+[ -x "$WASM_OPT" ] || { echo "missing $WASM_OPT: run npm ci (or pkg-scripts/setup.sh)" >&2; exit 1; }
+
+cargo build --lib --release --target wasm32-unknown-unknown
+wasm="$TARGET_DIR/wasm32-unknown-unknown/release/everlog.wasm"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+for target in web bundler; do
+  wasm-bindgen --target "$target" --out-dir "$OUT/$target" --out-name everlog "$wasm"
+  "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$OUT/$target/everlog_bg.wasm" -o "$OUT/$target/everlog_bg.wasm"
+done
+node pkg-scripts/package.mjs "$OUT"
+
+# Sizes: what a web-target app downloads (wasm + JS glue + snippets).
+total_raw=0; total_gz=0
+printf '%-48s %10s %10s\n' file raw gzip
+while IFS= read -r f; do
+  raw=$(wc -c <"$f"); gz=$(gzip -9 -c "$f" | wc -c)
+  total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))
+  printf '%-48s %10d %10d\n' "${f#"$OUT"/}" "$raw" "$gz"
+done < <(find "$OUT/web" -type f \( -name '*.wasm' -o -name '*.js' \) | sort)
+printf '%-48s %10d %10d\n' "total (web target)" "$total_raw" "$total_gz"
+budget=$((150 * 1024))
+if [ "$total_gz" -gt "$budget" ]; then
+  echo "over budget: $total_gz bytes gzipped > $budget" >&2
+  exit 1
+fi

@@ -1,0 +1,222 @@
+//! `EventLog`: the JavaScript class. Thin: argument conversion, then [`Shared`] or the core.
+//!
+//! Reads (`events`, `get`, `fold`, `version`, …) are synchronous and see every committed
+//! event; writes (`append`, `close`) return promises that settle once the storage has
+//! committed. The TypeScript declarations are written by hand in `types.rs` (overloads and
+//! generics that wasm-bindgen cannot express).
+
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+
+use super::convert::{self, drafts_from_js, expected_version_from_js, filter_from_js};
+use super::errors::type_error;
+use super::fold;
+use super::open::{open, OpenOptions};
+use super::projection::{js_reduce, Projection, ProjectionState, Reducer};
+use super::shared::Shared;
+use super::task::promise;
+use crate::core::{AppendOptions, EventId, Filter};
+
+#[wasm_bindgen(skip_typescript)]
+pub struct EventLog {
+    pub(crate) shared: Rc<Shared>,
+}
+
+#[wasm_bindgen]
+impl EventLog {
+    /// Opens (or creates) a log. Options: `storage` ("indexeddb" | "memory"), `durability`
+    /// ("strict" | "relaxed").
+    pub fn open(name: String, options: JsValue) -> Promise {
+        let opts = match OpenOptions::from_js(&options) {
+            Ok(o) => o,
+            Err(e) => return Promise::reject(&e),
+        };
+        promise(async move { open(name, opts).await.map(|shared| EventLog { shared }.into()) })
+    }
+
+    /// Deletes the IndexedDB database of log `name` (every tab must have closed it).
+    #[wasm_bindgen(js_name = deleteDatabase)]
+    pub fn delete_database(name: String) -> Promise {
+        promise(async move {
+            super::idb::delete_db(&super::idb::IdbStore::db_name(&name)).await.map_err(|e| e.to_js())?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// This replica's actor id (32 hex digits).
+    #[wasm_bindgen(getter)]
+    pub fn actor(&self) -> String {
+        self.shared.log.borrow().actor().to_hex()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.shared.name.clone()
+    }
+
+    /// Appends one event or an atomic batch; resolves with the event(s) once durable.
+    pub fn append(&self, input: JsValue, options: JsValue) -> Promise {
+        let prep = (|| {
+            self.shared.check_open()?;
+            let (drafts, many) = drafts_from_js(&input)?;
+            let expected = if options.is_object() {
+                expected_version_from_js(&js_sys::Reflect::get(&options, &"expectedVersion".into())?)?
+            } else if options.is_undefined() || options.is_null() {
+                Default::default()
+            } else {
+                return Err(type_error("append options must be an object"));
+            };
+            Ok((drafts, many, AppendOptions { expected_version: expected }))
+        })();
+        let (drafts, many, opts) = match prep {
+            Ok(p) => p,
+            Err(e) => return Promise::reject(&e),
+        };
+        let shared = self.shared.clone();
+        promise(async move {
+            let events = shared.append_local(drafts, opts).await?;
+            Ok(if many { convert::events_to_js(&events) } else { convert::event_to_js(&events[0]) })
+        })
+    }
+
+    /// The event with this id (`"<seq>@<actor>"`) or idempotency key; `undefined` if none.
+    pub fn get(&self, id: &str) -> Result<JsValue, JsValue> {
+        self.shared.check_open()?;
+        let log = self.shared.log.borrow();
+        let e = match id.parse::<EventId>() {
+            Ok(eid) => log.get(&eid),
+            Err(_) => log.get_by_idempotency_key(id),
+        };
+        Ok(e.map_or(JsValue::UNDEFINED, convert::event_to_js))
+    }
+
+    /// Events matching `filter`, in the total order.
+    pub fn events(&self, filter: JsValue) -> Result<JsValue, JsValue> {
+        self.shared.check_open()?;
+        let f = filter_from_js(&filter)?;
+        let log = self.shared.log.borrow();
+        Ok(convert::events_to_js(log.events(&f)))
+    }
+
+    /// Number of events in `stream`.
+    #[wasm_bindgen(js_name = streamVersion)]
+    pub fn stream_version(&self, stream: &str) -> Result<f64, JsValue> {
+        self.shared.check_open()?;
+        Ok(self.shared.log.borrow().stream_version(stream) as f64)
+    }
+
+    /// The version vector `{ [actor]: seq }`.
+    pub fn version(&self) -> Result<JsValue, JsValue> {
+        self.shared.check_open()?;
+        Ok(convert::to_js_value(self.shared.log.borrow().version()))
+    }
+
+    /// `fold(reducer, initial, filter?)` with a JS reducer, or `fold(Fold.x(), filter?)`.
+    pub fn fold(&self, a: JsValue, b: JsValue, c: JsValue) -> Result<JsValue, JsValue> {
+        self.shared.check_open()?;
+        if let Some(spec) = fold::spec_of(&a) {
+            let f = filter_from_js(&b)?;
+            let log = self.shared.log.borrow();
+            return Ok(convert::parse(&fold::run(&spec, log.events(&f), &log)));
+        }
+        let reducer: Function = a.dyn_into().map_err(|_| type_error("fold expects a reducer function or a Fold"))?;
+        let f = filter_from_js(&c)?;
+        let events = {
+            let log = self.shared.log.borrow();
+            convert::events_to_js(log.events(&f))
+        };
+        js_reduce(&reducer, b, &events)
+    }
+
+    /// A live projection: `project(name, { reducer, initial, filter })`; `reducer` may be a `Fold`.
+    /// A second projection with the same name replaces the first.
+    pub fn project(&self, name: String, options: JsValue) -> Result<Projection, JsValue> {
+        self.shared.check_open()?;
+        if !options.is_object() {
+            return Err(type_error("project expects { reducer, initial, filter }"));
+        }
+        let get = |k: &str| js_sys::Reflect::get(&options, &k.into());
+        let r = get("reducer")?;
+        let filter: Filter = filter_from_js(&get("filter")?)?;
+        if filter.limit.is_some() || filter.at.is_some() {
+            return Err(type_error("a projection follows the live log: its filter takes no `limit` or `at`"));
+        }
+        let reducer = match fold::spec_of(&r) {
+            Some(spec) => Reducer::Builtin { state: std::cell::RefCell::new(fold::FoldState::new(&spec)), spec },
+            None => Reducer::Js {
+                f: r.dyn_into().map_err(|_| type_error("project: reducer must be a function or a Fold"))?,
+                initial: get("initial")?,
+            },
+        };
+        let state = ProjectionState::new(name.clone(), filter, reducer, &self.shared)?;
+        let mut list = self.shared.projections.borrow_mut();
+        list.retain(|p| p.name != name);
+        list.push(state.clone());
+        Ok(Projection::new(state, Rc::downgrade(&self.shared)))
+    }
+
+    /// Calls `listener(events)` for every change, local or remote; returns an unsubscribe function.
+    pub fn subscribe(&self, listener: Function) -> Result<Function, JsValue> {
+        self.shared.check_open()?;
+        let id = self.shared.next_listener.get();
+        self.shared.next_listener.set(id + 1);
+        self.shared.listeners.borrow_mut().push((id, listener));
+        let weak = Rc::downgrade(&self.shared);
+        Ok(Closure::<dyn FnMut()>::new(move || {
+            if let Some(s) = weak.upgrade() {
+                s.listeners.borrow_mut().retain(|(i, _)| *i != id);
+            }
+        })
+        .into_js_value()
+        .unchecked_into())
+    }
+
+    /// Current conflicts: `[{ stream, key, events }]`.
+    pub fn conflicts(&self, filter: JsValue) -> Result<JsValue, JsValue> {
+        self.shared.check_open()?;
+        let f = filter_from_js(&filter)?;
+        let log = self.shared.log.borrow();
+        let mut out = String::from("[");
+        for (i, c) in log.conflicts(&f).iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"stream\":");
+            out.push_str(&serde_json::to_string(&*c.stream).unwrap_or_default());
+            out.push_str(",\"key\":");
+            out.push_str(&serde_json::to_string(&*c.key).unwrap_or_default());
+            out.push_str(",\"events\":");
+            out.push_str(&convert::events_json(&c.events));
+            out.push('}');
+        }
+        out.push(']');
+        Ok(convert::parse(&out))
+    }
+
+    /// True once `close()` was called.
+    #[wasm_bindgen(getter)]
+    pub fn closed(&self) -> bool {
+        self.shared.closed.get()
+    }
+
+    /// Waits for pending writes, then closes storage and tab links. Idempotent.
+    pub fn close(&self) -> Promise {
+        let shared = self.shared.clone();
+        promise(async move {
+            let _guard = shared.lock.lock().await;
+            if !shared.closed.replace(true) {
+                if let Some(t) = shared.tabs.borrow_mut().take() {
+                    t.close();
+                }
+                if let Some(s) = &shared.store {
+                    s.close();
+                }
+                shared.listeners.borrow_mut().clear();
+                shared.projections.borrow_mut().clear();
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}

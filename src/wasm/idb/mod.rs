@@ -1,0 +1,214 @@
+//! IndexedDB storage (browser only).
+//!
+//! # Layout
+//! One database per log, named `everlog:<name>`, with three object stores:
+//!
+//! | store       | key                          | value                                   |
+//! |-------------|------------------------------|-----------------------------------------|
+//! | `batches`   | auto-increment number        | `Uint8Array`: one encoded batch         |
+//! | `snapshots` | projection name (string)     | `Uint8Array`: an encoded snapshot       |
+//! | `meta`      | string (`format`, `actor:N`) | `Uint8Array`                            |
+//!
+//! One record per batch, not per event: an append of 1,000 events is one `add` in one
+//! transaction, and opening reads every batch with one `getAll` (plus one `getAllKeys`),
+//! not a cursor step per event. Keys grow in commit order (readwrite transactions on one
+//! store are serialised), so "the batches I have not seen" is a key range: `getAll` over
+//! `lowerBound(lastSeen, open)`. Tabs use that to catch up (see `tabs.rs`).
+//!
+//! # Guarantees
+//! - `append` resolves only after the transaction's `complete` event (with
+//!   `durability: "strict"`, after the data reached the disk); a failed transaction
+//!   (quota, abort, closed connection) leaves no record behind and rejects with a
+//!   `StorageError` carrying the DOMException name.
+//! - The format version (meta `format`) and the schema version are checked on open.
+
+mod open;
+mod request;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbTransaction};
+
+pub use open::delete_db;
+use open::{FORMAT_KEY, FORMAT_VERSION};
+pub use request::IdbError;
+use request::{request, transaction_done};
+
+pub(crate) const BATCHES: &str = "batches";
+pub(crate) const SNAPSHOTS: &str = "snapshots";
+pub(crate) const META: &str = "meta";
+
+#[wasm_bindgen]
+extern "C" {
+    /// `IDBDatabase`, seen through the one overload web-sys gates behind its unstable-API
+    /// flag: `transaction(stores, mode, { durability })`.
+    #[wasm_bindgen(extends = IdbDatabase)]
+    type DbWithOptions;
+    #[wasm_bindgen(method, catch, js_name = transaction)]
+    fn transaction_with_options(
+        this: &DbWithOptions,
+        stores: &JsValue,
+        mode: &str,
+        options: &JsValue,
+    ) -> Result<IdbTransaction, JsValue>;
+}
+
+/// What a log's database holds, read in one transaction.
+#[derive(Default, Debug)]
+pub struct Loaded {
+    /// `(key, encoded batch)` in key (= commit) order.
+    pub batches: Vec<(f64, Vec<u8>)>,
+    pub snapshots: Vec<(String, Vec<u8>)>,
+    pub meta: Vec<(String, Vec<u8>)>,
+}
+
+/// An open IndexedDB database holding one log.
+pub struct IdbStore {
+    db: IdbDatabase,
+    write_options: JsValue,
+    /// Set when the connection was closed (by us, by a `versionchange`, or by the browser).
+    closed: Rc<Cell<bool>>,
+}
+
+impl IdbStore {
+    /// The database name of the log `name`.
+    pub fn db_name(name: &str) -> String {
+        format!("everlog:{name}")
+    }
+
+    /// Opens (or creates) the database of log `name`. `strict`: the durability of writes.
+    pub async fn open(name: &str, strict: bool) -> Result<IdbStore, IdbError> {
+        let db = open::open_db(&Self::db_name(name)).await?;
+        let closed = Rc::new(Cell::new(false));
+        // Another tab wants to upgrade or delete the database: step aside.
+        let (db2, c2) = (db.clone(), closed.clone());
+        let on_change = Closure::<dyn FnMut()>::new(move || {
+            c2.set(true);
+            db2.close();
+        });
+        db.set_onversionchange(Some(on_change.as_ref().unchecked_ref()));
+        let c3 = closed.clone();
+        let on_close = Closure::<dyn FnMut()>::new(move || c3.set(true));
+        db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        // The handlers live as long as the connection; the page keeps few of them.
+        on_change.forget();
+        on_close.forget();
+        let write_options = Object::new();
+        let _ = Reflect::set(&write_options, &"durability".into(), &(if strict { "strict" } else { "relaxed" }).into());
+        let store = IdbStore { db, write_options: write_options.into(), closed };
+        store.check_format().await?;
+        Ok(store)
+    }
+
+    async fn check_format(&self) -> Result<(), IdbError> {
+        let tx = self.tx(&[META], "readonly")?;
+        let v = request(
+            &store(&tx, META)?.get(&FORMAT_KEY.into()).map_err(js("reading the format"))?,
+            "reading the format",
+        )
+        .await?;
+        let format = v.dyn_ref::<Uint8Array>().filter(|a| a.length() == 1).map(|a| a.get_index(0));
+        match format {
+            Some(f) if f <= FORMAT_VERSION => Ok(()),
+            Some(f) => Err(IdbError::new(
+                "FormatError",
+                &format!("the database has storage format {f}; this build reads up to {FORMAT_VERSION}"),
+            )),
+            None => Err(IdbError::new("FormatError", "the database has no readable format record")),
+        }
+    }
+
+    fn tx(&self, stores: &[&str], mode: &str) -> Result<IdbTransaction, IdbError> {
+        if self.closed.get() {
+            return Err(IdbError::new("InvalidStateError", "the database connection is closed"));
+        }
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        let db: &DbWithOptions = self.db.unchecked_ref();
+        let options = if mode == "readwrite" { &self.write_options } else { &JsValue::UNDEFINED };
+        let r = db.transaction_with_options(&names, mode, options);
+        r.map_err(js("starting a transaction"))
+    }
+
+    /// Everything: batches, snapshots and meta records.
+    pub async fn load(&self) -> Result<Loaded, IdbError> {
+        let tx = self.tx(&[BATCHES, SNAPSHOTS, META], "readonly")?;
+        let mut reqs = Vec::with_capacity(6);
+        for name in [BATCHES, SNAPSHOTS, META] {
+            let s = store(&tx, name)?;
+            reqs.push(s.get_all_keys().map_err(js("reading"))?);
+            reqs.push(s.get_all().map_err(js("reading"))?);
+        }
+        let mut out = Vec::with_capacity(6);
+        for r in &reqs {
+            out.push(Array::from(&request(r, "loading the log").await?));
+        }
+        let batches = zip(&out[0], &out[1], |k| k.as_f64())?;
+        let snapshots = zip(&out[2], &out[3], |k| k.as_string())?;
+        let meta = zip(&out[4], &out[5], |k| k.as_string())?;
+        Ok(Loaded { batches, snapshots, meta })
+    }
+
+    /// Batches with a key greater than `after`, in key order.
+    pub async fn batches_after(&self, after: f64) -> Result<Vec<(f64, Vec<u8>)>, IdbError> {
+        let tx = self.tx(&[BATCHES], "readonly")?;
+        let range = IdbKeyRange::lower_bound_with_open(&after.into(), true).map_err(js("a key range"))?;
+        let s = store(&tx, BATCHES)?;
+        let keys = s.get_all_keys_with_key(&range).map_err(js("reading"))?;
+        let vals = s.get_all_with_key(&range).map_err(js("reading"))?;
+        let keys = Array::from(&request(&keys, "reading new batches").await?);
+        let vals = Array::from(&request(&vals, "reading new batches").await?);
+        zip(&keys, &vals, |k| k.as_f64())
+    }
+
+    /// Appends one encoded batch in one transaction; resolves after `complete` with its key.
+    pub async fn append(&self, batch: &[u8]) -> Result<f64, IdbError> {
+        let tx = self.tx(&[BATCHES], "readwrite")?;
+        let req = store(&tx, BATCHES)?.add(&Uint8Array::from(batch)).map_err(js("writing a batch"))?;
+        transaction_done(&tx, "writing a batch").await?;
+        req.result().ok().and_then(|k| k.as_f64()).ok_or_else(|| IdbError::new("UnknownError", "no key for the batch"))
+    }
+
+    pub async fn put_snapshot(&self, name: &str, bytes: &[u8]) -> Result<(), IdbError> {
+        self.put(SNAPSHOTS, name, bytes).await
+    }
+
+    pub async fn put_meta(&self, key: &str, bytes: &[u8]) -> Result<(), IdbError> {
+        self.put(META, key, bytes).await
+    }
+
+    async fn put(&self, store_name: &str, key: &str, bytes: &[u8]) -> Result<(), IdbError> {
+        let tx = self.tx(&[store_name], "readwrite")?;
+        store(&tx, store_name)?.put_with_key(&Uint8Array::from(bytes), &key.into()).map_err(js("writing"))?;
+        transaction_done(&tx, "writing").await
+    }
+
+    /// Closes the connection; later calls fail with `InvalidStateError`.
+    pub fn close(&self) {
+        self.closed.set(true);
+        self.db.close();
+    }
+}
+
+fn store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, IdbError> {
+    tx.object_store(name).map_err(js("opening an object store"))
+}
+
+fn js(doing: &'static str) -> impl Fn(JsValue) -> IdbError {
+    move |e| IdbError::from_js(e, doing)
+}
+
+/// Pairs keys with values; a record that is not `(expected key, Uint8Array)` was not
+/// written by everlog and fails the load rather than being skipped silently.
+fn zip<K>(keys: &Array, vals: &Array, key: impl Fn(&JsValue) -> Option<K>) -> Result<Vec<(K, Vec<u8>)>, IdbError> {
+    keys.iter()
+        .zip(vals.iter())
+        .map(|(k, v)| match (key(&k), v.dyn_ref::<Uint8Array>()) {
+            (Some(k), Some(v)) => Ok((k, v.to_vec())),
+            _ => Err(IdbError::new("FormatError", "a stored record is not an everlog record")),
+        })
+        .collect()
+}

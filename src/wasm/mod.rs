@@ -1,0 +1,37 @@
+//! The JavaScript face of everlog (wasm32 only): wasm-bindgen classes, conversions, JS
+//! error classes, IndexedDB storage, and the glue between tabs (Web Locks,
+//! BroadcastChannel).
+//!
+//! One file per exposed type: [`event_log`] (`EventLog`), [`fold`] (`Fold`),
+//! [`projection`] (`Projection`); the machinery behind them: [`shared`] (state and the
+//! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`errors`], [`task`],
+//! and [`types`] (the hand-written TypeScript declarations).
+
+pub mod batch;
+pub mod connection;
+pub mod convert;
+pub mod errors;
+pub mod event_log;
+pub mod fold;
+pub mod idb;
+pub mod open;
+pub mod projection;
+pub mod shared;
+pub mod tabs;
+pub mod task;
+pub mod types;
+
+pub use event_log::EventLog;
+pub use fold::Fold;
+pub use projection::Projection;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs once when the module is instantiated.
+#[wasm_bindgen(start)]
+fn start() {
+    errors::install_panic_hook();
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,100 @@
+//! `EventLog.open(name, options)`: picking the storage, loading, joining the other tabs.
+
+use std::rc::Rc;
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+
+use super::batch;
+use super::errors::{to_js, type_error};
+use super::idb::IdbStore;
+use super::shared::Shared;
+use super::tabs::{Slot, Tabs};
+use crate::core::{ActorId, Error, Log};
+
+/// Parsed `EventLog.open` options.
+pub struct OpenOptions {
+    pub memory: bool,
+    pub strict: bool,
+}
+
+fn opt_str(opts: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    if opts.is_undefined() || opts.is_null() {
+        return Ok(None);
+    }
+    let v = Reflect::get(opts, &key.into())?;
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| type_error(&format!("options.{key} must be a string")))
+}
+
+fn has_indexed_db() -> bool {
+    Reflect::get(&js_sys::global(), &"indexedDB".into()).is_ok_and(|v| v.is_object())
+}
+
+impl OpenOptions {
+    pub fn from_js(opts: &JsValue) -> Result<Self, JsValue> {
+        let memory = match opt_str(opts, "storage")?.as_deref() {
+            None => !has_indexed_db(),
+            Some("memory") => true,
+            Some("indexeddb") => false,
+            Some(s) => {
+                return Err(type_error(&format!("options.storage must be \"indexeddb\" or \"memory\", not {s:?}")))
+            }
+        };
+        let strict = match opt_str(opts, "durability")?.as_deref() {
+            None | Some("strict") => true,
+            Some("relaxed") => false,
+            Some(s) => {
+                return Err(type_error(&format!("options.durability must be \"strict\" or \"relaxed\", not {s:?}")))
+            }
+        };
+        Ok(OpenOptions { memory, strict })
+    }
+}
+
+/// Opens (or creates) the log `name`.
+pub async fn open(name: String, opts: OpenOptions) -> Result<Rc<Shared>, JsValue> {
+    if name.is_empty() {
+        return Err(type_error("a log needs a non-empty name"));
+    }
+    if opts.memory {
+        return Ok(Rc::new(Shared::new(name, Log::new(ActorId::random()), None)));
+    }
+    let store = IdbStore::open(&name, opts.strict).await.map_err(|e| e.to_js())?;
+    // Listen before loading, so that no batch committed by another tab in between is missed.
+    let mut tabs = Tabs::listen(&name).ok();
+    let loaded = store.load().await.map_err(|e| e.to_js())?;
+    // The slot lock lives in `Tabs` (released on close), so without a channel there is no slot.
+    let slot = if tabs.is_some() { Slot::acquire(&name).await } else { None };
+    let actor = match &slot {
+        Some(s) => {
+            let key = format!("actor:{}", s.n);
+            let stored =
+                loaded.meta.iter().find(|(k, _)| *k == key).and_then(|(_, v)| <[u8; 16]>::try_from(&v[..]).ok());
+            match stored {
+                Some(b) => ActorId(b),
+                None => {
+                    let a = ActorId::random();
+                    store.put_meta(&key, a.as_bytes()).await.map_err(|e| e.to_js())?;
+                    a
+                }
+            }
+        }
+        None => ActorId::random(),
+    };
+    let mut events = Vec::new();
+    for (_, bytes) in &loaded.batches {
+        events.extend(batch::decode(bytes).map_err(|e| to_js(&Error::Decode(e)))?);
+    }
+    let mut log = Log::new(actor);
+    log.receive(events).map_err(|e| to_js(&e))?;
+    let shared = Rc::new(Shared::new(name, log, Some(store)));
+    if let Some(t) = tabs.as_mut() {
+        t.set_slot(slot);
+        t.attach(&shared);
+    }
+    *shared.tabs.borrow_mut() = tabs;
+    Ok(shared)
+}

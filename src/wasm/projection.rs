@@ -1,0 +1,193 @@
+//! Live projections: `log.project(name, { reducer, initial, filter })`.
+//!
+//! A projection is a fold kept up to date as events arrive, local or remote. Local events
+//! always land at the end of the total order, so they are folded in incrementally.
+//! Remote events may land *before* the projection's last folded event (a concurrent
+//! event with a smaller Lamport clock); then the fold is recomputed from `initial`, which
+//! keeps the invariant that a projection always equals a fold from scratch over the same
+//! events. `initial` is copied with `structuredClone` for each recomputation, so a reducer
+//! that mutates its state in place stays correct.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use js_sys::{Array, Function, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::convert;
+use super::fold::{FoldSpec, FoldState};
+use super::shared::{report, Shared};
+use crate::core::{Event, Filter, OrderKey};
+
+pub enum Reducer {
+    Js { f: Function, initial: JsValue },
+    Builtin { spec: FoldSpec, state: RefCell<FoldState> },
+}
+
+pub struct ProjectionState {
+    pub name: String,
+    filter: Filter,
+    reducer: Reducer,
+    value: RefCell<JsValue>,
+    /// Order key of the last event folded in.
+    tip: Cell<Option<OrderKey>>,
+    listeners: RefCell<Vec<(u32, Function)>>,
+    next_listener: Cell<u32>,
+}
+
+fn structured_clone(v: &JsValue) -> JsValue {
+    if !v.is_object() {
+        return v.clone();
+    }
+    let f = Reflect::get(&js_sys::global(), &"structuredClone".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    f.and_then(|f| f.call1(&JsValue::UNDEFINED, v).ok()).unwrap_or_else(|| v.clone())
+}
+
+/// Folds JS events with a JS reducer: `events.reduce(f, state)`.
+pub fn js_reduce(f: &Function, state: JsValue, events: &JsValue) -> Result<JsValue, JsValue> {
+    let arr: &Array = events.unchecked_ref();
+    let mut acc = state;
+    for e in arr.iter() {
+        acc = f.call2(&JsValue::UNDEFINED, &acc, &e)?;
+    }
+    Ok(acc)
+}
+
+impl ProjectionState {
+    pub fn new(name: String, filter: Filter, reducer: Reducer, shared: &Shared) -> Result<Rc<Self>, JsValue> {
+        let p = Rc::new(ProjectionState {
+            name,
+            filter,
+            reducer,
+            value: RefCell::new(JsValue::UNDEFINED),
+            tip: Cell::new(None),
+            listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+        });
+        p.recompute(shared)?;
+        Ok(p)
+    }
+
+    /// Folds every matching event from scratch.
+    fn recompute(&self, shared: &Shared) -> Result<(), JsValue> {
+        let value = match &self.reducer {
+            Reducer::Js { f, initial } => {
+                let (events, tip) = {
+                    let log = shared.log.borrow();
+                    let evs: Vec<&Event> = log.events(&self.filter).collect();
+                    (convert::events_to_js(evs.iter().copied()), evs.last().map(|e| e.order_key()))
+                };
+                self.tip.set(tip);
+                js_reduce(f, structured_clone(initial), &events)?
+            }
+            Reducer::Builtin { spec, state } => {
+                let log = shared.log.borrow();
+                let mut st = FoldState::new(spec);
+                let mut tip = None;
+                for e in log.events(&self.filter) {
+                    st.step(spec, e, &log);
+                    tip = Some(e.order_key());
+                }
+                self.tip.set(tip);
+                let v = convert::parse(&st.to_json(&log));
+                *state.borrow_mut() = st;
+                v
+            }
+        };
+        *self.value.borrow_mut() = value;
+        Ok(())
+    }
+
+    /// Brings the projection up to date after `applied` events; tells its subscribers.
+    pub fn on_events(&self, shared: &Shared, applied: &[Event], _earliest: Option<OrderKey>) {
+        let mut matching: Vec<&Event> = applied.iter().filter(|e| self.filter.matches(e)).collect();
+        if matching.is_empty() {
+            return;
+        }
+        matching.sort_by_key(|e| e.order_key());
+        let incremental = self.tip.get().is_none_or(|tip| matching[0].order_key() > tip);
+        let r = if incremental { self.fold_in(shared, &matching) } else { self.recompute(shared) };
+        if let Err(e) = r {
+            report(&e);
+            return;
+        }
+        let value = self.value.borrow().clone();
+        let listeners: Vec<Function> = self.listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
+        for f in listeners {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, &value) {
+                report(&e);
+            }
+        }
+    }
+
+    fn fold_in(&self, shared: &Shared, events: &[&Event]) -> Result<(), JsValue> {
+        self.tip.set(events.last().map(|e| e.order_key()));
+        let value = match &self.reducer {
+            Reducer::Js { f, .. } => {
+                let js = convert::events_to_js(events.iter().copied());
+                let state = self.value.borrow().clone();
+                js_reduce(f, state, &js)?
+            }
+            Reducer::Builtin { spec, state } => {
+                let log = shared.log.borrow();
+                let mut st = state.borrow_mut();
+                for e in events {
+                    st.step(spec, e, &log);
+                }
+                convert::parse(&st.to_json(&log))
+            }
+        };
+        *self.value.borrow_mut() = value;
+        Ok(())
+    }
+}
+
+/// A live view: `value` is always the fold of the current log; `subscribe` hears changes.
+#[wasm_bindgen(skip_typescript)]
+pub struct Projection {
+    state: Rc<ProjectionState>,
+    shared: Weak<Shared>,
+}
+
+impl Projection {
+    pub fn new(state: Rc<ProjectionState>, shared: Weak<Shared>) -> Self {
+        Projection { state, shared }
+    }
+}
+
+#[wasm_bindgen]
+impl Projection {
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.state.name.clone()
+    }
+
+    /// The current value.
+    #[wasm_bindgen(getter)]
+    pub fn value(&self) -> JsValue {
+        self.state.value.borrow().clone()
+    }
+
+    /// Calls `listener(value)` after every change; returns a function that unsubscribes.
+    pub fn subscribe(&self, listener: Function) -> Function {
+        let id = self.state.next_listener.get();
+        self.state.next_listener.set(id + 1);
+        self.state.listeners.borrow_mut().push((id, listener));
+        let weak = Rc::downgrade(&self.state);
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(s) = weak.upgrade() {
+                s.listeners.borrow_mut().retain(|(i, _)| *i != id);
+            }
+        })
+        .into_js_value()
+        .unchecked_into()
+    }
+
+    /// Stops keeping this projection up to date (its value stays readable).
+    pub fn close(&self) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.projections.borrow_mut().retain(|p| !Rc::ptr_eq(p, &self.state));
+        }
+        self.state.listeners.borrow_mut().clear();
+    }
+}

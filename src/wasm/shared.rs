@@ -1,0 +1,148 @@
+//! The state behind one `EventLog`, and the only two ways it changes.
+//!
+//! Every change goes through [`Shared::append_local`] (this tab's own events) or
+//! [`Shared::ingest`] (events from another tab, a sync peer, later the relay). Both follow
+//! the same steps under the write lock: validate and plan against the in-memory log
+//! (nothing changes), persist the batch (one IndexedDB transaction, awaited until
+//! `complete`), apply it in memory, and only then tell projections and subscribers. A
+//! failure before the apply leaves both the database and the in-memory log as they were.
+//!
+//! Subscribers and projections see each applied event exactly once: the core reports
+//! only events that were not in the log before (duplicates from several paths, e.g. a
+//! BroadcastChannel message and a catch-up read of the same batch, are dropped there).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+
+use super::batch;
+use super::convert;
+use super::errors::{check_poison, closed, to_js};
+use super::idb::IdbStore;
+use super::projection::ProjectionState;
+use super::tabs::Tabs;
+use super::task::WriteLock;
+use crate::core::{AppendOptions, Draft, Event, Log, OrderKey, Received};
+
+pub struct Shared {
+    pub name: String,
+    pub log: RefCell<Log>,
+    /// `None` for `storage: "memory"`.
+    pub store: Option<IdbStore>,
+    pub lock: Rc<WriteLock>,
+    pub closed: Cell<bool>,
+    pub listeners: RefCell<Vec<(u32, Function)>>,
+    pub next_listener: Cell<u32>,
+    pub projections: RefCell<Vec<Rc<ProjectionState>>>,
+    pub tabs: RefCell<Option<Tabs>>,
+}
+
+/// Wall clock in ms.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now().max(0.0) as u64
+}
+
+impl Shared {
+    pub fn new(name: String, log: Log, store: Option<IdbStore>) -> Self {
+        Shared {
+            name,
+            log: RefCell::new(log),
+            store,
+            lock: WriteLock::new(),
+            closed: Cell::new(false),
+            listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+            projections: RefCell::new(Vec::new()),
+            tabs: RefCell::new(None),
+        }
+    }
+
+    /// Fails with `ClosedError` after `close()` or a panic.
+    pub fn check_open(&self) -> Result<(), JsValue> {
+        check_poison()?;
+        if self.closed.get() {
+            return Err(closed());
+        }
+        Ok(())
+    }
+
+    /// Appends this tab's drafts as one atomic batch; resolves after the batch is durable.
+    pub async fn append_local(self: Rc<Self>, drafts: Vec<Draft>, opts: AppendOptions) -> Result<Vec<Event>, JsValue> {
+        let guard = self.lock.lock().await;
+        self.check_open()?;
+        let prepared = self.log.borrow().prepare(drafts, &opts, now_ms()).map_err(|e| to_js(&e))?;
+        let results = prepared.results();
+        if prepared.new_events.is_empty() {
+            return Ok(results); // every draft repeated an idempotency key
+        }
+        let fresh = prepared.new_events.clone();
+        self.persist(&fresh).await?;
+        self.log.borrow_mut().commit(prepared).map_err(|e| to_js(&e))?;
+        drop(guard);
+        self.publish(&fresh, None);
+        Ok(results)
+    }
+
+    /// Merges events from elsewhere. `persist`: write the newly applicable ones to storage
+    /// (false when they come from another tab, which already wrote them to the shared
+    /// database).
+    pub async fn ingest(self: Rc<Self>, events: Vec<Event>, persist: bool) -> Result<Received, JsValue> {
+        let guard = self.lock.lock().await;
+        self.check_open()?;
+        let prepared = self.log.borrow().prepare_receive(events).map_err(|e| to_js(&e))?;
+        if persist && !prepared.ready.is_empty() {
+            self.persist(&prepared.ready).await?;
+        }
+        let received = self.log.borrow_mut().commit_receive(prepared).map_err(|e| to_js(&e))?;
+        drop(guard);
+        self.publish(&received.applied, received.earliest);
+        Ok(received)
+    }
+
+    /// Writes one batch (a no-op in memory) and tells the other tabs about it.
+    async fn persist(&self, events: &[Event]) -> Result<(), JsValue> {
+        let Some(store) = &self.store else { return Ok(()) };
+        let bytes = batch::encode(events);
+        let key = store.append(&bytes).await.map_err(|e| e.to_js())?;
+        if let Some(t) = self.tabs.borrow().as_ref() {
+            t.announce(key, &bytes);
+        }
+        Ok(())
+    }
+
+    /// Tells projections and subscribers about applied events (in causal order).
+    /// `earliest`: the smallest order key among them when they may land before the end of
+    /// the total order (remote events); `None` for local appends (always at the end).
+    pub fn publish(&self, applied: &[Event], earliest: Option<OrderKey>) {
+        if applied.is_empty() {
+            return;
+        }
+        let projections: Vec<Rc<ProjectionState>> = self.projections.borrow().clone();
+        for p in projections {
+            p.on_events(self, applied, earliest);
+        }
+        let listeners: Vec<Function> = self.listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
+        if listeners.is_empty() {
+            return;
+        }
+        let arr = convert::events_to_js(applied);
+        for f in listeners {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, &arr) {
+                report(&e);
+            }
+        }
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = reportError)]
+    fn report_error(e: &JsValue);
+}
+
+/// A listener threw: report it like an uncaught error without breaking the others.
+pub fn report(e: &JsValue) {
+    report_error(e);
+}

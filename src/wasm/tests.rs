@@ -1,0 +1,141 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium, real IndexedDB):
+//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown`.
+//! The end-to-end tests of pages and tabs are the Playwright ones under `www/tests/`.
+
+use js_sys::{Array, Reflect};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+use super::event_log::EventLog;
+use super::fold::Fold;
+use super::open::{open, OpenOptions};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(v: serde_json::Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).unwrap()
+}
+
+fn to_json(v: &JsValue) -> serde_json::Value {
+    serde_json::from_str(&js_sys::JSON::stringify(v).unwrap().as_string().unwrap()).unwrap()
+}
+
+fn prop(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &k.into()).unwrap()
+}
+
+async fn open_log(name: &str, memory: bool) -> EventLog {
+    let shared = open(name.into(), OpenOptions { memory, strict: true }).await.unwrap();
+    EventLog { shared }
+}
+
+async fn wait(p: js_sys::Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
+
+async fn fresh_db(name: &str) {
+    wait(EventLog::delete_database(name.into())).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn memory_append_read_fold() {
+    let log = open_log("mem", true).await;
+    let e = wait(log.append(
+        js(json!({"stream": "cart:1", "type": "ItemAdded", "data": {"sku": "sock", "qty": 2}})),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(to_json(&prop(&e, "data")), json!({"sku": "sock", "qty": 2}));
+    let batch = js(json!([
+        {"stream": "cart:1", "type": "ItemAdded", "data": {"sku": "hat", "qty": 1}},
+        {"stream": "cart:1", "type": "ItemAdded", "data": {"sku": "sock", "qty": 3}},
+    ]));
+    let evs = wait(log.append(batch, JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(Array::from(&evs).length(), 2);
+    assert_eq!(log.stream_version("cart:1").unwrap(), 3.0);
+    let filter = js(json!({"stream": "cart:1"}));
+    let sums =
+        log.fold(Fold::group_sum("sku".into(), "qty".into()).into(), filter.clone(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(to_json(&sums), json!({"hat": 1, "sock": 5}));
+    let count = log.fold(Fold::count().into(), filter, JsValue::UNDEFINED).unwrap();
+    assert_eq!(count.as_f64(), Some(3.0));
+}
+
+#[wasm_bindgen_test]
+async fn expected_version_and_idempotency() {
+    let log = open_log("mem2", true).await;
+    let ev = || js(json!({"stream": "s", "type": "T", "id": "once"}));
+    let a = wait(log.append(ev(), JsValue::UNDEFINED)).await.unwrap();
+    let b = wait(log.append(ev(), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(prop(&a, "id"), prop(&b, "id"));
+    assert_eq!(log.stream_version("s").unwrap(), 1.0);
+
+    let opts = js(json!({"expectedVersion": 0}));
+    let err = wait(log.append(js(json!({"stream": "s", "type": "T"})), opts)).await.unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("ConcurrencyError"));
+    assert_eq!(prop(&err, "code").as_string().as_deref(), Some("CONCURRENCY"));
+    assert_eq!(prop(&err, "currentVersion").as_f64(), Some(1.0));
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(log.stream_version("s").unwrap(), 1.0);
+
+    let bad = wait(log.append(js(json!({"stream": "", "type": "T"})), JsValue::UNDEFINED)).await.unwrap_err();
+    assert_eq!(prop(&bad, "name").as_string().as_deref(), Some("InvalidEventError"));
+}
+
+#[wasm_bindgen_test]
+async fn indexeddb_survives_reopen_and_reuses_the_actor() {
+    fresh_db("reopen").await;
+    let log = open_log("reopen", false).await;
+    let actor = log.actor();
+    wait(log.append(js(json!([{"stream": "s", "type": "A"}, {"stream": "s", "type": "B"}])), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    wait(log.close()).await.unwrap();
+    let err = log.events(JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("ClosedError"));
+
+    let again = open_log("reopen", false).await;
+    assert_eq!(again.actor(), actor, "slot 0 keeps its actor id");
+    let evs = to_json(&again.events(JsValue::UNDEFINED).unwrap());
+    let types: Vec<&str> = evs.as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["A", "B"]);
+    let e = wait(again.append(js(json!({"stream": "s", "type": "C"})), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(prop(&e, "id").as_string().unwrap(), format!("3@{actor}"));
+    wait(again.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_write_changes_nothing_and_the_error_is_typed() {
+    fresh_db("fail").await;
+    let log = open_log("fail", false).await;
+    wait(log.append(js(json!({"stream": "s", "type": "A"})), JsValue::UNDEFINED)).await.unwrap();
+    // The connection goes away under the log (as when the browser closes it).
+    log.shared.store.as_ref().unwrap().close();
+    let err = wait(log.append(js(json!({"stream": "s", "type": "B"})), JsValue::UNDEFINED)).await.unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("StorageError"));
+    assert_eq!(prop(&err, "reason").as_string().as_deref(), Some("InvalidStateError"));
+    assert_eq!(log.stream_version("s").unwrap(), 1.0);
+    wait(log.close()).await.unwrap();
+    let again = open_log("fail", false).await;
+    assert_eq!(again.stream_version("s").unwrap(), 1.0);
+    wait(again.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn projection_follows_appends() {
+    let log = open_log("proj", true).await;
+    let opts = js(json!({"filter": {"stream": "c"}}));
+    Reflect::set(&opts, &"reducer".into(), &Fold::sum("n".into()).into()).unwrap();
+    let p = log.project("total".into(), opts).unwrap();
+    assert_eq!(p.value().as_f64(), Some(0.0));
+    wait(log.append(
+        js(json!([{"stream": "c", "type": "T", "data": {"n": 2}}, {"stream": "d", "type": "T", "data": {"n": 5}}])),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(p.value().as_f64(), Some(2.0));
+}
