@@ -15,6 +15,7 @@ pub mod event_log;
 pub mod fold;
 pub mod idb;
 pub mod open;
+pub mod peer;
 pub mod projection;
 pub mod shared;
 pub mod tabs;
@@ -23,6 +24,7 @@ pub mod types;
 
 pub use event_log::EventLog;
 pub use fold::Fold;
+pub use peer::Peer;
 pub use projection::Projection;
 
 use wasm_bindgen::prelude::*;

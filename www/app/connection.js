@@ -13,6 +13,8 @@ const LABEL = {
   offline: "Offline",
   connecting: "Connecting…",
   local: "This device only (no sync in this build)",
+  error: "Sync refused",
+  closed: "Disconnected",
 };
 
 /**
@@ -34,38 +36,41 @@ export async function connect(store) {
   const room = roomName();
   const token = await roomToken(room);
   // A package built without the WebSocket transport still runs the demo on one device.
-  const conn = typeof store.log.connect === "function" ? store.log.connect(relayUrl(), { room, token }) : { status: "local" };
+  const conn =
+    typeof store.log.connect === "function" ? store.log.connect(relayUrl(), { room, token }) : { status: "local" };
   const el = document.getElementById("status");
   const banner = document.getElementById("offline-banner");
   const detail = document.getElementById("sync-detail");
-  let lastSynced = null;
   let last = "";
 
   function render() {
-    const status = navigator.onLine ? String(conn.status ?? "connecting") : "offline";
-    if (status === "online") lastSynced = Date.now();
+    const status = String(conn.status ?? "connecting");
+    const p = conn.progress ?? { toSend: 0, toReceive: 0 };
     const events = Object.values(store.version()).reduce((n, s) => n + Number(s), 0);
-    const text =
-      status === "offline"
-        ? `Offline · ${events} events saved here`
-        : status === "syncing"
-          ? "Syncing…"
-          : (LABEL[status] ?? status);
-    const key = `${status}|${text}|${events}`;
+    let text = LABEL[status] ?? status;
+    if (status === "syncing" && p.known) {
+      const parts = [p.toSend && `${p.toSend} to send`, p.toReceive && `${p.toReceive} to receive`].filter(Boolean);
+      if (parts.length) text = `Syncing · ${parts.join(", ")}`;
+    }
+    if (status === "error") text = `Sync refused: ${conn.lastError?.message ?? "see the relay's log"}`;
+    const waiting = status === "offline" && p.toSend > 0 ? ` · ${p.toSend} changes wait for the network` : "";
+    const key = `${status}|${text}|${events}|${conn.lastSyncedAt}|${waiting}`;
     if (key === last) return;
     last = key;
     el.dataset.state = status;
     mount(el, h("span.dot"), h("span.status-text", {}, text));
     banner.hidden = status !== "offline";
-    mount(detail, `${events} events on this device`, lastSynced ? ` · last synced ${when(lastSynced)}` : "");
+    mount(
+      detail,
+      `${events} events on this device`,
+      waiting,
+      conn.lastSyncedAt ? ` · last synced ${when(conn.lastSyncedAt)}` : "",
+    );
   }
 
-  for (const ev of ["status", "change", "sync"]) conn.addEventListener?.(ev, render);
-  conn.onstatus !== undefined && (conn.onstatus = render);
-  addEventListener("online", render);
-  addEventListener("offline", render);
+  conn.addEventListener?.("status", render);
+  conn.addEventListener?.("progress", render);
   store.onChange(render);
-  setInterval(render, 500);
   render();
   return conn;
 }

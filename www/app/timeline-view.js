@@ -5,9 +5,9 @@
 // Events its author had not seen yet are concurrent with it, and drawn dashed.
 
 import { h, mount, svg, when } from "./dom.js";
-import { author, idString, parseId, shortActor, totalOrder } from "./events.js";
+import { author, dataOf, idString, parseId, shortActor, totalOrder } from "./events.js";
 import { causalIndex, inVersion } from "./causal.js";
-import { describeCartEvent, formatAddress, money, product, total } from "./cart-model.js";
+import { formatAddress, money, product, total } from "./cart-model.js";
 import { FIELDS, describeDocEvent, fieldLabel } from "./doc-model.js";
 
 const COL = 30;
@@ -89,19 +89,32 @@ export function timelineView(root, store) {
 }
 
 function describe(e) {
-  if (String(e.stream).startsWith("doc:")) return `${author(e)} set ${fieldLabel(e.key)} to ${describeDocEvent(e)}`;
-  const what = e.key === "address" ? `address: ${describeCartEvent(e)}` : describeCartEvent(e);
-  const sku = e.key?.startsWith("item:") ? product(e.key.slice(5)).name : "";
-  return `${author(e)} ${e.type === "ItemAdded" ? what : sku ? `${sku}: ${what}` : what}`;
+  const who = author(e);
+  const kept = e.meta?.resolves ? " (resolving a conflict)" : "";
+  if (String(e.stream).startsWith("doc:")) return `${who} set ${fieldLabel(e.key)} to ${describeDocEvent(e)}${kept}`;
+  const d = dataOf(e) ?? {};
+  const name = product(d.sku ?? String(e.key ?? "").slice(5)).name;
+  switch (e.type) {
+    case "ItemAdded":
+      return `${who} added ${name}${kept}`;
+    case "QtyChanged":
+      return `${who} changed ${name} to ${d.qty}${kept}`;
+    case "ItemRemoved":
+      return `${who} removed ${name}${kept}`;
+    case "AddressSet":
+      return `${who} set the address to ${formatAddress(d)}${kept}`;
+    default:
+      return `${who}: ${e.type}${kept}`;
+  }
 }
 
 function legend() {
   return h("div.legend", {},
-    h("span", {}, h("i.sw.cart"), "cart"),
-    h("span", {}, h("i.sw.doc"), "document"),
-    h("span", {}, h("i.sw.conflict"), "conflicting side"),
-    h("span", {}, h("i.sw.resolve"), "resolution"),
-    h("span", {}, h("i.sw.concurrent"), "concurrent with the selected event"),
+    h("span", {}, h("i.sw.sw-cart"), "cart"),
+    h("span", {}, h("i.sw.sw-doc"), "document"),
+    h("span", {}, h("i.sw.sw-conflict"), "conflicting side"),
+    h("span", {}, h("i.sw.sw-resolve"), "resolution"),
+    h("span", {}, h("i.sw.sw-concurrent"), "concurrent with the selected event"),
   );
 }
 

@@ -103,7 +103,7 @@ describe("offline cart on two devices", () => {
     await alice.page.locator('.item[data-sku="socks"] .conflict .side', { hasText: "quantity 5" }).locator("button.pick").click();
     await alice.page.locator('.conflict[data-key="address"] .side', { hasText: "Rabbit Hole" }).locator("button.pick").click();
     for (const d of [alice, bob]) {
-      await d.page.waitForFunction(() => document.querySelectorAll(".conflict").length === 0);
+      await d.page.waitForFunction(() => document.querySelectorAll("div.conflict").length === 0);
       assert.equal(await qty(d, "socks"), "5");
       assert.match(await d.page.locator(".address-now").innerText(), /Rabbit Hole/);
     }

@@ -60,7 +60,7 @@ describe("document with conflict history, and the timeline", () => {
       assert.match(text, /Ana wrote “Spring picnic”/);
       assert.match(text, /Ben wrote “Picnic by the river”/);
       assert.match(text, /Ben kept “Picnic by the river”/);
-      await d.page.waitForFunction(() => document.querySelectorAll(".conflict").length === 0);
+      await d.page.waitForFunction(() => document.querySelectorAll("div.conflict").length === 0);
     }
     await shot(ana.page, "08-doc-history");
   });
