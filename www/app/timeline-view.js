@@ -10,8 +10,8 @@ import { causalIndex, inVersion } from "./causal.js";
 import { formatAddress, money, product, total } from "./cart-model.js";
 import { FIELDS, describeDocEvent, fieldLabel } from "./doc-model.js";
 
-const COL = 30;
-const LANE = 52;
+const COL = 42;
+const LANE = 60;
 const LABEL_W = 108;
 
 export function timelineView(root, store) {
@@ -158,10 +158,10 @@ function drawLanes(order, causal, sel, picked, conflictIds, me, select) {
     return svg("g", { class: cls, "data-id": id, tabindex: 0, role: "button", onclick: () => select(id),
       onkeydown: (ev) => (ev.key === "Enter" || ev.key === " ") && (ev.preventDefault(), select(id)) },
       svg("title", {}, `${describe(e)} — ${when(e.time)}`),
-      svg("circle", { cx, cy, r: 12, class: "hit" }),
+      svg("circle", { cx, cy, r: 15, class: "hit" }),
       e.meta?.resolves
-        ? svg("rect", { x: cx - 7, y: cy - 7, width: 14, height: 14, transform: `rotate(45 ${cx} ${cy})`, class: "dot" })
-        : svg("circle", { cx, cy, r: 7, class: "dot" }));
+        ? svg("rect", { x: cx - 8, y: cy - 8, width: 16, height: 16, transform: `rotate(45 ${cx} ${cy})`, class: "dot" })
+        : svg("circle", { cx, cy, r: 9, class: "dot" }));
   });
 
   return h("div.lanes-inner", {},

@@ -95,7 +95,9 @@ describe("offline cart on two devices", () => {
     );
     await alice.page.locator('.status[data-state="online"]').waitFor();
     await shot(alice.page, "03-cart-conflict-alice");
-    await shot(bob.page, "04-cart-conflict-bob");
+    await bob.page.setViewportSize({ width: 390, height: 844 });
+    await shot(bob.page, "04-cart-conflict-bob-phone");
+    await bob.page.setViewportSize({ width: 1200, height: 860 });
   });
 
   test("resolving on one device clears the conflict on both, and the resolution is an event", async () => {
@@ -124,6 +126,23 @@ describe("offline cart on two devices", () => {
     await item(bob, "mug").waitFor();
     assert.match(await bob.page.locator(".address-now").innerText(), /Rabbit Hole/);
     assert.equal(await waitConverged([alice.page, bob.page]), version);
+  });
+
+  test("the page opens with the network off (app shell kept by the service worker)", async () => {
+    await bob.page.evaluate(() => navigator.serviceWorker.ready);
+    await bob.context.setOffline(true);
+    await bob.page.reload();
+    await bob.page.waitForSelector("body[data-ready=true]");
+    await bob.page.locator('.status[data-state="offline"]').waitFor();
+    assert.equal(await qty(bob, "socks"), "5");
+    await bob.page.click('.product[data-sku="notebook"] button.add');
+    await item(bob, "notebook").waitFor();
+    await bob.context.setOffline(false);
+    await item(alice, "notebook").waitFor();
+    await waitConverged([alice.page, bob.page]);
+    await alice.page.goto(alice.page.url().replace(/#.*$/, "#timeline"));
+    await alice.page.locator(".lanes-svg .ev").first().waitFor();
+    await shot(alice.page, "11-timeline-cart");
   });
 
   test("no console errors", () => {
