@@ -12,8 +12,8 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 WASM_OPT=node_modules/.bin/wasm-opt
 [ -x "$WASM_OPT" ] || { echo "missing $WASM_OPT: run npm ci (or pkg-scripts/setup.sh)" >&2; exit 1; }
 
-cargo build --lib --release --target wasm32-unknown-unknown
-wasm="$TARGET_DIR/wasm32-unknown-unknown/release/everlog.wasm"
+cargo build --lib --profile wasm-release --target wasm32-unknown-unknown
+wasm="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/everlog.wasm"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"

@@ -3,6 +3,7 @@
 pub mod core;
 #[cfg(all(feature = "relay", not(target_arch = "wasm32")))]
 pub mod relay;
+pub mod store;
 
 pub use crate::core::*;
 

@@ -84,7 +84,8 @@ pub fn storage_from_js(v: &JsValue, doing: &str) -> StorageError {
         .and_then(|m| m.as_string())
         .or_else(|| v.as_string())
         .unwrap_or_default();
-    StorageError::new(name, format!("{doing}: {message}"))
+    let message = if message.is_empty() { doing.to_string() } else { format!("{doing}: {message}") };
+    StorageError::new(name, message)
 }
 
 fn expected_to_js(e: &ExpectedVersion) -> JsValue {

@@ -120,7 +120,7 @@ impl EventLog {
         if let Some(spec) = fold::spec_of(&a) {
             let f = filter_from_js(&b)?;
             let log = self.shared.log.borrow();
-            return Ok(convert::parse(&fold::run(&spec, log.events(&f), &log)));
+            return Ok(convert::parse(&fold::run(&spec, &f, &log)));
         }
         let reducer: Function = a.dyn_into().map_err(|_| type_error("fold expects a reducer function or a Fold"))?;
         let f = filter_from_js(&c)?;
@@ -145,7 +145,10 @@ impl EventLog {
             return Err(type_error("a projection follows the live log: its filter takes no `limit` or `at`"));
         }
         let reducer = match fold::spec_of(&r) {
-            Some(spec) => Reducer::Builtin { state: std::cell::RefCell::new(fold::FoldState::new(&spec)), spec },
+            Some(spec) => {
+                let fold = spec.builtin();
+                Reducer::Builtin { state: std::cell::RefCell::new(crate::core::Fold::init(&fold)), fold }
+            }
             None => Reducer::Js {
                 f: r.dyn_into().map_err(|_| type_error("project: reducer must be a function or a Fold"))?,
                 initial: get("initial")?,

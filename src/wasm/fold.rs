@@ -5,23 +5,13 @@
 //! side recognises a `Fold` by its `__everlogFold` getter (a JSON description), which does
 //! not consume the object, so one `Fold` can be used any number of times.
 //!
-//! Semantics (every replica computes the same result: events are visited in the total
-//! order):
-//! - `count()`: number of events.
-//! - `sum(field)`: sum of `data[field]` over events where it is a number.
-//! - `groupSum(key, field)`: `{ [data[key]]: sum of data[field] }`.
-//! - `latest()`: `{ [event.key]: data }` of the last event (in total order) per key.
-//! - `register()`: `{ [event.key]: data[] }`: the current values per key, one per
-//!   concurrent write (keep-both), in total order. Events without `key` are skipped by
-//!   `latest` and `register`; keys are not qualified by stream, so give a stream filter.
-
-use std::collections::{BTreeMap, HashMap};
+//! The folds themselves (semantics, fast paths) are the core's [`Builtin`]s
+//! (`src/core/fold/`); this file only names them for JS.
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
-use crate::core::{Event, EventId, Log};
+use crate::core::{Builtin, BuiltinState, Filter, Log};
 
 /// Which built-in fold.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,104 +24,28 @@ pub enum FoldSpec {
     Register,
 }
 
-/// The running state of a built-in fold.
-#[derive(Clone, Debug)]
-pub enum FoldState {
-    Count(u64),
-    Sum(f64),
-    GroupSum(BTreeMap<String, f64>),
-    Latest(BTreeMap<String, EventId>),
-    Register(BTreeMap<String, Vec<EventId>>),
-}
-
-/// The top-level fields of a JSON object, borrowed where possible.
-fn fields(data: &str) -> Option<HashMap<String, &RawValue>> {
-    serde_json::from_str(data).ok()
-}
-
-fn number(v: Option<&&RawValue>) -> Option<f64> {
-    v.and_then(|r| r.get().parse::<f64>().ok())
-}
-
-fn group_name(v: &RawValue) -> String {
-    serde_json::from_str::<String>(v.get()).unwrap_or_else(|_| v.get().to_string())
-}
-
-impl FoldState {
-    pub fn new(spec: &FoldSpec) -> Self {
-        match spec {
-            FoldSpec::Count => FoldState::Count(0),
-            FoldSpec::Sum { .. } => FoldState::Sum(0.0),
-            FoldSpec::GroupSum { .. } => FoldState::GroupSum(BTreeMap::new()),
-            FoldSpec::Latest => FoldState::Latest(BTreeMap::new()),
-            FoldSpec::Register => FoldState::Register(BTreeMap::new()),
-        }
-    }
-
-    /// Folds one event in (events must come in the total order).
-    pub fn step(&mut self, spec: &FoldSpec, e: &Event, log: &Log) {
-        match (self, spec) {
-            (FoldState::Count(n), _) => *n += 1,
-            (FoldState::Sum(s), FoldSpec::Sum { field }) => {
-                if let Some(x) = fields(&e.data).and_then(|f| number(f.get(field.as_str()))) {
-                    *s += x;
-                }
-            }
-            (FoldState::GroupSum(m), FoldSpec::GroupSum { key, field }) => {
-                if let Some(f) = fields(&e.data) {
-                    if let (Some(k), Some(x)) = (f.get(key.as_str()), number(f.get(field.as_str()))) {
-                        *m.entry(group_name(k)).or_insert(0.0) += x;
-                    }
-                }
-            }
-            (FoldState::Latest(m), _) => {
-                if let Some(k) = &e.key {
-                    m.insert(k.to_string(), e.id);
-                }
-            }
-            (FoldState::Register(m), _) => {
-                if let Some(k) = &e.key {
-                    let heads = m.entry(k.to_string()).or_default();
-                    heads.retain(|h| !log.happened_before(h, &e.id));
-                    heads.push(e.id);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// The state as JSON text (what JS receives).
-    pub fn to_json(&self, log: &Log) -> String {
-        let data = |id: &EventId| log.get(id).map_or("null", |e| &*e.data).to_string();
+impl FoldSpec {
+    /// The core fold this names.
+    pub fn builtin(&self) -> Builtin {
         match self {
-            FoldState::Count(n) => n.to_string(),
-            FoldState::Sum(s) => serde_json::to_string(s).unwrap_or_else(|_| "null".into()),
-            FoldState::GroupSum(m) => serde_json::to_string(m).unwrap_or_else(|_| "{}".into()),
-            FoldState::Latest(m) => {
-                let raw: BTreeMap<&str, Box<RawValue>> =
-                    m.iter().filter_map(|(k, id)| Some((k.as_str(), RawValue::from_string(data(id)).ok()?))).collect();
-                serde_json::to_string(&raw).unwrap_or_else(|_| "{}".into())
-            }
-            FoldState::Register(m) => {
-                let raw: BTreeMap<&str, Vec<Box<RawValue>>> = m
-                    .iter()
-                    .map(|(k, ids)| {
-                        (k.as_str(), ids.iter().filter_map(|id| RawValue::from_string(data(id)).ok()).collect())
-                    })
-                    .collect();
-                serde_json::to_string(&raw).unwrap_or_else(|_| "{}".into())
-            }
+            FoldSpec::Count => Builtin::count(),
+            FoldSpec::Sum { field } => Builtin::sum(field),
+            FoldSpec::GroupSum { key, field } => Builtin::group_sum(key, field),
+            FoldSpec::Latest => Builtin::latest(),
+            FoldSpec::Register => Builtin::register(),
         }
     }
 }
 
-/// Runs a built-in fold over events (in the total order) and returns its state as JSON.
-pub fn run<'a>(spec: &FoldSpec, events: impl Iterator<Item = &'a Event>, log: &Log) -> String {
-    let mut st = FoldState::new(spec);
-    for e in events {
-        st.step(spec, e, log);
-    }
-    st.to_json(log)
+/// The state of a built-in fold as JSON text (what JS receives).
+pub fn state_json(fold: &Builtin, state: &BuiltinState) -> String {
+    fold.value(state).to_string()
+}
+
+/// Runs a built-in fold over the events `filter` selects (core fold engine).
+pub fn run(spec: &FoldSpec, filter: &Filter, log: &Log) -> String {
+    let b = spec.builtin();
+    state_json(&b, &log.fold(&b, filter))
 }
 
 /// A built-in fold, run in Rust: `log.fold(Fold.groupSum("sku", "qty"), filter)`.

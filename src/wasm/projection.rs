@@ -15,13 +15,13 @@ use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::convert;
-use super::fold::{FoldSpec, FoldState};
+use super::fold::state_json;
 use super::shared::{report, Shared};
-use crate::core::{Event, Filter, OrderKey};
+use crate::core::{Builtin, BuiltinState, Event, Filter, Fold as _, OrderKey};
 
 pub enum Reducer {
     Js { f: Function, initial: JsValue },
-    Builtin { spec: FoldSpec, state: RefCell<FoldState> },
+    Builtin { fold: Builtin, state: RefCell<BuiltinState> },
 }
 
 pub struct ProjectionState {
@@ -80,16 +80,11 @@ impl ProjectionState {
                 self.tip.set(tip);
                 js_reduce(f, structured_clone(initial), &events)?
             }
-            Reducer::Builtin { spec, state } => {
+            Reducer::Builtin { fold, state } => {
                 let log = shared.log.borrow();
-                let mut st = FoldState::new(spec);
-                let mut tip = None;
-                for e in log.events(&self.filter) {
-                    st.step(spec, e, &log);
-                    tip = Some(e.order_key());
-                }
-                self.tip.set(tip);
-                let v = convert::parse(&st.to_json(&log));
+                let st = log.fold(fold, &self.filter);
+                self.tip.set(log.events(&self.filter).last().map(|e| e.order_key()));
+                let v = convert::parse(&state_json(fold, &st));
                 *state.borrow_mut() = st;
                 v
             }
@@ -128,13 +123,13 @@ impl ProjectionState {
                 let state = self.value.borrow().clone();
                 js_reduce(f, state, &js)?
             }
-            Reducer::Builtin { spec, state } => {
+            Reducer::Builtin { fold, state } => {
                 let log = shared.log.borrow();
                 let mut st = state.borrow_mut();
                 for e in events {
-                    st.step(spec, e, &log);
+                    fold.apply(&mut st, e, &*log);
                 }
-                convert::parse(&st.to_json(&log))
+                convert::parse(&state_json(fold, &st))
             }
         };
         *self.value.borrow_mut() = value;

@@ -139,3 +139,21 @@ async fn projection_follows_appends() {
     .unwrap();
     assert_eq!(p.value().as_f64(), Some(2.0));
 }
+
+#[wasm_bindgen_test]
+async fn indexeddb_passes_the_storage_contract_basics() {
+    use crate::store::Storage;
+    fresh_db("contract").await;
+    let mut s = super::idb::IdbStore::open("contract", true).await.map_err(|e| e.to_js()).unwrap();
+    Storage::append(&mut s, b"one").await.unwrap();
+    Storage::append(&mut s, b"two").await.unwrap();
+    Storage::put_snapshot(&mut s, "p", b"snap").await.unwrap();
+    Storage::put_meta(&mut s, "k", b"v").await.unwrap();
+    let l = Storage::load(&mut s).await.unwrap();
+    assert_eq!(l.batches, vec![b"one".to_vec(), b"two".to_vec()]);
+    assert_eq!(l.snapshots, vec![("p".to_string(), b"snap".to_vec())]);
+    assert_eq!(l.meta.get("k").map(Vec::as_slice), Some(&b"v"[..]));
+    Storage::close(&mut s).await.unwrap();
+    let e = Storage::append(&mut s, b"three").await.unwrap_err();
+    assert_eq!(e.name, "InvalidStateError");
+}

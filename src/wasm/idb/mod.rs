@@ -24,6 +24,7 @@
 
 mod open;
 mod request;
+mod storage;
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The browser suite (CI calls this from test-all.sh):
+#   1. wasm-bindgen-test in headless Chromium (real IndexedDB): src/wasm/tests.rs
+#   2. the npm package build (pkg-scripts/build.sh, with its size budget)
+#   3. tsc --noEmit over the typed usage example (www/tests/types/example.ts)
+#   4. Playwright end-to-end tests under www/tests/ (node's built-in test runner, TAP output)
+# Needs: /usr/bin/chromium + chromedriver, wasm-bindgen-cli, npm packages (pkg-scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n\033[1m-- %s\033[0m\n' "$*"; }
+
+step "wasm-bindgen-test (headless Chromium)"
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} cargo test --lib --target wasm32-unknown-unknown
+
+step "npm package"
+bash pkg-scripts/build.sh
+
+step "TypeScript: tsc --noEmit over www/tests/types/example.ts"
+node_modules/.bin/tsc -p www/tests/types
+
+step "Playwright (www/tests)"
+node --test --test-reporter=tap --test-concurrency=1 www/tests/

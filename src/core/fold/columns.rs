@@ -1,0 +1,205 @@
+//! A per-log cache of extracted columns, so repeated built-in folds do not rescan JSON.
+//!
+//! Scanning an event's JSON for a field costs tens of nanoseconds; a fold over a million
+//! events would spend nearly all its time there, and a UI folds the same log again and
+//! again. The log's events never change and their arena indices never move (merges only
+//! reorder the index of the total order), so a column extracted once, indexed by arena
+//! index, stays valid for ever and only grows at the end as events arrive.
+//!
+//! - a **number column** holds, per event, the value of one top-level numeric field (NaN
+//!   when the event lacks it or it is not a finite number: JSON has no NaN, so it is a
+//!   free "skip" mark);
+//! - a **group column** holds, per event, the id of the group named by one top-level field
+//!   (`u32::MAX` when missing or unusable) and the table of group names.
+//!
+//! Memory: 8 bytes per event per number column, 4 per group column (plus each distinct
+//! group name once). At most [`MAX_NUMBER_COLUMNS`] and [`MAX_GROUP_COLUMNS`] are kept,
+//! least recently used out first, so the cache never holds more than 32 bytes per event;
+//! [`Log::clear_fold_cache`](crate::core::log::Log) drops them all. A cloned log starts
+//! with an empty cache (a clone's arena diverges from the original's).
+//!
+//! The cache sits behind a mutex so that folding stays a `&Log` operation and the log stays
+//! `Sync`; it is locked once per fold, not per event.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::numeric::FxBuild;
+use super::scan;
+use crate::core::event::Event;
+
+/// Number columns kept at once.
+pub const MAX_NUMBER_COLUMNS: usize = 3;
+/// Group columns kept at once.
+pub const MAX_GROUP_COLUMNS: usize = 2;
+
+/// "No group" in a group column.
+pub const NO_GROUP: u32 = u32::MAX;
+
+#[derive(Default)]
+pub struct ColumnCache(Mutex<Store>);
+
+impl Clone for ColumnCache {
+    fn clone(&self) -> Self {
+        ColumnCache::default()
+    }
+}
+
+impl std::fmt::Debug for ColumnCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ColumnCache")
+    }
+}
+
+#[derive(Default)]
+struct Store {
+    tick: u64,
+    numbers: Vec<NumberColumn>,
+    groups: Vec<GroupColumn>,
+}
+
+struct NumberColumn {
+    field: Box<str>,
+    used: u64,
+    values: Vec<f64>,
+}
+
+struct GroupColumn {
+    field: Box<str>,
+    used: u64,
+    ids: Vec<u32>,
+    names: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32, FxBuild>,
+}
+
+impl NumberColumn {
+    fn extend(&mut self, arena: &[Event]) {
+        let from = self.values.len();
+        self.values.extend(
+            arena
+                .get(from..)
+                .unwrap_or_default()
+                .iter()
+                .map(|e| scan::field(&e.data, &self.field).and_then(scan::number).unwrap_or(f64::NAN)),
+        );
+    }
+}
+
+impl GroupColumn {
+    fn extend(&mut self, arena: &[Event]) {
+        let from = self.ids.len();
+        for e in arena.get(from..).unwrap_or_default() {
+            let id = match scan::field(&e.data, &self.field).and_then(scan::group_name) {
+                None => NO_GROUP,
+                Some(name) => match self.index.get(&*name) {
+                    Some(id) => *id,
+                    None if self.names.len() < NO_GROUP as usize => {
+                        let id = self.names.len() as u32;
+                        let name: Box<str> = name.into();
+                        self.names.push(name.clone());
+                        self.index.insert(name, id);
+                        id
+                    }
+                    None => NO_GROUP, // 4 billion distinct groups: unreachable in practice
+                },
+            };
+            self.ids.push(id);
+        }
+    }
+}
+
+/// The position of `field` in `cols` (created, evicting the least recently used, if absent).
+fn slot<T>(
+    cols: &mut Vec<T>,
+    max: usize,
+    field: &str,
+    name: impl Fn(&T) -> &str,
+    used: impl Fn(&T) -> u64,
+    make: impl FnOnce() -> T,
+) -> usize {
+    if let Some(i) = cols.iter().position(|c| name(c) == field) {
+        return i;
+    }
+    if cols.len() >= max {
+        if let Some(i) = (0..cols.len()).min_by_key(|i| used(&cols[*i])) {
+            cols.swap_remove(i);
+        }
+    }
+    cols.push(make());
+    cols.len() - 1
+}
+
+impl ColumnCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        // A panic while extending leaves a column covering a prefix: still consistent.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Drops every column.
+    pub fn clear(&self) {
+        *self.lock() = Store::default();
+    }
+
+    /// Calls `f` with the number column of `field`, covering all of `arena`.
+    pub fn with_numbers<R>(&self, arena: &[Event], field: &str, f: impl FnOnce(&[f64]) -> R) -> R {
+        let mut store = self.lock();
+        let store = &mut *store;
+        store.tick += 1;
+        let tick = store.tick;
+        let i = slot(
+            &mut store.numbers,
+            MAX_NUMBER_COLUMNS,
+            field,
+            |c| &c.field,
+            |c| c.used,
+            || NumberColumn { field: field.into(), used: tick, values: Vec::new() },
+        );
+        let col = &mut store.numbers[i];
+        col.used = tick;
+        col.extend(arena);
+        f(&col.values)
+    }
+
+    /// Calls `f` with the group column of `key` (ids, names) and the number column of
+    /// `field`, both covering all of `arena`.
+    pub fn with_groups<R>(
+        &self,
+        arena: &[Event],
+        key: &str,
+        field: &str,
+        f: impl FnOnce(&[u32], &[Box<str>], &[f64]) -> R,
+    ) -> R {
+        let mut store = self.lock();
+        let store = &mut *store;
+        store.tick += 1;
+        let tick = store.tick;
+        let g = slot(
+            &mut store.groups,
+            MAX_GROUP_COLUMNS,
+            key,
+            |c| &c.field,
+            |c| c.used,
+            || GroupColumn {
+                field: key.into(),
+                used: tick,
+                ids: Vec::new(),
+                names: Vec::new(),
+                index: HashMap::default(),
+            },
+        );
+        let n = slot(
+            &mut store.numbers,
+            MAX_NUMBER_COLUMNS,
+            field,
+            |c| &c.field,
+            |c| c.used,
+            || NumberColumn { field: field.into(), used: tick, values: Vec::new() },
+        );
+        let (groups, numbers) = (&mut store.groups[g], &mut store.numbers[n]);
+        groups.used = tick;
+        numbers.used = tick;
+        groups.extend(arena);
+        numbers.extend(arena);
+        f(&groups.ids, &groups.names, &numbers.values)
+    }
+}

@@ -1,0 +1,96 @@
+//! Keyed built-ins over the event `key` (what an event writes inside its stream):
+//! latest and register. Events without a `key` are skipped.
+//!
+//! - **latest**: per key, the data of the last event in the total order. The total order
+//!   extends the causal order, so when one write knows the other, the later one wins; when
+//!   two writes are concurrent, the order `(lamport, actor, seq)` picks one, the same one
+//!   on every replica (last-writer-wins). Use register to see both.
+//! - **register**: per key, the data of every *current* event: those no later selected
+//!   event of the same key knows (the heads of the key among the filtered events). One
+//!   value normally, several while concurrent writes are unresolved (keep-both). Events
+//!   are applied in an order that extends causality, so a new event can only replace
+//!   heads, never be replaced by one already applied.
+//!
+//! Keys are keys alone: a filter spanning several streams folds their same-named keys
+//! together. Values are kept as the events' JSON text and parsed only for the result.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{decode_json, encode_json, Causality, Fold, StateCodec};
+use crate::core::error::{DecodeError, Error};
+use crate::core::event::Event;
+use crate::core::id::EventId;
+
+/// Per key, the data of the last event in the total order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Latest;
+
+/// Key → JSON text of its latest event's data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LatestState(pub BTreeMap<Arc<str>, Box<str>>);
+
+impl Fold for Latest {
+    type State = LatestState;
+    fn init(&self) -> LatestState {
+        LatestState::default()
+    }
+    fn apply(&self, state: &mut LatestState, e: &Event, _: &dyn Causality) {
+        let Some(key) = &e.key else { return };
+        match state.0.get_mut(key) {
+            Some(v) => v.clone_from(&e.data),
+            None => {
+                state.0.insert(key.clone(), e.data.clone());
+            }
+        }
+    }
+}
+
+impl StateCodec for Latest {
+    fn fingerprint(&self) -> String {
+        "latest/1".into()
+    }
+    fn encode_state(&self, state: &LatestState) -> Result<Vec<u8>, Error> {
+        encode_json(state)
+    }
+    fn decode_state(&self, bytes: &[u8]) -> Result<LatestState, DecodeError> {
+        decode_json(bytes)
+    }
+}
+
+/// Per key, every current (concurrent, unresolved) value: keep-both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Register;
+
+/// Key → its heads `(id, JSON text of data)`, in the total order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RegisterState(pub BTreeMap<Arc<str>, Vec<(EventId, Box<str>)>>);
+
+impl Fold for Register {
+    type State = RegisterState;
+    fn init(&self) -> RegisterState {
+        RegisterState::default()
+    }
+    fn apply(&self, state: &mut RegisterState, e: &Event, causal: &dyn Causality) {
+        let Some(key) = &e.key else { return };
+        let heads = state.0.entry(key.clone()).or_default();
+        heads.retain(|(h, _)| !causal.happened_before(h, &e.id));
+        heads.push((e.id, e.data.clone()));
+    }
+}
+
+impl StateCodec for Register {
+    fn fingerprint(&self) -> String {
+        "register/1".into()
+    }
+    fn encode_state(&self, state: &RegisterState) -> Result<Vec<u8>, Error> {
+        encode_json(state)
+    }
+    fn decode_state(&self, bytes: &[u8]) -> Result<RegisterState, DecodeError> {
+        decode_json(bytes)
+    }
+}

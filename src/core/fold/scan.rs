@@ -1,0 +1,213 @@
+//! A fast scanner for one top-level field of a JSON object, without parsing the rest.
+//!
+//! Event `data` is stored as JSON text. Built-in folds read one or two top-level fields
+//! per event (`qty`, `sku`); building a `serde_json::Value` for each event would cost far
+//! more than the fold itself. [`field`] walks the object once, skipping values it does not
+//! need (strings byte by byte up to the closing quote, nested objects and arrays by
+//! depth), and returns the raw text of the wanted value.
+//!
+//! The text was validated as JSON when the event entered the log, but the scanner does
+//! not rely on it: on malformed input it returns `None` and never panics or reads out of
+//! bounds. A top-level value that is not an object has no fields. When a key occurs twice,
+//! the first occurrence wins (serde_json keeps the last; duplicate keys are rare enough
+//! that we document rather than pay for it).
+
+/// The raw JSON text of the top-level field `name` of the object `json`, if present.
+pub fn field<'a>(json: &'a str, name: &str) -> Option<&'a str> {
+    let b = json.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_ws(b, i);
+        match b.get(i)? {
+            b'"' => {}
+            _ => return None, // `}` of an empty object, or malformed
+        }
+        let key_start = i + 1;
+        let key_end = string_end(b, i)?; // index of the closing quote
+        let key = &json[key_start..key_end];
+        i = skip_ws(b, key_end + 1);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let value_start = i;
+        let value_end = value_end(b, i)?;
+        if key_eq(key, name) {
+            return Some(&json[value_start..value_end]);
+        }
+        i = skip_ws(b, value_end);
+        match b.get(i)? {
+            b',' => i += 1,
+            _ => return None, // `}`: not found
+        }
+    }
+}
+
+/// Does the raw (still escaped) key text equal `name`?
+#[inline]
+fn key_eq(raw: &str, name: &str) -> bool {
+    if !raw.contains('\\') {
+        return raw == name;
+    }
+    // Rare: an escaped key. Decode it properly.
+    let quoted = format!("\"{raw}\"");
+    serde_json::from_str::<String>(&quoted).is_ok_and(|k| k == name)
+}
+
+#[inline]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(c) = b.get(i) {
+        if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// `b[i]` is an opening quote; returns the index of the closing one.
+#[inline]
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        match b.get(j)? {
+            b'"' => return Some(j),
+            b'\\' => j += 2,
+            _ => j += 1,
+        }
+    }
+}
+
+/// The index just past the value starting at `b[i]`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => string_end(b, i).map(|j| j + 1),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match b.get(j)? {
+                    b'"' => j = string_end(b, j)?,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            // Number, true, false, null: up to a delimiter.
+            let mut j = i;
+            while let Some(c) = b.get(j) {
+                if matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                    break;
+                }
+                j += 1;
+            }
+            (j > i).then_some(j)
+        }
+    }
+}
+
+/// The value of a raw JSON number, if `raw` is one and it is finite as an `f64`.
+/// Anything else (a string such as `"3"`, `true`, `null`, an object) is `None`.
+#[inline]
+pub fn number(raw: &str) -> Option<f64> {
+    let b = raw.as_bytes();
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if !digits.first()?.is_ascii_digit() {
+        return None;
+    }
+    // Fast path: a plain integer of at most 15 digits is exact in an f64.
+    if digits.len() <= 15 && digits.iter().all(u8::is_ascii_digit) {
+        let mut n: u64 = 0;
+        for d in digits {
+            n = n * 10 + u64::from(d - b'0');
+        }
+        let v = n as f64;
+        return Some(if neg { -v } else { v });
+    }
+    // Slow path: fractions and exponents, correctly rounded by the standard library.
+    // `digits` starts with a digit, so "inf"/"nan" spellings cannot get here.
+    raw.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A raw JSON value as a group name: strings give their contents; numbers and booleans
+/// their JSON text; `null`, objects and arrays give `None` (the event is skipped).
+pub fn group_name(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    match raw.as_bytes().first()? {
+        b'"' => {
+            let inner = raw.get(1..raw.len().checked_sub(1)?)?;
+            if inner.contains('\\') {
+                serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+            } else {
+                Some(Cow::Borrowed(inner))
+            }
+        }
+        b'{' | b'[' | b'n' => None,
+        _ => Some(Cow::Borrowed(raw)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_top_level_fields_only() {
+        let j = r#" { "a" : {"qty": 9, "s": "x}\"]"}, "list": [1, {"qty": 8}], "qty" : -12 , "z": null } "#;
+        assert_eq!(field(j, "qty"), Some("-12"));
+        assert_eq!(field(j, "z"), Some("null"));
+        assert_eq!(field(j, "a"), Some(r#"{"qty": 9, "s": "x}\"]"}"#));
+        assert_eq!(field(j, "missing"), None);
+        assert_eq!(field("{}", "a"), None);
+        assert_eq!(field("[1,2]", "a"), None);
+        assert_eq!(field("3", "a"), None);
+        assert_eq!(field(r#"{"q\u0074y": 4}"#, "qty"), Some("4"));
+    }
+
+    #[test]
+    fn malformed_input_gives_none_without_panicking() {
+        for j in
+            ["", "{", "{\"a", "{\"a\"", "{\"a\":", "{\"a\":[", "{\"a\":\"\\", "{\"a\" 1}", "{1:2}", "{\"a\":1 \"b\":2}"]
+        {
+            assert_eq!(field(j, "b"), None, "{j}");
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number("42"), Some(42.0));
+        assert_eq!(number("-7"), Some(-7.0));
+        assert_eq!(number("2.5e2"), Some(250.0));
+        assert_eq!(number("12345678901234567890"), Some(12345678901234567890.0));
+        assert_eq!(number("1e400"), None);
+        for bad in ["\"3\"", "true", "null", "-", "-inf", "inf", "{}", ""] {
+            assert_eq!(number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn group_names() {
+        assert_eq!(group_name("\"sock\"").as_deref(), Some("sock"));
+        assert_eq!(group_name("\"a\\\"b\"").as_deref(), Some("a\"b"));
+        assert_eq!(group_name("7").as_deref(), Some("7"));
+        assert_eq!(group_name("true").as_deref(), Some("true"));
+        assert_eq!(group_name("null"), None);
+        assert_eq!(group_name("[1]"), None);
+        assert_eq!(group_name("\""), None);
+    }
+}

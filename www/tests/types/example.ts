@@ -1,0 +1,56 @@
+// A typed usage example: `tsc --noEmit -p www/tests/types` must accept it, and the
+// `@ts-expect-error` lines prove the declarations are exact (a looser type would make
+// those lines compile, and tsc would then fail on the unused directive).
+import init, {
+  EventLog, Fold, ConcurrencyError, StorageError, type LogEvent, type Filter, type Projection, type Version,
+} from "everlog";
+
+interface Item { sku: string; qty: number }
+
+export async function example(): Promise<number> {
+  await init();
+  const log: EventLog = await EventLog.open("shop", { storage: "indexeddb", durability: "strict" });
+  const actor: string = log.actor;
+  const e: LogEvent<Item> = await log.append<Item>({ stream: "cart:42", type: "ItemAdded", data: { sku: "sock", qty: 2 } });
+  const batch: LogEvent<Item>[] = await log.append<Item>([{ stream: "cart:42", type: "ItemAdded", data: { sku: "hat", qty: 1 } }], { expectedVersion: 1 });
+  await log.append({ stream: "cart:42", type: "Submitted", id: "order-9-submit" }, { expectedVersion: "any" });
+
+  const found: LogEvent | undefined = log.get(e.id);
+  const filter: Filter = { stream: "cart:42", type: ["ItemAdded"], limit: 100 };
+  const items: LogEvent<Item>[] = log.events<Item>(filter);
+  const v: Version = log.version();
+  const n: number = log.streamVersion("cart:42");
+
+  const total: number = log.fold<number, Item>((s, ev) => s + ev.data.qty, 0, filter);
+  const perSku: Record<string, number> = log.fold(Fold.groupSum("sku", "qty"), { stream: "cart:42" });
+  const count: number = log.fold(Fold.count());
+  const past: number = log.fold<number>((s) => s + 1, 0, { at: { time: Date.parse("2026-11-01") } });
+  const atVersion: number = log.fold(Fold.count(), { at: v });
+
+  const view: Projection<number> = log.project<number, Item>("cart", { reducer: (s, ev) => s + ev.data.qty, initial: 0, filter });
+  const builtIn: Projection<Record<string, number>> = log.project("skus", { reducer: Fold.groupSum("sku", "qty") });
+  const off: () => void = view.subscribe((value: number) => console.log(value + builtIn.value["sock"]!));
+  off();
+  const unsubscribe = log.subscribe((events: LogEvent[]) => console.log(events.length));
+  unsubscribe();
+  for (const c of log.conflicts({ stream: "doc:7" })) console.log(c.stream, c.key, c.events.length);
+
+  try {
+    await log.append({ stream: "cart:42", type: "X" }, { expectedVersion: "no-stream" });
+  } catch (err) {
+    if (err instanceof ConcurrencyError) console.log(err.currentVersion + 1, err.code);
+    if (err instanceof StorageError) console.log(err.reason.toUpperCase());
+  }
+
+  // @ts-expect-error: expectedVersion is a number, "no-stream" or "any"
+  await log.append({ stream: "s", type: "T" }, { expectedVersion: "latest" });
+  // @ts-expect-error: an event needs a type
+  await log.append({ stream: "s" });
+  // @ts-expect-error: the count fold's state is a number
+  const wrong: string = log.fold(Fold.count());
+  // @ts-expect-error: storage is "indexeddb" or "memory"
+  await EventLog.open("x", { storage: "localStorage" });
+
+  await log.close();
+  return total + count + n + past + atVersion + batch.length + actor.length + items.length + (found ? 1 : 0) + Object.keys(perSku).length + wrong.length;
+}
