@@ -38,6 +38,8 @@ fn micros() -> u64 {
 
 struct Outcome {
     latencies: Vec<u64>,
+    /// Append → the relay's acknowledgement (durable on the relay), per own event.
+    acks: Vec<u64>,
     received: u64,
     done_at: Duration,
 }
@@ -60,6 +62,7 @@ async fn client(
     let expected = (clients - 1) * events;
     let (mut appended, mut received) = (0, 0);
     let mut latencies = Vec::with_capacity(expected as usize);
+    let (mut appended_at, mut acks) = (std::collections::VecDeque::new(), Vec::new());
     let mut next = Instant::now();
     while (appended < events || received < expected) && Instant::now() < deadline {
         let wait =
@@ -72,11 +75,17 @@ async fn client(
                     latencies.push(now.saturating_sub(t));
                     received += 1;
                 }
+                let acked = conn.acknowledged().map_or(0, |v| v.get(&me));
+                while appended_at.front().is_some_and(|(seq, _)| *seq <= acked) {
+                    let (_, t) = appended_at.pop_front().expect("front");
+                    acks.push(now.saturating_sub(t));
+                }
             }
             Ok(Err(e)) => panic!("client {n}: {e}"),
             Err(_) if appended < events => {
                 let draft = Draft::new("bench", "Tick", serde_json::json!({ "t": micros(), "c": n }));
-                log.append(vec![draft], &AppendOptions::default(), micros() / 1000).expect("append");
+                let e = log.append(vec![draft], &AppendOptions::default(), micros() / 1000).expect("append");
+                appended_at.push_back((e[0].id.seq, micros()));
                 conn.push(&log).await.expect("push");
                 appended += 1;
                 next += interval;
@@ -86,7 +95,7 @@ async fn client(
     }
     let done_at = go.elapsed();
     conn.close().await;
-    Outcome { latencies, received, done_at }
+    Outcome { latencies, acks, received, done_at }
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -95,6 +104,18 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     }
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[i] as f64 / 1000.0
+}
+
+/// User + system CPU seconds of a process, from `/proc/PID/stat` (0 where unavailable).
+fn cpu_seconds(stat: &str) -> f64 {
+    let text = std::fs::read_to_string(stat).unwrap_or_default();
+    let fields: Vec<&str> = text.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    ticks as f64 / 100.0
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().next().unwrap_or("?").to_owned()
 }
 
 fn main() {
@@ -131,14 +152,18 @@ fn main() {
         }
         out
     });
+    let relay_cpu = cpu_seconds(&format!("/proc/{}/stat", relay.id()));
+    let bench_cpu = cpu_seconds("/proc/self/stat");
     let _ = Command::new("kill").arg("-TERM").arg(relay.id().to_string()).status();
     let _ = relay.wait();
-    let journal = std::fs::metadata(data.join("rooms/bench.evlj")).map(|m| m.len()).unwrap_or(0);
+    let journal = std::fs::metadata(data.join("rooms/bench/log.evl")).map(|m| m.len()).unwrap_or(0);
     let _ = std::fs::remove_dir_all(&data);
 
     let wall = outcomes.iter().map(|o| o.done_at).max().unwrap_or_default().as_secs_f64();
     let delivered: u64 = outcomes.iter().map(|o| o.received).sum();
     let expected = clients * (clients - 1) * events;
+    let mut acks: Vec<u64> = outcomes.iter().flat_map(|o| o.acks.iter().copied()).collect();
+    acks.sort_unstable();
     let mut lat: Vec<u64> = outcomes.into_iter().flat_map(|o| o.latencies).collect();
     lat.sort_unstable();
     println!("relay_fanout: {clients} clients × {events} events, one append every {interval:?} per client");
@@ -156,5 +181,12 @@ fn main() {
         percentile(&lat, 0.99),
         percentile(&lat, 1.0)
     );
-    println!("  journal              {journal} bytes");
+    println!(
+        "  latency append→relay ack (durable): p50 {:.2} ms, p99 {:.2} ms ({} samples)",
+        percentile(&acks, 0.5),
+        percentile(&acks, 0.99),
+        acks.len()
+    );
+    println!("  room file            {journal} bytes");
+    println!("  CPU: relay {relay_cpu:.2} s, the {clients} clients {bench_cpu:.2} s (load average {})", load());
 }

@@ -3,8 +3,8 @@
 //!
 //! - [`server`]: HTTP, the `/sync` endpoint, static files, graceful shutdown;
 //! - [`session`]: one connection running the sync state machine against its room;
-//! - [`room`]: the rooms registry and group-committing writer of each room;
-//! - [`journal`]: a room's durable, append-only file;
+//! - [`room`]: the rooms registry and the group-committing writer of each room, on the
+//!   store layer's `FileStorage`;
 //! - [`auth`]: room tokens; [`frame`]: the error frame; [`config`]: flags and environment;
 //! - [`client`]: the same connection from Rust (tests, benchmarks, Rust backends).
 //!
@@ -14,7 +14,6 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod frame;
-pub mod journal;
 pub mod room;
 pub mod server;
 mod session;

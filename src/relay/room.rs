@@ -1,10 +1,11 @@
 //! Rooms: one durable log per room, shared by the room's connections.
 //!
-//! A room is opened (its journal read into a [`Log`]) when its first connection arrives
-//! and closed when its last one leaves. Reads (generating sync messages) take a shared
+//! Each room is a [`FileStorage`] (the store layer's checksummed append-only file) in
+//! `DATA/rooms/ROOM/`. A room is opened (replayed into a [`Log`] by [`Replica::open`])
+//! when its first connection arrives and closed when its last one leaves. Reads (generating sync messages) take a shared
 //! lock on the log. All writes go through one writer task per room, which **group
 //! commits**: it takes every batch queued while the previous write was on disk, persists
-//! them as one journal record with one `fsync`, applies them, and only then answers each
+//! them as one storage record with one `fsync`, applies them, and only then answers each
 //! session and wakes the room's other sessions. So an event is visible to anyone (and
 //! acknowledged to its sender) only once it is durable, and a hundred clients writing at
 //! once cost one `fsync` per round, not a hundred.
@@ -16,11 +17,11 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::journal::Journal;
+use crate::core::codec::encode_events;
 use crate::core::error::{Error, StorageError};
 use crate::core::event::Event;
-use crate::core::id::ActorId;
 use crate::core::log::{Log, Received};
+use crate::store::{block_on, names, FileOptions, FileStorage, Replica, Storage};
 
 /// A valid room name: 1 to 128 of `A-Z a-z 0-9 . _ -`, not starting with `.`.
 /// It names the room's file, so nothing else is allowed.
@@ -58,6 +59,9 @@ impl fmt::Display for RoomName {
 pub struct Rooms {
     dir: PathBuf,
     open: Mutex<HashMap<RoomName, Weak<Room>>>,
+    /// Per room, held by its writer task for as long as it runs: a room reopened right
+    /// after its last client left waits until the previous writer has let go of the file.
+    files: Mutex<HashMap<RoomName, Arc<tokio::sync::Mutex<()>>>>,
     /// Serialises opening, so one room is never opened twice at once.
     opening: tokio::sync::Mutex<()>,
 }
@@ -68,7 +72,12 @@ impl Rooms {
         let dir = data_dir.join("rooms");
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
-        Ok(Rooms { dir, open: Mutex::new(HashMap::new()), opening: tokio::sync::Mutex::new(()) })
+        Ok(Rooms {
+            dir,
+            open: Mutex::new(HashMap::new()),
+            files: Mutex::new(HashMap::new()),
+            opening: tokio::sync::Mutex::new(()),
+        })
     }
 
     /// The room, opened from disk if no connection holds it.
@@ -80,10 +89,12 @@ impl Rooms {
         if let Some(room) = self.lookup(name) {
             return Ok(room);
         }
-        let path = self.dir.join(format!("{name}.evlj"));
+        let file = self.files.lock().expect("rooms lock").entry(name.clone()).or_default().clone();
+        let file = file.lock_owned().await;
+        let path = self.dir.join(name.as_str());
         let room = tokio::task::spawn_blocking({
             let name = name.clone();
-            move || Room::open(name, &path)
+            move || Room::open(name, &path, file)
         })
         .await
         .map_err(|e| StorageError::new("UnknownError", format!("opening the room panicked: {e}")))??;
@@ -112,24 +123,26 @@ pub struct Room {
 }
 
 impl Room {
-    fn open(name: RoomName, path: &Path) -> Result<Arc<Room>, StorageError> {
-        let (journal, recovered) = Journal::open(path)?;
-        // The relay never appends events of its own, so its actor id is never written.
-        let mut log = Log::new(ActorId::random());
-        let batches = recovered.batches.len();
-        for batch in recovered.batches {
-            log.receive(batch).map_err(|e| {
-                StorageError::new("DataError", format!("{}: a stored batch is refused: {e}", path.display()))
-            })?;
+    fn open(name: RoomName, dir: &Path, file: tokio::sync::OwnedMutexGuard<()>) -> Result<Arc<Room>, StorageError> {
+        let storage = FileStorage::open(dir, FileOptions::default())?;
+        let cut = storage.recovery().truncated_bytes;
+        if cut > 0 {
+            tracing::warn!(room = %name, bytes = cut, "cut a torn last record (never acknowledged)");
         }
-        if recovered.cut_bytes > 0 {
-            tracing::warn!(room = %name, bytes = recovered.cut_bytes, "cut a torn last record (never acknowledged)");
-        }
-        tracing::info!(room = %name, events = log.len(), batches, "room opened");
+        let replica = block_on(Replica::open(storage, None)).map_err(|e| match e {
+            Error::Storage(e) => e,
+            other => StorageError::new(names::DATA, format!("{}: stored events are refused: {other}", dir.display())),
+        })?;
+        let (log, storage) = replica.into_parts();
+        tracing::info!(room = %name, events = log.len(), "room opened");
         let log = Arc::new(RwLock::new(log));
+        let (name2, log2) = (name.clone(), log.clone());
         let (writes, queue) = mpsc::unbounded_channel();
         let (notify, changed) = watch::channel(0);
-        tokio::spawn(writer(name.clone(), log.clone(), journal, queue, notify));
+        tokio::spawn(async move {
+            writer(name2, log2, storage, queue, notify).await;
+            drop(file);
+        });
         Ok(Arc::new(Room { name, log, writes, changed }))
     }
 
@@ -157,26 +170,26 @@ impl Room {
     }
 }
 
-/// Most writes merged into one journal record.
+/// Most writes merged into one storage record.
 const MAX_GROUP: usize = 256;
 
 /// The room's only writer: group commit, see the module docs. Ends when the room is dropped.
 async fn writer(
     name: RoomName,
     log: Arc<RwLock<Log>>,
-    journal: Journal,
+    storage: FileStorage,
     mut queue: mpsc::UnboundedReceiver<Write>,
     notify: watch::Sender<u64>,
 ) {
-    let mut journal = Some(journal);
+    let mut storage = Some(storage);
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
-        let Some(j) = journal.take() else { break };
-        let (j, applied) = match tokio::task::spawn_blocking({
+        let Some(s) = storage.take() else { break };
+        let (s, applied) = match tokio::task::spawn_blocking({
             let log = log.clone();
             let group = std::mem::take(&mut group);
             let notify = notify.clone();
-            move || commit_group(&log, j, group, &notify)
+            move || commit_group(&log, s, group, &notify)
         })
         .await
         {
@@ -186,7 +199,7 @@ async fn writer(
                 return;
             }
         };
-        journal = Some(j);
+        storage = Some(s);
         if applied > 0 {
             tracing::debug!(room = %name, applied, "group committed");
         }
@@ -198,10 +211,10 @@ async fn writer(
 /// events applied.
 fn commit_group(
     log: &RwLock<Log>,
-    mut journal: Journal,
+    mut storage: FileStorage,
     group: Vec<Write>,
     notify: &watch::Sender<u64>,
-) -> (Journal, usize) {
+) -> (FileStorage, usize) {
     let wake = |n: usize| {
         if n > 0 {
             notify.send_modify(|g| *g += 1);
@@ -210,33 +223,34 @@ fn commit_group(
     // Fast path: the whole group is valid, one record, one fsync.
     if group.len() > 1 {
         let all: Vec<Event> = group.iter().flat_map(|w| w.events.iter().cloned()).collect();
-        if let Ok(received) = persist_and_apply(log, &mut journal, all) {
+        if let Ok(received) = persist_and_apply(log, &mut storage, all) {
             let n = received.applied.len();
             wake(n);
             for w in group {
                 let _ = w.reply.send(Ok(Received::default()));
             }
-            return (journal, n);
+            return (storage, n);
         }
     }
     // One by one, so a bad batch fails alone.
     let mut n = 0;
     for w in group {
-        let result = persist_and_apply(log, &mut journal, w.events);
+        let result = persist_and_apply(log, &mut storage, w.events);
         if let Ok(r) = &result {
             n += r.applied.len();
             wake(r.applied.len());
         }
         let _ = w.reply.send(result);
     }
-    (journal, n)
+    (storage, n)
 }
 
-fn persist_and_apply(log: &RwLock<Log>, journal: &mut Journal, events: Vec<Event>) -> Result<Received, Error> {
-    // Only this task writes the log, so the plan stays valid while the journal syncs.
+fn persist_and_apply(log: &RwLock<Log>, storage: &mut FileStorage, events: Vec<Event>) -> Result<Received, Error> {
+    // Only this task writes the log, so the plan stays valid while the storage syncs,
+    // and readers keep going meanwhile.
     let prepared = log.read().expect("room log lock").prepare_receive(events)?;
     if !prepared.ready.is_empty() {
-        journal.append(&prepared.ready)?;
+        block_on(storage.append(&encode_events(&prepared.ready)))?;
     }
     log.write().expect("room log lock").commit_receive(prepared)
 }

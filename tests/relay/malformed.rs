@@ -60,3 +60,14 @@ async fn malformed_frames_are_refused_and_the_room_stays_intact() {
     assert!(events(&check).ends_with(&more));
     assert!(!events(&check).iter().any(|e: &Event| e.id.actor == actor(2)));
 }
+
+#[tokio::test]
+async fn oversized_messages_are_refused() {
+    let dir = temp_dir("oversized");
+    let relay = RelayProc::start_with(&dir, "127.0.0.1:0".parse().unwrap(), &["--max-message", "4096"]);
+    assert_eq!(send_bad(&relay, vec![0u8; 10_000]).await.code, ErrorCode::TooLarge);
+    // Messages under the limit still work.
+    let mut a = Log::new(actor(1));
+    append(&mut a, 3, "small");
+    relay.client("shared").await.sync(&mut a).await.unwrap();
+}

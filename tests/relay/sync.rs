@@ -58,3 +58,19 @@ async fn the_relay_pushes_new_events_to_connected_clients() {
     }
     assert_eq!(events(&b), sent);
 }
+
+#[tokio::test]
+async fn a_room_reopens_after_its_last_client_left() {
+    let relay = RelayProc::start(&temp_dir("reopen"));
+    let mut a = Log::new(actor(1));
+    append(&mut a, 3, "first visit");
+    let mut conn = relay.client("quiet").await;
+    conn.sync(&mut a).await.unwrap();
+    conn.close().await;
+    assert!(relay.wait_for_log("closed by the client"));
+    for round in 0..3 {
+        let mut b = Log::new(actor(2 + round));
+        relay.client("quiet").await.sync(&mut b).await.unwrap();
+        assert_eq!(events(&b), events(&a));
+    }
+}
