@@ -19,4 +19,5 @@ step "TypeScript: tsc --noEmit over www/tests/types/example.ts"
 node_modules/.bin/tsc -p www/tests/types
 
 step "Playwright (www/tests)"
-node --test --test-reporter=tap --test-concurrency=1 www/tests/
+# The demo's end-to-end tests (www/tests/e2e/) need the relay binary: test-e2e.sh runs them.
+node --test --test-reporter=tap --test-concurrency=1 www/tests/*.test.mjs

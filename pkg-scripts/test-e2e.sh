@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash pkg-scripts/demo-build.sh
-node --test --test-concurrency=1 www/tests/e2e/
+node --test --test-reporter=tap --test-concurrency=1 www/tests/e2e/
