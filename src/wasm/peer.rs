@@ -4,7 +4,8 @@
 //! A peer lives as long as one connection: start a new one after every reconnect.
 //! `receiveMessage` persists the events it applies (one IndexedDB transaction, through
 //! [`Shared::ingest`]) before it resolves, so whatever it answers next describes durable
-//! state. Calls must not overlap: the caller awaits each `receiveMessage` before the next
+//! state, and acknowledges them: the next message announces our version even when the
+//! other side could infer it, so its `progress().toSend` reaches 0. Calls must not overlap: the caller awaits each `receiveMessage` before the next
 //! (the WebSocket transport in `js/connection.js` queues them).
 
 use std::cell::RefCell;
@@ -57,7 +58,11 @@ impl Peer {
             let applied = if incoming.events.is_empty() {
                 0
             } else {
-                shared.clone().ingest(incoming.events, true).await?.applied.len()
+                let n = shared.clone().ingest(incoming.events, true).await?.applied.len();
+                // Stored: the next message announces our version, which tells the other
+                // side its events are durable here (as the relay does).
+                state.borrow_mut().acknowledge();
+                n
             };
             match incoming.error {
                 Some(e) => Err(to_js(&Error::Decode(e))),
