@@ -60,6 +60,9 @@ export async function connect(store) {
     el.dataset.state = status;
     mount(el, h("span.dot"), h("span.status-text", {}, text));
     banner.hidden = status !== "offline";
+    banner.textContent = navigator.onLine
+      ? "The sync server cannot be reached. Everything you do is saved on this device and syncs when it is back."
+      : "You are offline. Everything you do is saved on this device and syncs when you reconnect.";
     mount(
       detail,
       `${events} events on this device`,
