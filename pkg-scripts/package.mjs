@@ -52,7 +52,7 @@ for (const target of ["web", "bundler"]) {
   copyFileSync(join(root, "js", "errors.d.ts"), join(dir, snip, "errors.d.ts"));
   const dts = readFileSync(join(dir, "everlog.d.ts"), "utf8");
   const names = publicNames(dts);
-  for (const n of ["EventLog", "Fold", "Projection"]) {
+  for (const n of ["EventLog", "Fold", "Projection", "Peer"]) {
     if (!names.includes(n)) throw new Error(`${target}/everlog.d.ts lacks ${n}`);
   }
   const publicPart = dts.split("export interface InitOutput")[0].replace(/\/\*[\s\S]*?\*\//g, "").replace(/"[^"\n]*"/g, '""');

@@ -183,3 +183,21 @@ fn the_column_fast_path_is_bit_identical_to_event_by_event() {
         }
     }
 }
+
+#[test]
+fn more_fields_than_cached_columns_still_fold_right() {
+    let mut log = given_log(1);
+    for round in 0..5u64 {
+        let data =
+            json!({"a": round, "b": 2 * round, "c": 3, "d": -1, "e": 0.5, "k1": "x", "k2": round % 2, "k3": true});
+        when_appended(&mut log, round, vec![item(data.clone()), item(data)]);
+        for f in ["a", "b", "c", "d", "e"] {
+            let sum = Sum::new(f);
+            assert_eq!(log.fold(&sum, &Filter::default()), by_hand(&log, &sum, &Filter::default()), "{f}");
+        }
+        for k in ["k1", "k2", "k3"] {
+            let g = GroupSum::new(k, ["a", "e"][round as usize % 2]);
+            assert_eq!(log.fold(&g, &Filter::default()), by_hand(&log, &g, &Filter::default()), "{k}");
+        }
+    }
+}

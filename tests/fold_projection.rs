@@ -146,9 +146,23 @@ fn a_snapshot_restores_and_replays_only_what_it_does_not_cover() {
     let bytes = p.snapshot(&a).unwrap();
     when_appended(&mut a, 300, vec![item("cart:1", "sock", 5), item("cart:1", "hat", 6)]);
 
-    let (r, report) = Projection::restore(&a, fold.clone(), filter.clone(), OPTS, &bytes).unwrap();
+    // Checkpoints far apart: the only one is the snapshot's own state.
+    let sparse = ProjectionOptions { checkpoint_every: 1000, max_checkpoints: 4 };
+    let (r, report) = Projection::restore(&a, fold.clone(), filter.clone(), sparse, &bytes).unwrap();
     assert_eq!(report, RestoreReport { from_snapshot: true, applied: 2 });
     then_equals_scratch(&r, &a);
+
+    // A merge landing between the snapshot's position and the end rewinds only that far.
+    let mut b = a.clone();
+    let mut c = Log::new(actor(3));
+    c.receive(b.iter().take(20).cloned().collect()).unwrap();
+    let late = when_appended(&mut c, 250, vec![item("cart:1", "sock", 7)]);
+    let mut r2 = r.clone();
+    b.receive(late).unwrap();
+    let upd = r2.update(&b);
+    assert!(upd.rewound);
+    assert!(upd.applied <= 3, "replayed {} events, not just the ones after the snapshot", upd.applied);
+    then_equals_scratch(&r2, &b);
 
     // An event merged early, after the snapshot was taken: the snapshot cannot be used.
     a.receive(early).unwrap();

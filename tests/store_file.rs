@@ -223,3 +223,49 @@ fn superseded_snapshots_are_compacted_away() {
     assert_eq!(got.batches.len(), 3);
     assert_eq!((got.snapshots, got.meta), (want.snapshots, want.meta));
 }
+
+/// Deterministic pseudo-random bytes (xorshift), so failures replay.
+fn noise(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn damaged_files_never_panic_and_never_load_a_bad_record() {
+    let t = TempDir::new("noise");
+    let (good, _) = three_records(&t.sub("src"));
+    for seed in 0..300u64 {
+        let dir = t.sub(&format!("n{seed}"));
+        fs::create_dir_all(&dir).unwrap();
+        let mut bytes = good.clone();
+        match seed % 3 {
+            // Flip a few bytes anywhere after the header.
+            0 => {
+                for (i, b) in noise(seed, 3).into_iter().enumerate() {
+                    let at = HEADER_LEN + (noise(seed + i as u64, 1)[0] as usize) % (bytes.len() - HEADER_LEN);
+                    bytes[at] ^= b | 1;
+                }
+            }
+            // Random bytes after the valid records.
+            1 => bytes.extend(noise(seed, 1 + seed as usize % 64)),
+            // A random cut.
+            _ => bytes.truncate(HEADER_LEN + seed as usize % (bytes.len() - HEADER_LEN)),
+        }
+        fs::write(log_file(&dir), &bytes).unwrap();
+        match FileStorage::open(&dir, relaxed()) {
+            Ok(mut s) => {
+                let got = batches(&mut s);
+                let want = [&b"aaaa"[..], b"bbbb", b"cccc"];
+                assert!(got.len() <= 3 && got.iter().zip(want).all(|(g, w)| g == w), "seed {seed}: {got:?}");
+            }
+            Err(e) => assert!([names::DATA, names::VERSION].contains(&e.name.as_str()), "seed {seed}: {e}"),
+        }
+    }
+}

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 mod append;
 mod merge;
+mod restore;
 
 pub use merge::PreparedReceive;
 use std::fmt;

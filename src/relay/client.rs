@@ -4,6 +4,9 @@
 //! exchange core sync messages in binary frames with one [`SyncState`] per connection,
 //! treat an error frame as a refusal, and start a fresh [`SyncState`] after reconnecting.
 //!
+//! The local side is any [`LocalLog`]: an in-memory [`Log`], or a durable
+//! [`Replica`] (events from the relay are then persisted before they are applied).
+//!
 //! An event of the local log is **acknowledged** once the relay's announced version
 //! includes it ([`Connection::acknowledged`]): the relay announces only what it has made
 //! durable.
@@ -18,9 +21,11 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::frame::ErrorFrame;
 use crate::core::error::{DecodeError, Error};
+use crate::core::event::Event;
 use crate::core::log::{Log, Received};
 use crate::core::sync::{decode_message, generate_message, SyncState};
 use crate::core::version::VersionVector;
+use crate::store::{Replica, Storage};
 
 /// Why a connection failed.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +59,32 @@ impl ClientError {
             }
             ClientError::Decode(_) | ClientError::Log(_) => false,
         }
+    }
+}
+
+/// A local log a [`Connection`] can sync: read it, and merge remote events into it.
+#[allow(async_fn_in_trait)]
+pub trait LocalLog {
+    fn log(&self) -> &Log;
+    /// Merges remote events (persisting them first, for a durable log).
+    async fn receive_remote(&mut self, events: Vec<Event>) -> Result<Received, Error>;
+}
+
+impl LocalLog for Log {
+    fn log(&self) -> &Log {
+        self
+    }
+    async fn receive_remote(&mut self, events: Vec<Event>) -> Result<Received, Error> {
+        self.receive(events)
+    }
+}
+
+impl<S: Storage> LocalLog for Replica<S> {
+    fn log(&self) -> &Log {
+        Replica::log(self)
+    }
+    async fn receive_remote(&mut self, events: Vec<Event>) -> Result<Received, Error> {
+        self.receive(events).await
     }
 }
 
@@ -112,19 +143,20 @@ impl Connection {
         self.state.stats()
     }
 
-    /// Sends everything `log` has to say to the relay; returns the number of messages.
-    pub async fn push(&mut self, log: &Log) -> Result<usize, ClientError> {
+    /// Sends everything `local` has to say to the relay; returns the number of messages.
+    pub async fn push<L: LocalLog>(&mut self, local: &L) -> Result<usize, ClientError> {
         let mut n = 0;
-        while let Some(msg) = generate_message(log, &mut self.state) {
+        while let Some(msg) = generate_message(local.log(), &mut self.state) {
             self.socket.send(Message::Binary(msg.into())).await.map_err(|e| ClientError::Transport(e.to_string()))?;
             n += 1;
         }
         Ok(n)
     }
 
-    /// Waits for the next sync message and applies its events to `log`. Cancel-safe:
-    /// nothing is read or applied if the future is dropped before it completes.
-    pub async fn recv(&mut self, log: &mut Log) -> Result<Received, ClientError> {
+    /// Waits for the next sync message and applies its events to `log`. Cancel-safe while
+    /// it waits for the frame (use it in `select!` or under `timeout`); with a storage
+    /// whose writes yield (not `FileStorage`), do not cancel it once a frame has arrived.
+    pub async fn recv<L: LocalLog>(&mut self, log: &mut L) -> Result<Received, ClientError> {
         loop {
             if let Some(received) = self.next_frame(log).await? {
                 return Ok(received);
@@ -133,7 +165,7 @@ impl Connection {
     }
 
     /// Reads one frame: `Some` for a sync message (applied to `log`), `None` for a pong.
-    async fn next_frame(&mut self, log: &mut Log) -> Result<Option<Received>, ClientError> {
+    async fn next_frame<L: LocalLog>(&mut self, local: &mut L) -> Result<Option<Received>, ClientError> {
         loop {
             let frame = match tokio::time::timeout(self.timeout, self.socket.next()).await {
                 Err(_) => return Err(ClientError::Timeout(self.timeout)),
@@ -146,9 +178,12 @@ impl Connection {
                     return Err(ClientError::Refused(ErrorFrame::decode(&bytes)?));
                 }
                 Message::Binary(bytes) => {
-                    let incoming = decode_message(log, &mut self.state, &bytes)?;
-                    let received =
-                        if incoming.events.is_empty() { Received::default() } else { log.receive(incoming.events)? };
+                    let incoming = decode_message(local.log(), &mut self.state, &bytes)?;
+                    let received = if incoming.events.is_empty() {
+                        Received::default()
+                    } else {
+                        local.receive_remote(incoming.events).await?
+                    };
                     return Ok(Some(received));
                 }
                 Message::Pong(payload) => {
@@ -171,8 +206,8 @@ impl Connection {
     /// way), so this first sends a WebSocket ping as a barrier: the relay answers it after
     /// everything it owed this connection when it read the ping, and after the
     /// acknowledgement of everything sent before it.
-    pub async fn sync(&mut self, log: &mut Log) -> Result<usize, ClientError> {
-        self.push(log).await?;
+    pub async fn sync<L: LocalLog>(&mut self, local: &mut L) -> Result<usize, ClientError> {
+        self.push(local).await?;
         self.ping += 1;
         let barrier = self.ping;
         self.socket
@@ -181,12 +216,12 @@ impl Connection {
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         let mut received = 0;
         loop {
-            if self.pong >= barrier && self.state.their_version() == Some(log.version()) {
+            if self.pong >= barrier && self.state.their_version() == Some(local.log().version()) {
                 return Ok(received);
             }
-            if let Some(r) = self.next_frame(log).await? {
+            if let Some(r) = self.next_frame(local).await? {
                 received += r.applied.len();
-                self.push(log).await?;
+                self.push(local).await?;
             }
         }
     }

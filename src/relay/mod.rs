@@ -19,7 +19,7 @@ pub mod server;
 mod session;
 
 pub use auth::{signed_token, Auth, AuthError};
-pub use client::{ClientError, Connection};
+pub use client::{ClientError, Connection, LocalLog};
 pub use config::Config;
 pub use frame::{ErrorCode, ErrorFrame};
 pub use server::Relay;

@@ -4,7 +4,7 @@
 //! appends; named snapshots and metadata; load everything on open). Backends:
 //! - [`MemoryStorage`]: in memory, for tests and the `"memory"` option;
 //! - [`FileStorage`] (native only): a checksummed append-only file, for the relay and
-//!   Rust servers; its format is drawn in [`file`] and docs/storage-format.md;
+//!   Rust servers; its format is drawn in [`file`](mod@file) and docs/storage-format.md;
 //! - [`FaultyStorage`]: wraps any backend and injects failures (nth append fails, quota,
 //!   closed mid-way, torn writes) for crash tests and the convergence fuzzer;
 //! - IndexedDB lives in the wasm layer and implements the same trait.
@@ -21,7 +21,7 @@ mod faulty;
 pub mod file;
 mod memory;
 mod replica;
-mod storage;
+pub mod storage;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use executor::block_on;
@@ -29,5 +29,5 @@ pub use faulty::{Fault, FaultyStorage};
 #[cfg(not(target_arch = "wasm32"))]
 pub use file::{FileOptions, FileStorage, Recovery};
 pub use memory::MemoryStorage;
-pub use replica::{Replica, ACTOR_META_KEY};
+pub use replica::{storage_encoding, Replica, ACTOR_META_KEY};
 pub use storage::{names, Durability, Loaded, SimulateCrash, Storage};

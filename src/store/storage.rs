@@ -50,7 +50,7 @@ pub struct Loaded {
     pub meta: BTreeMap<String, Vec<u8>>,
 }
 
-/// A durable home for a log. See the [module docs](self) for the contract.
+/// A durable home for a log. See the [module docs](crate::store::storage) for the contract.
 #[allow(async_fn_in_trait)]
 pub trait Storage {
     /// Everything stored, batches in the order they were appended.

@@ -144,17 +144,16 @@ impl EventLog {
         if filter.limit.is_some() || filter.at.is_some() {
             return Err(type_error("a projection follows the live log: its filter takes no `limit` or `at`"));
         }
-        let reducer = match fold::spec_of(&r) {
-            Some(spec) => {
-                let fold = spec.builtin();
-                Reducer::Builtin { state: std::cell::RefCell::new(crate::core::Fold::init(&fold)), fold }
+        let state = match fold::spec_of(&r) {
+            Some(spec) => ProjectionState::builtin(name.clone(), filter, spec.builtin(), &self.shared)?,
+            None => {
+                let reducer = Reducer::Js {
+                    f: r.dyn_into().map_err(|_| type_error("project: reducer must be a function or a Fold"))?,
+                    initial: get("initial")?,
+                };
+                ProjectionState::new(name.clone(), filter, reducer, &self.shared)?
             }
-            None => Reducer::Js {
-                f: r.dyn_into().map_err(|_| type_error("project: reducer must be a function or a Fold"))?,
-                initial: get("initial")?,
-            },
         };
-        let state = ProjectionState::new(name.clone(), filter, reducer, &self.shared)?;
         let mut list = self.shared.projections.borrow_mut();
         list.retain(|p| p.name != name);
         list.push(state.clone());
@@ -232,6 +231,18 @@ impl EventLog {
         let shared = self.shared.clone();
         promise(async move {
             let _guard = shared.lock.lock().await;
+            if !shared.closed.get() {
+                // Snapshots of built-in projections, so the next open replays less.
+                let projections: Vec<_> = shared.projections.borrow().clone();
+                if let Some(store) = &shared.store {
+                    for p in projections {
+                        if let Some(bytes) = p.snapshot(&shared) {
+                            // Best effort: a failed snapshot only means a longer replay.
+                            let _ = store.put_snapshot(&p.name, &bytes).await;
+                        }
+                    }
+                }
+            }
             if !shared.closed.replace(true) {
                 if let Some(t) = shared.tabs.borrow_mut().take() {
                     t.close();

@@ -3,7 +3,7 @@
 //! BroadcastChannel).
 //!
 //! One file per exposed type: [`event_log`] (`EventLog`), [`fold`] (`Fold`),
-//! [`projection`] (`Projection`); the machinery behind them: [`shared`] (state and the
+//! [`projection`] (`Projection`), [`peer`] (`Peer`); the machinery behind them: [`shared`] (state and the
 //! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`errors`], [`task`],
 //! and [`types`] (the hand-written TypeScript declarations).
 
@@ -14,6 +14,8 @@ pub mod errors;
 pub mod event_log;
 pub mod fold;
 pub mod idb;
+#[cfg(feature = "interop-bench")]
+pub mod interop_bench;
 pub mod open;
 pub mod peer;
 pub mod projection;

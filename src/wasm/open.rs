@@ -91,6 +91,7 @@ pub async fn open(name: String, opts: OpenOptions) -> Result<Rc<Shared>, JsValue
     let mut log = Log::new(actor);
     log.receive(events).map_err(|e| to_js(&e))?;
     let shared = Rc::new(Shared::new(name, log, Some(store)));
+    *shared.snapshots.borrow_mut() = loaded.snapshots.into_iter().collect();
     if let Some(t) = tabs.as_mut() {
         t.set_slot(slot);
         t.attach(&shared);

@@ -1,12 +1,17 @@
-//! `Peer`: the transport-agnostic sync of one `EventLog` with one other replica, bytes in
-//! and bytes out (the core [`SyncState`] state machine), as `log.peer()` hands it to JS.
+//! `log.peer()`: the transport-agnostic sync endpoint, bytes in and bytes out.
 //!
-//! A peer lives as long as one connection: start a new one after every reconnect.
-//! `receiveMessage` persists the events it applies (one IndexedDB transaction, through
-//! [`Shared::ingest`]) before it resolves, so whatever it answers next describes durable
-//! state, and acknowledges them: the next message announces our version even when the
-//! other side could infer it, so its `progress().toSend` reaches 0. Calls must not overlap: the caller awaits each `receiveMessage` before the next
-//! (the WebSocket transport in `js/connection.js` queues them).
+//! One `Peer` per connection (per remote replica): it holds the core's per-peer
+//! [`SyncState`]. The app loops `generateMessage()` until it returns `null`, sending each
+//! message over its transport, and hands every message that arrives to
+//! `receiveMessage(bytes)`. Received events go through the log's one write path
+//! ([`Shared::ingest`]): validated, persisted in one IndexedDB transaction, applied,
+//! announced to the other tabs, then shown to projections and subscribers once. A damaged
+//! message keeps its complete chunks; the state then asks the other side to resend the
+//! rest, so the next `generateMessage()` must be sent even after an error.
+//!
+//! Stored events are acknowledged: the next message announces this side's version even
+//! when the other side could infer it, so the other side learns they are durable here
+//! (as the relay does), and `progress().toSend` reaches 0 on both ends.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -17,7 +22,7 @@ use wasm_bindgen::prelude::*;
 use super::errors::to_js;
 use super::shared::Shared;
 use super::task::promise;
-use crate::core::sync::{decode_message, generate_message, SyncState};
+use crate::core::sync::{self, SyncState};
 use crate::core::Error;
 
 #[wasm_bindgen(skip_typescript)]
@@ -34,52 +39,45 @@ impl Peer {
 
 #[wasm_bindgen]
 impl Peer {
-    /// The next message for the other side, or `null` when there is nothing to say.
+    /// The next message to send, or `null` when the peer is up to date.
     #[wasm_bindgen(js_name = generateMessage)]
-    pub fn generate_message(&self) -> Result<Option<Uint8Array>, JsValue> {
+    pub fn generate_message(&self) -> Result<JsValue, JsValue> {
         self.shared.check_open()?;
         let log = self.shared.log.borrow();
-        Ok(generate_message(&log, &mut self.state.borrow_mut()).map(|b| Uint8Array::from(&b[..])))
-    }
-
-    /// Decodes a message, persists and applies its events; resolves to the number of
-    /// events newly applied. A damaged message rejects with a `DecodeError` after keeping
-    /// its complete parts; the next `generateMessage` asks the other side for the rest.
-    #[wasm_bindgen(js_name = receiveMessage)]
-    pub fn receive_message(&self, bytes: Vec<u8>) -> Promise {
-        let shared = self.shared.clone();
-        let state = self.state.clone();
-        promise(async move {
-            shared.check_open()?;
-            let incoming = {
-                let log = shared.log.borrow();
-                decode_message(&log, &mut state.borrow_mut(), &bytes).map_err(|e| to_js(&Error::Decode(e)))?
-            };
-            let applied = if incoming.events.is_empty() {
-                0
-            } else {
-                let n = shared.clone().ingest(incoming.events, true).await?.applied.len();
-                // Stored: the next message announces our version, which tells the other
-                // side its events are durable here (as the relay does).
-                state.borrow_mut().acknowledge();
-                n
-            };
-            match incoming.error {
-                Some(e) => Err(to_js(&Error::Decode(e))),
-                None => Ok(JsValue::from(applied as f64)),
-            }
+        Ok(match sync::generate_message(&log, &mut self.state.borrow_mut()) {
+            Some(bytes) => Uint8Array::from(&bytes[..]).into(),
+            None => JsValue::NULL,
         })
     }
 
-    /// How far this side is from the other, as far as it knows: `{ toSend, toReceive }`
-    /// counts events, `known` is false until the other side has announced its version.
-    /// `toSend` counts what the other side has not confirmed (sent but unacknowledged
-    /// included), so `toSend == 0` means every local event is stored over there.
+    /// Applies one message from the peer; resolves once its events are durable.
+    #[wasm_bindgen(js_name = receiveMessage)]
+    pub fn receive_message(&self, bytes: &[u8]) -> Promise {
+        let (shared, state) = (self.shared.clone(), self.state.clone());
+        let decoded = match shared.check_open() {
+            Err(e) => Err(e),
+            Ok(()) => sync::decode_message(&shared.log.borrow(), &mut state.borrow_mut(), bytes)
+                .map_err(|e| to_js(&Error::Decode(e))),
+        };
+        promise(async move {
+            let incoming = decoded?;
+            if !incoming.events.is_empty() {
+                shared.ingest(incoming.events, true).await?;
+                state.borrow_mut().acknowledge();
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// How far this side is from the other, as far as it knows: `{ known, toSend,
+    /// toReceive }`. `known` is false until the other side announced its version; `toSend`
+    /// counts local events it has not confirmed (sent but unacknowledged included), so 0
+    /// means every local event is stored over there; `toReceive` counts events it
+    /// announced that this side lacks.
     pub fn progress(&self) -> Result<JsValue, JsValue> {
         self.shared.check_open()?;
         let log = self.shared.log.borrow();
         let state = self.state.borrow();
-        let out = js_sys::Object::new();
         let (known, to_send, to_receive) = match state.their_version() {
             None => (false, log.len() as u64, 0),
             Some(theirs) => {
@@ -88,6 +86,7 @@ impl Peer {
                 (true, log.count_missing_from(theirs), to_receive)
             }
         };
+        let out = js_sys::Object::new();
         js_sys::Reflect::set(&out, &"known".into(), &known.into())?;
         js_sys::Reflect::set(&out, &"toSend".into(), &(to_send as f64).into())?;
         js_sys::Reflect::set(&out, &"toReceive".into(), &(to_receive as f64).into())?;

@@ -1,6 +1,9 @@
 //! Live projections: `log.project(name, { reducer, initial, filter })`.
 //!
-//! A projection is a fold kept up to date as events arrive, local or remote. Local events
+//! A projection is a fold kept up to date as events arrive, local or remote. Built-in
+//! folds (`reducer: Fold.x()`) use the core's incremental `Projection` (checkpoints, and
+//! snapshots persisted in IndexedDB every [`SNAPSHOT_EVERY`] events and on `close()`,
+//! restored on `project()` after an open). JS reducers work as follows. Local events
 //! always land at the end of the total order, so they are folded in incrementally.
 //! Remote events may land *before* the projection's last folded event (a concurrent
 //! event with a smaller Lamport clock); then the fold is recomputed from `initial`, which
@@ -17,11 +20,24 @@ use wasm_bindgen::prelude::*;
 use super::convert;
 use super::fold::state_json;
 use super::shared::{report, Shared};
-use crate::core::{Builtin, BuiltinState, Event, Filter, Fold as _, OrderKey};
+use super::task::promise;
+use crate::core::{Builtin, Event, Filter, OrderKey, Projection as CoreProjection, ProjectionOptions};
+
+/// A built-in projection writes a snapshot after this many events since the last one
+/// (and on `close()`), so that a cold open replays only what came after it.
+pub const SNAPSHOT_EVERY: usize = 10_000;
 
 pub enum Reducer {
-    Js { f: Function, initial: JsValue },
-    Builtin { fold: Builtin, state: RefCell<BuiltinState> },
+    Js {
+        f: Function,
+        initial: JsValue,
+    },
+    /// The core's incremental projection (checkpoints: an early remote insert rewinds to
+    /// the latest checkpoint before it, not to the start; snapshots).
+    Builtin {
+        proj: RefCell<Box<CoreProjection<Builtin>>>,
+        since_snapshot: Cell<usize>,
+    },
 }
 
 pub struct ProjectionState {
@@ -68,6 +84,43 @@ impl ProjectionState {
         Ok(p)
     }
 
+    /// A built-in projection, restored from its persisted snapshot when there is a valid
+    /// one (the core falls back to a full fold when the snapshot does not fit the log).
+    pub fn builtin(name: String, filter: Filter, fold: Builtin, shared: &Shared) -> Result<Rc<Self>, JsValue> {
+        let proj = {
+            let log = shared.log.borrow();
+            let snap = shared.snapshots.borrow_mut().remove(&name);
+            let restored = snap.and_then(|b| {
+                CoreProjection::restore(&log, fold.clone(), filter.clone(), ProjectionOptions::default(), &b).ok()
+            });
+            match restored {
+                Some((p, _)) => p,
+                None => CoreProjection::open(&log, fold, filter.clone(), ProjectionOptions::default()),
+            }
+        };
+        let value = convert::parse(&state_json(proj.fold(), proj.state()));
+        Ok(Rc::new(ProjectionState {
+            name,
+            filter,
+            reducer: Reducer::Builtin { proj: RefCell::new(Box::new(proj)), since_snapshot: Cell::new(0) },
+            value: RefCell::new(value),
+            tip: Cell::new(None),
+            listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+        }))
+    }
+
+    /// The snapshot bytes of a built-in projection (None for JS reducers).
+    pub fn snapshot(&self, shared: &Shared) -> Option<Vec<u8>> {
+        match &self.reducer {
+            Reducer::Builtin { proj, since_snapshot } => {
+                since_snapshot.set(0);
+                proj.borrow_mut().snapshot(&shared.log.borrow()).ok()
+            }
+            Reducer::Js { .. } => None,
+        }
+    }
+
     /// Folds every matching event from scratch.
     fn recompute(&self, shared: &Shared) -> Result<(), JsValue> {
         let value = match &self.reducer {
@@ -80,13 +133,11 @@ impl ProjectionState {
                 self.tip.set(tip);
                 js_reduce(f, structured_clone(initial), &events)?
             }
-            Reducer::Builtin { fold, state } => {
+            Reducer::Builtin { proj, .. } => {
                 let log = shared.log.borrow();
-                let st = log.fold(fold, &self.filter);
-                self.tip.set(log.events(&self.filter).last().map(|e| e.order_key()));
-                let v = convert::parse(&state_json(fold, &st));
-                *state.borrow_mut() = st;
-                v
+                let mut p = proj.borrow_mut();
+                p.update(&log);
+                convert::parse(&state_json(p.fold(), p.state()))
             }
         };
         *self.value.borrow_mut() = value;
@@ -99,9 +150,25 @@ impl ProjectionState {
         if matching.is_empty() {
             return;
         }
-        matching.sort_by_key(|e| e.order_key());
-        let incremental = self.tip.get().is_none_or(|tip| matching[0].order_key() > tip);
-        let r = if incremental { self.fold_in(shared, &matching) } else { self.recompute(shared) };
+        let r = if let Reducer::Builtin { proj, since_snapshot } = &self.reducer {
+            let mut p = proj.borrow_mut();
+            p.update_with(&shared.log.borrow(), applied);
+            *self.value.borrow_mut() = convert::parse(&state_json(p.fold(), p.state()));
+            since_snapshot.set(since_snapshot.get() + matching.len());
+            if since_snapshot.get() >= SNAPSHOT_EVERY {
+                drop(p);
+                self.persist_snapshot(shared);
+            }
+            Ok(())
+        } else {
+            matching.sort_by_key(|e| e.order_key());
+            let incremental = self.tip.get().is_none_or(|tip| matching[0].order_key() > tip);
+            if incremental {
+                self.fold_in(&matching)
+            } else {
+                self.recompute(shared)
+            }
+        };
         if let Err(e) = r {
             report(&e);
             return;
@@ -115,23 +182,23 @@ impl ProjectionState {
         }
     }
 
-    fn fold_in(&self, shared: &Shared, events: &[&Event]) -> Result<(), JsValue> {
+    /// Writes this projection's snapshot in the background (a failure only costs a
+    /// longer replay on the next open).
+    fn persist_snapshot(&self, shared: &Shared) {
+        let (Some(bytes), Some(store)) = (self.snapshot(shared), shared.store.clone()) else { return };
+        let name = self.name.clone();
+        let _ = promise(async move {
+            store.put_snapshot(&name, &bytes).await.map_err(|e| e.to_js())?;
+            Ok(JsValue::UNDEFINED)
+        });
+    }
+
+    fn fold_in(&self, events: &[&Event]) -> Result<(), JsValue> {
+        let Reducer::Js { f, .. } = &self.reducer else { return Ok(()) }; // built-ins: on_events
         self.tip.set(events.last().map(|e| e.order_key()));
-        let value = match &self.reducer {
-            Reducer::Js { f, .. } => {
-                let js = convert::events_to_js(events.iter().copied());
-                let state = self.value.borrow().clone();
-                js_reduce(f, state, &js)?
-            }
-            Reducer::Builtin { fold, state } => {
-                let log = shared.log.borrow();
-                let mut st = state.borrow_mut();
-                for e in events {
-                    fold.apply(&mut st, e, &*log);
-                }
-                convert::parse(&state_json(fold, &st))
-            }
-        };
+        let js = convert::events_to_js(events.iter().copied());
+        let state = self.value.borrow().clone();
+        let value = js_reduce(f, state, &js)?;
         *self.value.borrow_mut() = value;
         Ok(())
     }

@@ -30,7 +30,9 @@ pub struct Shared {
     pub name: String,
     pub log: RefCell<Log>,
     /// `None` for `storage: "memory"`.
-    pub store: Option<IdbStore>,
+    pub store: Option<Rc<IdbStore>>,
+    /// Persisted projection snapshots not yet claimed by a `project()` call.
+    pub snapshots: RefCell<std::collections::HashMap<String, Vec<u8>>>,
     pub lock: Rc<WriteLock>,
     pub closed: Cell<bool>,
     pub listeners: RefCell<Vec<(u32, Function)>>,
@@ -49,7 +51,8 @@ impl Shared {
         Shared {
             name,
             log: RefCell::new(log),
-            store,
+            store: store.map(Rc::new),
+            snapshots: RefCell::default(),
             lock: WriteLock::new(),
             closed: Cell::new(false),
             listeners: RefCell::new(Vec::new()),

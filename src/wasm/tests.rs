@@ -2,7 +2,7 @@
 //! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown`.
 //! The end-to-end tests of pages and tabs are the Playwright ones under `www/tests/`.
 
-use js_sys::{Array, Reflect};
+use js_sys::{Array, Reflect, Uint8Array};
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -158,14 +158,96 @@ async fn indexeddb_passes_the_storage_contract_basics() {
     assert_eq!(e.name, "InvalidStateError");
 }
 
+#[wasm_bindgen_test]
+async fn two_peers_converge_and_conflicts_stay_visible() {
+    fresh_db("peer-b").await;
+    let a = open_log("peer-a", true).await;
+    let b = open_log("peer-b", false).await;
+    let put = |v: i32| js(json!({"stream": "doc", "type": "Set", "key": "title", "data": v}));
+    wait(a.append(put(1), JsValue::UNDEFINED)).await.unwrap();
+    wait(b.append(put(2), JsValue::UNDEFINED)).await.unwrap();
+    let reg_opts = js(json!({"filter": {"stream": "doc"}}));
+    Reflect::set(&reg_opts, &"reducer".into(), &Fold::register().into()).unwrap();
+    let view = b.project("reg".into(), reg_opts).unwrap();
+    let (pa, pb) = (a.peer().unwrap(), b.peer().unwrap());
+    // Ping-pong until both have nothing to say.
+    for _ in 0..10 {
+        let (ma, mb) = (pa.generate_message().unwrap(), pb.generate_message().unwrap());
+        if ma.is_null() && mb.is_null() {
+            break;
+        }
+        if !ma.is_null() {
+            wait(pb.receive_message(&Uint8Array::new(&ma).to_vec())).await.unwrap();
+        }
+        if !mb.is_null() {
+            wait(pa.receive_message(&Uint8Array::new(&mb).to_vec())).await.unwrap();
+        }
+    }
+    assert_eq!(to_json(&a.version().unwrap()), to_json(&b.version().unwrap()));
+    assert_eq!(to_json(&a.events(JsValue::UNDEFINED).unwrap()), to_json(&b.events(JsValue::UNDEFINED).unwrap()));
+    let conflicts = to_json(&b.conflicts(js(json!({"stream": "doc"}))).unwrap());
+    assert_eq!(conflicts[0]["events"].as_array().unwrap().len(), 2, "keep-both: {conflicts}");
+    let reg = to_json(&a.fold(Fold::register().into(), js(json!({"stream": "doc"})), JsValue::UNDEFINED).unwrap());
+    assert_eq!(reg["title"].as_array().unwrap().len(), 2);
+    let reg_b = b.fold(Fold::register().into(), js(json!({"stream": "doc"})), JsValue::UNDEFINED).unwrap();
+    assert_eq!(to_json(&view.value()), to_json(&reg_b), "live projection = fold from scratch after a remote merge");
+    // Garbage is a typed DecodeError and changes nothing.
+    let err = wait(pa.receive_message(b"not a message")).await.unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("DecodeError"));
+    // B persisted what it received: it is still there after a reopen.
+    wait(b.close()).await.unwrap();
+    let b2 = open_log("peer-b", false).await;
+    assert_eq!(b2.stream_version("doc").unwrap(), 2.0);
+    wait(b2.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn builtin_projection_snapshot_is_persisted_and_restored() {
+    fresh_db("snap").await;
+    let opts = || {
+        let o = js(json!({"filter": {"stream": "c"}}));
+        Reflect::set(&o, &"reducer".into(), &Fold::group_sum("sku".into(), "qty".into()).into()).unwrap();
+        o
+    };
+    let log = open_log("snap", false).await;
+    let p = log.project("skus".into(), opts()).unwrap();
+    let batch = js(
+        json!([{"stream": "c", "type": "A", "data": {"sku": "a", "qty": 2}}, {"stream": "c", "type": "A", "data": {"sku": "b", "qty": 1}}]),
+    );
+    wait(log.append(batch, JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(to_json(&p.value()), json!({"a": 2, "b": 1}));
+    wait(log.close()).await.unwrap();
+
+    let store = super::idb::IdbStore::open("snap", true).await.map_err(|e| e.to_js()).unwrap();
+    let loaded = store.load().await.map_err(|e| e.to_js()).unwrap();
+    store.close();
+    assert_eq!(loaded.snapshots.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["skus"]);
+
+    let again = open_log("snap", false).await;
+    wait(again.append(js(json!({"stream": "c", "type": "A", "data": {"sku": "a", "qty": 5}})), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let p2 = again.project("skus".into(), opts()).unwrap();
+    let from_scratch = again
+        .fold(Fold::group_sum("sku".into(), "qty".into()).into(), js(json!({"stream": "c"})), JsValue::UNDEFINED)
+        .unwrap();
+    assert_eq!(to_json(&p2.value()), to_json(&from_scratch));
+    assert_eq!(to_json(&p2.value()), json!({"a": 7, "b": 1}));
+    wait(again.close()).await.unwrap();
+}
+
 /// Runs two peers until neither has anything to say; returns the number of messages.
 async fn sync_pair(a: &super::peer::Peer, b: &super::peer::Peer) -> usize {
     let mut messages = 0;
     loop {
         let mut quiet = true;
         for (from, to) in [(a, b), (b, a)] {
-            while let Some(m) = from.generate_message().unwrap() {
-                wait(to.receive_message(m.to_vec())).await.unwrap();
+            loop {
+                let m = from.generate_message().unwrap();
+                if m.is_null() {
+                    break;
+                }
+                wait(to.receive_message(&Uint8Array::new(&m).to_vec())).await.unwrap();
                 messages += 1;
                 quiet = false;
             }
@@ -203,7 +285,7 @@ async fn peers_converge_and_keep_both_sides_of_a_conflict() {
 async fn a_damaged_message_is_refused_and_changes_nothing() {
     let a = open_log("peer-bad", true).await;
     let before = to_json(&a.version().unwrap());
-    let err = wait(a.peer().unwrap().receive_message(b"EVLSnot a message".to_vec())).await.unwrap_err();
+    let err = wait(a.peer().unwrap().receive_message(b"EVLSnot a message")).await.unwrap_err();
     assert_eq!(prop(&err, "name").as_string().as_deref(), Some("DecodeError"));
     assert_eq!(to_json(&a.version().unwrap()), before);
 }

@@ -128,8 +128,8 @@ export class Peer {
   private constructor();
   /** The next message to send, or null when there is nothing to say. */
   generateMessage(): Uint8Array | null;
-  /** Persists and applies a received message; resolves to the number of events applied. */
-  receiveMessage(bytes: Uint8Array): Promise<number>;
+  /** Applies a message from the other side; resolves once its events are durable. */
+  receiveMessage(bytes: Uint8Array): Promise<void>;
   /** Events not yet confirmed by, and not yet received from, the other side. */
   progress(): SyncProgress;
   free(): void;

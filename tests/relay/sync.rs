@@ -74,3 +74,32 @@ async fn a_room_reopens_after_its_last_client_left() {
         assert_eq!(events(&b), events(&a));
     }
 }
+
+#[tokio::test]
+async fn a_durable_replica_syncs_and_keeps_what_it_received() {
+    use everlog::store::{FileOptions, FileStorage, Replica};
+    let dir = temp_dir("replica");
+    let relay = RelayProc::start(&dir.join("relay"));
+    let mut a = Log::new(actor(1));
+    let sent = append(&mut a, 4, "to the replica");
+    relay.client("server-side").await.sync(&mut a).await.unwrap();
+
+    let open = || async {
+        Replica::open(FileStorage::open(dir.join("replica"), FileOptions::default()).unwrap(), None).await.unwrap()
+    };
+    let mut replica = open().await;
+    let mut conn = relay.client("server-side").await;
+    assert_eq!(conn.sync(&mut replica).await.unwrap(), sent.len());
+    let drafts = vec![everlog::Draft::new("s", "FromServer", serde_json::json!({}))];
+    let mine = replica.append(drafts, &everlog::AppendOptions::default(), 2_000).await.unwrap();
+    conn.sync(&mut replica).await.unwrap();
+    conn.close().await;
+    drop(replica);
+
+    // What the replica received is on its disk, and what it wrote reached the room.
+    let reopened = open().await;
+    assert_eq!(reopened.log().len(), sent.len() + 1);
+    a.receive(mine).unwrap();
+    relay.client("server-side").await.sync(&mut a).await.unwrap();
+    assert_eq!(events(&a), events(reopened.log()));
+}

@@ -11,7 +11,8 @@
 //! more than about a thousand times its input.
 
 use miniz_oxide::deflate::compress_to_vec;
-use miniz_oxide::inflate::decompress_to_vec_with_limit;
+use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
 
 use crate::core::error::DecodeError;
 
@@ -38,11 +39,20 @@ pub fn inflate_exact(stored: &[u8], raw_len: usize) -> Result<Vec<u8>, DecodeErr
     if raw_len > MAX_CHUNK_RAW || raw_len > stored.len().saturating_mul(MAX_RATIO).saturating_add(64) {
         return Err(DecodeError::Limit("chunk raw length"));
     }
-    let out = decompress_to_vec_with_limit(stored, raw_len).map_err(|e| DecodeError::Decompress(format!("{e}")))?;
-    if out.len() != raw_len {
-        return Err(DecodeError::Decompress(format!("inflated {} bytes, the frame says {raw_len}", out.len())));
+    // Inflate straight into a buffer of the declared size: no regrowth, no copies.
+    let mut out = vec![0u8; raw_len];
+    let mut state = Box::<DecompressorOxide>::default();
+    let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    let (status, read, written) = decompress(&mut state, stored, &mut out, 0, flags);
+    match status {
+        TINFLStatus::Done if written == raw_len && read == stored.len() => Ok(out),
+        TINFLStatus::Done => Err(DecodeError::Decompress(format!(
+            "inflated {written} bytes from {read} of {}, the frame says {raw_len}",
+            stored.len()
+        ))),
+        TINFLStatus::HasMoreOutput => Err(DecodeError::Decompress(format!("more than the {raw_len} bytes declared"))),
+        other => Err(DecodeError::Decompress(format!("{other:?}"))),
     }
-    Ok(out)
 }
 
 const CRC_TABLE: [u32; 256] = {

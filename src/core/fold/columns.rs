@@ -203,3 +203,15 @@ impl ColumnCache {
         f(&groups.ids, &groups.names, &numbers.values)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::core::log::Log;
+
+    /// The cache must not cost the log its thread-safety (the relay shares logs).
+    #[test]
+    fn the_log_stays_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Log>();
+    }
+}

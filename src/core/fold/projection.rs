@@ -220,7 +220,7 @@ impl<F: Fold> Projection<F> {
     fn push_checkpoint(&mut self, cursor: Cursor) {
         self.checkpoints.push(Checkpoint { cursor, state: self.state.clone() });
         if self.checkpoints.len() > self.opts.max_checkpoints.max(1) {
-            self.every *= 2;
+            self.every = self.every.saturating_mul(2);
             let every = self.every;
             self.checkpoints.retain(|c| c.cursor.matched % every == 0);
         }
@@ -271,6 +271,11 @@ impl<F: StateCodec> Projection<F> {
             Some(seen) => {
                 p.state = state;
                 p.cursor = Cursor { key: snap.position, seen, matched: snap.matched };
+                if p.cursor.key.is_some() {
+                    // So that a merge landing after the snapshot's position rewinds to it,
+                    // not to the start.
+                    p.checkpoints.push(Checkpoint { cursor: p.cursor, state: p.state.clone() });
+                }
                 let applied = p.replay(log);
                 Ok((p, RestoreReport { from_snapshot: true, applied }))
             }

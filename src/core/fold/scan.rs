@@ -47,11 +47,15 @@ pub fn field<'a>(json: &'a str, name: &str) -> Option<&'a str> {
     }
 }
 
-/// Does the raw (still escaped) key text equal `name`?
+/// Does the raw (still escaped) key text equal `name`? An escape makes the raw text
+/// longer than what it decodes to, so only a longer raw key can need decoding.
 #[inline]
 fn key_eq(raw: &str, name: &str) -> bool {
-    if !raw.contains('\\') {
+    if raw.len() <= name.len() {
         return raw == name;
+    }
+    if !raw.contains('\\') {
+        return false;
     }
     // Rare: an escaped key. Decode it properly.
     let quoted = format!("\"{raw}\"");
@@ -69,11 +73,27 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// `b[i]` is an opening quote; returns the index of the closing one.
+/// `b[i]` is an opening quote; returns the index of the closing one. Looks at eight
+/// bytes at a time for a quote or a backslash (payload strings are most of the bytes).
 #[inline]
 fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Non-zero where a byte of `v` is zero; the lowest flagged byte is always a true zero.
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let mut j = i + 1;
     loop {
+        while let Some(chunk) = b.get(j..j + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(w);
+            let hit = zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')));
+            if hit != 0 {
+                j += (hit.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
         match b.get(j)? {
             b'"' => return Some(j),
             b'\\' => j += 2,
@@ -185,6 +205,16 @@ mod tests {
             ["", "{", "{\"a", "{\"a\"", "{\"a\":", "{\"a\":[", "{\"a\":\"\\", "{\"a\" 1}", "{1:2}", "{\"a\":1 \"b\":2}"]
         {
             assert_eq!(field(j, "b"), None, "{j}");
+        }
+    }
+
+    #[test]
+    fn long_strings_with_escapes_at_every_offset() {
+        for pad in 0..20 {
+            let filler = "x".repeat(pad);
+            let j = format!(r#"{{"a": "{filler}\"{filler}\\", "{filler}": 1, "b": "{filler}", "qty": 5}}"#);
+            assert_eq!(field(&j, "qty"), Some("5"), "{j}");
+            assert_eq!(field(&j, "b"), Some(&*format!("\"{filler}\"")), "{j}");
         }
     }
 

@@ -143,7 +143,7 @@ impl Log {
 
     /// Lamport must exceed, and time must not be below, every dependency's (the author's
     /// previous event included). Dependencies not at hand are checked when they are.
-    fn check_clocks<'a>(
+    pub(super) fn check_clocks<'a>(
         &'a self,
         e: &Event,
         lookup: &dyn Fn(&EventId) -> Option<&'a Event>,
@@ -206,7 +206,7 @@ impl Log {
     }
 
     /// Merges arena entries `first..` into the total order and stream indexes.
-    fn finish_merge(&mut self, first: usize, out: &mut Received) {
+    pub(super) fn finish_merge(&mut self, first: usize, out: &mut Received) {
         if first == self.arena.len() {
             return;
         }

@@ -219,7 +219,7 @@ impl FileStorage {
                 latest.insert((r.kind, name), i);
             }
         }
-        let mut out = Vec::with_capacity(bytes.len() - self.dead_bytes as usize);
+        let mut out = Vec::with_capacity(bytes.len().saturating_sub(self.dead_bytes as usize));
         out.extend_from_slice(&format::file_header());
         let mut keep: Vec<usize> = latest.into_values().collect();
         keep.sort_unstable();

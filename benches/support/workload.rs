@@ -1,0 +1,62 @@
+//! Workloads shared by the log benchmarks and the memory example: drafts with ~100-byte
+//! payloads, and remote events written by a few actors that sync now and then (so
+//! events carry real dependencies and the merge has concurrency to sort out).
+
+#![allow(dead_code)]
+
+use everlog::{ActorId, AppendOptions, Draft, Event, Log};
+
+/// A JSON payload of about 100 bytes.
+pub fn payload(i: usize) -> String {
+    format!(
+        r#"{{"sku":"sku-{:06}","qty":{},"price":{}.{:02},"note":"added from the product page, size M"}}"#,
+        i % 1_000_000,
+        i % 7 + 1,
+        i % 100,
+        i % 97
+    )
+}
+
+pub fn draft(i: usize) -> Draft {
+    Draft {
+        stream: format!("cart:{}", i % 50),
+        kind: "ItemAdded".into(),
+        key: Some(format!("sku-{}", i % 200)),
+        data: payload(i),
+        ..Default::default()
+    }
+}
+
+/// `total` events written by `actors` actors in bursts, with a partial sync between two
+/// of them after every round; returned in the total order of a replica holding them all
+/// (the order a sync message carries them in).
+pub fn remote_events(total: usize, actors: usize) -> Vec<Event> {
+    let mut logs: Vec<Log> = (0..actors).map(|a| Log::new(ActorId::from_u128(0x1000 + a as u128))).collect();
+    let mut written = 0;
+    let mut round = 0usize;
+    let mut now = 1_700_000_000_000u64;
+    while written < total {
+        for (a, log) in logs.iter_mut().enumerate() {
+            let burst = (1 + (round * 7 + a * 13) % 40).min(total - written);
+            if burst == 0 {
+                break;
+            }
+            let drafts = (written..written + burst).map(draft).collect();
+            log.append(drafts, &AppendOptions::default(), now).expect("append");
+            written += burst;
+            now += 3;
+        }
+        // One actor hears from another: their next events depend on what they saw.
+        let (from, to) = (round % actors, (round + 1) % actors);
+        let missing: Vec<Event> = logs[from].missing_from(logs[to].version()).cloned().collect();
+        logs[to].receive(missing).expect("receive");
+        round += 1;
+    }
+    let mut all = Log::new(ActorId::from_u128(0xa11));
+    for l in &logs {
+        let missing: Vec<Event> = l.missing_from(all.version()).cloned().collect();
+        all.receive(missing).expect("receive");
+    }
+    assert_eq!(all.len(), total);
+    all.iter().cloned().collect()
+}

@@ -1,0 +1,212 @@
+//! Collaborative documents inside the log, built on [automerge](https://automerge.org).
+//!
+//! A document is a stream whose events each carry one automerge change:
+//!
+//! ```text
+//! event.stream = "doc:7"            (any stream name the app picks)
+//! event.type   = "automerge.change"
+//! event.data   = {"change": "<base64 of the change's bytes>"}
+//! ```
+//!
+//! Folding the stream applies the changes in the log's total order (a causal order, so every
+//! change's automerge dependencies are already applied) and gives an automerge document.
+//! Remote edits arrive through the log's normal sync; there is no second protocol.
+//!
+//! Keep-both: concurrent writes to one property keep every value (automerge's conflicts);
+//! [`Document::conflicts`] returns each value with the event that wrote it (actor, time),
+//! and [`Document::conflict_history`] lists every conflict that ever existed, resolved or
+//! not, replayed from the changes' operations in total order (so it is the same on every
+//! replica). Concurrent text edits merge character by character (automerge's text CRDT).
+//!
+//! The automerge actor of a change is the everlog actor that appended it, so every op can
+//! be traced back to its event.
+
+mod conflicts;
+mod edit;
+mod json;
+
+use std::collections::HashMap;
+
+pub use automerge::TextEncoding;
+use automerge::{AutoCommit, ChangeHash, ReadDoc};
+use base64::Engine;
+use thiserror::Error;
+
+use crate::core::{Draft, Event, EventId, Log, VersionVector};
+
+pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
+pub use edit::PathSeg;
+
+/// The event type of a document change.
+pub const CHANGE_TYPE: &str = "automerge.change";
+
+/// What can go wrong with a document.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum DocError {
+    /// A change event whose payload is not an automerge change.
+    #[error("event {id} is not a valid document change: {reason}")]
+    BadChange { id: EventId, reason: String },
+    /// A path that does not lead to an object of the right kind.
+    #[error("bad path {path}: {reason}")]
+    BadPath { path: String, reason: String },
+    /// automerge refused an operation.
+    #[error("automerge: {0}")]
+    Automerge(String),
+}
+
+impl From<automerge::AutomergeError> for DocError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        DocError::Automerge(e.to_string())
+    }
+}
+
+/// A document folded from one stream of a log.
+pub struct Document {
+    stream: String,
+    doc: AutoCommit,
+    /// The log version whose document events are applied.
+    seen: VersionVector,
+    /// Which event carried which change.
+    by_hash: HashMap<ChangeHash, EventId>,
+    /// Every applied change event and its change hash, to view past versions.
+    events: Vec<(EventId, ChangeHash)>,
+    /// Change events of the stream that could not be read (skipped).
+    rejected: Vec<DocError>,
+}
+
+impl Document {
+    /// Folds `stream` of `log` into a document edited as the log's actor. Text positions
+    /// count Unicode code points.
+    pub fn open(log: &Log, stream: &str) -> Result<Self, DocError> {
+        Self::open_with(log, stream, TextEncoding::UnicodeCodePoint)
+    }
+
+    /// Like [`open`](Self::open) with another unit for text positions (JavaScript strings
+    /// count UTF-16 code units). The unit only affects how positions are read; documents
+    /// opened with different units interoperate.
+    pub fn open_with(log: &Log, stream: &str, encoding: TextEncoding) -> Result<Self, DocError> {
+        let mut doc = AutoCommit::new_with_encoding(encoding);
+        doc.set_actor(automerge::ActorId::from(log.actor().as_bytes().as_slice()));
+        let mut d = Document {
+            stream: stream.to_string(),
+            doc,
+            seen: VersionVector::new(),
+            by_hash: HashMap::new(),
+            events: Vec::new(),
+            rejected: Vec::new(),
+        };
+        d.update(log)?;
+        Ok(d)
+    }
+
+    pub fn stream(&self) -> &str {
+        &self.stream
+    }
+
+    /// Applies the stream's events that arrived since the last update (local or remote).
+    /// Returns how many changes were applied.
+    pub fn update(&mut self, log: &Log) -> Result<usize, DocError> {
+        let fresh: Vec<&Event> =
+            log.missing_from(&self.seen).filter(|e| *e.stream == *self.stream && *e.kind == *CHANGE_TYPE).collect();
+        self.seen.merge(log.version());
+        if fresh.is_empty() {
+            return Ok(0);
+        }
+        let mut changes = Vec::with_capacity(fresh.len());
+        for e in &fresh {
+            match decode_change(e) {
+                Ok(change) => {
+                    self.by_hash.insert(change.hash(), e.id);
+                    self.events.push((e.id, change.hash()));
+                    changes.push(change);
+                }
+                // One bad event must not make the document unreadable: skip it, keep it listed.
+                Err(err) => self.rejected.push(err),
+            }
+        }
+        let n = changes.len();
+        self.doc.apply_changes(changes)?;
+        Ok(n)
+    }
+
+    /// The document as plain JSON (text objects as strings).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(automerge::AutoSerde::from(&self.doc)).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The document as it was at a past version of the log (read-only).
+    pub fn at(&self, version: &VersionVector) -> Result<serde_json::Value, DocError> {
+        let heads = self.heads_at(version);
+        let mut doc = self.doc.clone();
+        let past = doc.fork_at(&heads)?;
+        Ok(serde_json::to_value(automerge::AutoSerde::from(&past)).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// What changed between two versions of the log, as automerge patches rendered to JSON.
+    pub fn diff(&self, from: &VersionVector, to: &VersionVector) -> Vec<serde_json::Value> {
+        let (before, after) = (self.heads_at(from), self.heads_at(to));
+        let mut doc = self.doc.clone();
+        doc.diff(&before, &after).iter().map(json::patch_to_json).collect()
+    }
+
+    /// The automerge heads of the changes a log version includes.
+    fn heads_at(&self, version: &VersionVector) -> Vec<ChangeHash> {
+        let included: Vec<ChangeHash> =
+            self.events.iter().filter(|(id, _)| version.includes(id)).map(|(_, h)| *h).collect();
+        // Heads = included changes that no other included change depends on.
+        let mut deps_of_included = std::collections::HashSet::new();
+        for h in &included {
+            if let Some(c) = self.doc.get_change_by_hash(h) {
+                deps_of_included.extend(c.deps().iter().copied());
+            }
+        }
+        included.into_iter().filter(|h| !deps_of_included.contains(h)).collect()
+    }
+
+    /// Change events of the stream that were skipped because they could not be read.
+    pub fn rejected(&self) -> &[DocError] {
+        &self.rejected
+    }
+
+    /// The event that carried the change with this hash.
+    pub fn event_of(&self, hash: &ChangeHash) -> Option<EventId> {
+        self.by_hash.get(hash).copied()
+    }
+
+    /// Read access to the automerge document.
+    pub fn automerge(&self) -> &AutoCommit {
+        &self.doc
+    }
+
+    /// Text of the text object at `path`.
+    pub fn text(&self, path: &[PathSeg]) -> Result<String, DocError> {
+        let obj = edit::resolve(&self.doc, path)?;
+        Ok(self.doc.text(&obj)?)
+    }
+
+    /// Turns the pending local edits into a draft to append; `None` when nothing changed.
+    /// After appending it, call [`update`](Self::update) (it recognises its own change).
+    fn take_change(&mut self) -> Option<Draft> {
+        self.doc.commit()?;
+        let change = self.doc.get_last_local_change()?;
+        let data =
+            serde_json::json!({ "change": base64::engine::general_purpose::STANDARD.encode(change.raw_bytes()) });
+        Some(Draft {
+            stream: self.stream.clone(),
+            kind: CHANGE_TYPE.into(),
+            data: data.to_string(),
+            ..Default::default()
+        })
+    }
+}
+
+fn decode_change(e: &Event) -> Result<automerge::Change, DocError> {
+    let bad = |reason: String| DocError::BadChange { id: e.id, reason };
+    let v: serde_json::Value = serde_json::from_str(&e.data).map_err(|x| bad(x.to_string()))?;
+    let b64 = v.get("change").and_then(|c| c.as_str()).ok_or_else(|| bad("no \"change\" field".into()))?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|x| bad(x.to_string()))?;
+    automerge::Change::from_bytes(bytes).map_err(|x| bad(x.to_string()))
+}
+
+#[cfg(test)]
+mod tests;

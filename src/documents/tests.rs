@@ -1,0 +1,142 @@
+use serde_json::json;
+
+use super::*;
+use crate::core::{ActorId, AppendOptions};
+
+fn log(n: u128) -> Log {
+    Log::new(ActorId::from_u128(n))
+}
+
+/// Appends the draft an edit produced and folds it back in.
+fn commit(log: &mut Log, doc: &mut Document, draft: Option<Draft>, now: u64) {
+    let draft = draft.expect("the edit changed something");
+    log.append(vec![draft], &AppendOptions::default(), now).unwrap();
+    doc.update(log).unwrap();
+}
+
+fn sync(a: &mut Log, b: &mut Log) {
+    let to_b: Vec<Event> = a.missing_from(b.version()).cloned().collect();
+    let to_a: Vec<Event> = b.missing_from(a.version()).cloned().collect();
+    b.receive(to_b).unwrap();
+    a.receive(to_a).unwrap();
+}
+
+fn p(s: &str) -> Vec<PathSeg> {
+    s.split('/').filter(|x| !x.is_empty()).map(PathSeg::from).collect()
+}
+
+#[test]
+fn edits_become_events_and_fold_back() {
+    let mut l = log(1);
+    let mut d = Document::open(&l, "doc:1").unwrap();
+    let draft = d.edit(&l, |e| e.put(&p("/title"), &json!("Groceries"))).unwrap();
+    commit(&mut l, &mut d, draft, 1);
+    let draft = d.edit(&l, |e| e.put(&p("/items"), &json!([{"sku": "sock", "qty": 2}]))).unwrap();
+    commit(&mut l, &mut d, draft, 2);
+    assert_eq!(l.stream_version("doc:1"), 2);
+    assert_eq!(d.to_json(), json!({"title": "Groceries", "items": [{"sku": "sock", "qty": 2}]}));
+    // A fresh fold of the stream gives the same document.
+    assert_eq!(Document::open(&l, "doc:1").unwrap().to_json(), d.to_json());
+}
+
+#[test]
+fn a_failed_edit_keeps_nothing() {
+    let l = log(1);
+    let mut d = Document::open(&l, "doc:1").unwrap();
+    let err = d.edit(&l, |e| {
+        e.put(&p("/a"), &json!(1))?;
+        e.splice_text(&p("/missing"), 0, 0, "x")
+    });
+    assert!(matches!(err, Err(DocError::BadPath { .. })));
+    assert_eq!(d.to_json(), json!({}));
+    assert!(d.edit(&l, |_| Ok(())).unwrap().is_none());
+}
+
+#[test]
+fn concurrent_puts_keep_both_with_their_authors_then_resolve() {
+    let (mut a, mut b) = (log(1), log(2));
+    let mut da = Document::open(&a, "doc").unwrap();
+    let draft = da.edit(&a, |e| e.put(&p("/title"), &json!("draft"))).unwrap();
+    commit(&mut a, &mut da, draft, 1);
+    sync(&mut a, &mut b);
+    let mut db = Document::open(&b, "doc").unwrap();
+
+    let draft = da.edit(&a, |e| e.put(&p("/title"), &json!("Alice's"))).unwrap();
+    commit(&mut a, &mut da, draft, 10);
+    let draft = db.edit(&b, |e| e.put(&p("/title"), &json!("Bob's"))).unwrap();
+    commit(&mut b, &mut db, draft, 11);
+    sync(&mut a, &mut b);
+    da.update(&a).unwrap();
+    db.update(&b).unwrap();
+    assert_eq!(da.to_json(), db.to_json());
+
+    let c = da.conflicts(&a).unwrap();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].path, p("/title"));
+    let mut who: Vec<(serde_json::Value, ActorId, u64)> =
+        c[0].values.iter().map(|v| (v.value.clone(), v.actor.unwrap(), v.time.unwrap())).collect();
+    who.sort_by_key(|w| w.2);
+    assert_eq!(who, vec![(json!("Alice's"), a.actor(), 10), (json!("Bob's"), b.actor(), 11)]);
+    assert_eq!(db.conflicts(&b).unwrap().len(), 1);
+
+    let draft = db.edit(&b, |e| e.put(&p("/title"), &json!("Both"))).unwrap();
+    commit(&mut b, &mut db, draft, 20);
+    sync(&mut a, &mut b);
+    da.update(&a).unwrap();
+    assert!(da.conflicts(&a).unwrap().is_empty());
+    let h = da.conflict_history(&a).unwrap();
+    assert_eq!(h, db.conflict_history(&b).unwrap());
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].path, "/title");
+    assert_eq!(h[0].siblings.len(), 2);
+    assert_eq!(h[0].resolved_by, Some(EventId::new(b.actor(), 2)));
+}
+
+#[test]
+fn concurrent_text_edits_merge_character_by_character() {
+    let (mut a, mut b) = (log(1), log(2));
+    let mut da = Document::open(&a, "doc").unwrap();
+    let draft = da.edit(&a, |e| e.put_text(&p("/body"), "hello world")).unwrap();
+    commit(&mut a, &mut da, draft, 1);
+    sync(&mut a, &mut b);
+    let mut db = Document::open(&b, "doc").unwrap();
+    let draft = da.edit(&a, |e| e.splice_text(&p("/body"), 5, 0, ",")).unwrap();
+    commit(&mut a, &mut da, draft, 2);
+    let draft = db.edit(&b, |e| e.splice_text(&p("/body"), 11, 0, "!")).unwrap();
+    commit(&mut b, &mut db, draft, 2);
+    sync(&mut a, &mut b);
+    da.update(&a).unwrap();
+    db.update(&b).unwrap();
+    assert_eq!(da.text(&p("/body")).unwrap(), "hello, world!");
+    assert_eq!(db.text(&p("/body")).unwrap(), "hello, world!");
+}
+
+#[test]
+fn past_versions_and_diffs() {
+    let mut l = log(1);
+    let mut d = Document::open(&l, "doc").unwrap();
+    let draft = d.edit(&l, |e| e.put(&p("/n"), &json!(1))).unwrap();
+    commit(&mut l, &mut d, draft, 1);
+    let v1 = l.version().clone();
+    let draft = d.edit(&l, |e| e.put(&p("/n"), &json!(2))).unwrap();
+    commit(&mut l, &mut d, draft, 2);
+    assert_eq!(d.at(&v1).unwrap(), json!({"n": 1}));
+    assert_eq!(d.to_json(), json!({"n": 2}));
+    let patches = d.diff(&v1, l.version());
+    assert_eq!(patches, vec![json!({"action": "put", "path": ["n"], "value": 2, "conflict": false})]);
+    assert_eq!(d.at(&VersionVector::new()).unwrap(), json!({}));
+}
+
+#[test]
+fn a_change_event_with_a_bad_payload_is_skipped_and_reported() {
+    let mut l = log(1);
+    let mut d = Document::open(&l, "doc").unwrap();
+    let draft = d.edit(&l, |e| e.put(&p("/ok"), &json!(true))).unwrap();
+    commit(&mut l, &mut d, draft, 1);
+    let bad = Draft::new("doc", CHANGE_TYPE, json!({"change": "not base64!"}));
+    l.append(vec![bad], &AppendOptions::default(), 2).unwrap();
+    let d = Document::open(&l, "doc").unwrap();
+    assert_eq!(d.to_json(), json!({"ok": true}));
+    assert_eq!(d.rejected().len(), 1);
+    assert!(matches!(&d.rejected()[0], DocError::BadChange { id, .. } if id.seq == 2));
+}

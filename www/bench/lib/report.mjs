@@ -1,0 +1,82 @@
+// Turns measured runs into figures (median, min, max) and a markdown report with ratios
+// against raw IndexedDB and against each peer.
+
+export function summarize(runs) {
+  const ms = runs.map((r) => r.ms).sort((a, b) => a - b);
+  const mid = ms.length >> 1;
+  const median = ms.length % 2 ? ms[mid] : (ms[mid - 1] + ms[mid]) / 2;
+  const events = runs[0].events;
+  const out = { median, min: ms[0], max: ms[ms.length - 1], runs: ms.length, events, rate: (events / median) * 1000 };
+  if (runs[0].bytes !== undefined) {
+    for (const k of ["bytes", "gzipBytes", "flights", "roundTrips", "messages"]) out[k] = runs[0][k];
+  }
+  return out;
+}
+
+const num = (x) => (x >= 100 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const si = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
+const ratio = (x) => (x >= 10 ? `${x.toFixed(0)}×` : x >= 0.1 ? `${x.toFixed(2)}×` : `${x.toPrecision(2)}×`);
+const esc = (s) => String(s).replace(/\|/g, "\\|");
+
+export function markdown(result) {
+  const m = result.meta;
+  const lines = [
+    `# everlog benchmark — ${m.date}`,
+    "",
+    `Headless Chromium ${m.browserVersion}, ${m.cpus} CPU(s), Node ${m.node}; ${m.quick ? "**--quick** sizes" : "default sizes"}; ` +
+      `IndexedDB durability \`${m.durability}\` wherever the library lets the caller choose. Each figure: median of the runs ` +
+      "(min … max). Rate ratios (`vs X`) are this contender's events/s divided by X's: above 1 is faster than X. " +
+      "Byte ratios in the sync table are this contender's bytes divided by X's: below 1 is smaller.",
+    "",
+  ];
+  if (m.everlog) lines.push(`everlog: ${m.everlog}`, "");
+  for (const w of result.workloads) {
+    lines.push(`## ${w.title} (${si(w.params.n)} events)`, "", `${w.what}.`, "");
+    const ok = w.rows.filter((r) => r.status === "ok");
+    const cols = ok.map((r) => r.contender);
+    if (w.kind === "sync") {
+      lines.push(
+        `| contender | median ms | min … max | wire bytes | B/event | gzip bytes | flights (RTT) |${cols.map((c) => ` bytes vs ${c} |`).join("")}`,
+        `|---|---:|---:|---:|---:|---:|---:|${cols.map(() => "---:|").join("")}`,
+      );
+    } else {
+      lines.push(
+        `| contender | median ms | min … max | events/s |${cols.map((c) => ` vs ${c} |`).join("")}`,
+        `|---|---:|---:|---:|${cols.map(() => "---:|").join("")}`,
+      );
+    }
+    for (const r of w.rows) {
+      if (r.status !== "ok") {
+        const why = r.status === "na" ? `n/a: ${r.reason}` : r.status === "absent" ? `not run: ${r.reason}` : `error: ${r.reason}`;
+        const blanks = (w.kind === "sync" ? 6 : 3) + cols.length;
+        lines.push(`| ${r.label} | ${esc(why)} |${" |".repeat(blanks - 1)}`);
+        continue;
+      }
+      const s = r.summary;
+      const head = `| ${r.label} | ${num(s.median)} | ${num(s.min)} … ${num(s.max)}${s.runs < w.runs ? ` (${s.runs} run${s.runs === 1 ? "" : "s"})` : ""}`;
+      if (w.kind === "sync") {
+        const cells = ok.map((o) => (o === r ? "—" : ratio(s.bytes / o.summary.bytes)));
+        lines.push(
+          `${head} | ${s.bytes.toLocaleString("en-US")} | ${(s.bytes / s.events).toFixed(1)} | ${s.gzipBytes.toLocaleString("en-US")} | ${s.flights} (${s.roundTrips}) | ${cells.join(" | ")} |`,
+        );
+      } else {
+        const cells = ok.map((o) => (o === r ? "—" : ratio(s.rate / o.summary.rate)));
+        lines.push(`${head} | ${si(s.rate)} | ${cells.join(" | ")} |`);
+      }
+    }
+    const notes = w.rows.filter((r) => r.note).map((r) => `- ${r.label}: ${r.note}`);
+    if (notes.length) lines.push("", ...notes);
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+/** Every contender that computed a fold result must agree with the others. */
+export function checkAgreement(workload) {
+  const checks = workload.rows.filter((r) => r.status === "ok" && r.check !== undefined);
+  if (checks.length < 2) return;
+  const ref = checks[0];
+  for (const r of checks.slice(1)) {
+    if (r.check !== ref.check) r.note = `fold result ${r.check} differs from ${ref.contender}'s ${ref.check}`;
+  }
+}

@@ -1,0 +1,71 @@
+// The workloads, their sizes (default and --quick) and how each figure is read.
+// kind: "time" (events per second from the median time), "cold" (setup in one browser,
+// measured after a browser restart), "sync" (time plus bytes and round trips).
+
+export function workloads({ quick = false, big = false } = {}) {
+  const q = (full, small) => (quick ? small : full);
+  const list = [
+    {
+      id: "appendBatch",
+      title: "Batched append + persist",
+      what: "events of ~100 B JSON payload in batches of 1,000; each batch awaited until its IndexedDB transaction committed",
+      kind: "time",
+      params: { n: q(100_000, 10_000), batch: 1000 },
+    },
+    {
+      id: "appendSingle",
+      title: "Single awaited appends",
+      what: "one event per append, each awaited until committed (one transaction each)",
+      kind: "time",
+      params: { n: q(1000, 200) },
+    },
+    {
+      id: "coldOpen",
+      title: "Cold open + first fold",
+      what: "stored events; browser restarted (OS file cache warm); time from open to the first fold result (quantity per SKU)",
+      kind: "cold",
+      params: { n: q(100_000, 10_000) },
+    },
+    {
+      id: "merge",
+      title: "Merge of remote events",
+      what: "in memory; the receiver holds 1,000 concurrent local events; only the receiver's apply/import is timed",
+      kind: "time",
+      params: { n: q(100_000, 10_000), local: 1000 },
+    },
+    {
+      id: "foldJs",
+      title: "JS reducer fold",
+      what: "the same JS reducer over events already in memory; raw = Array.prototype.reduce over plain objects",
+      kind: "time",
+      memo: true,
+      params: { n: q(1_000_000, 100_000) },
+    },
+    {
+      id: "foldBuiltin",
+      title: "Built-in fold (groupSum)",
+      what: "a fold that runs inside the library (everlog: Fold.groupSum(\"sku\", \"qty\"))",
+      kind: "time",
+      memo: true,
+      params: { n: q(1_000_000, 100_000) },
+    },
+    {
+      id: "sync",
+      title: "Sync of two diverged replicas",
+      what: "in memory; 1,000 shared events, then each side appended its own events; both sides talk at once; two flights = one round trip",
+      kind: "sync",
+      params: { n: q(50_000, 5_000), base: 1000 },
+    },
+  ];
+  if (big) {
+    list.splice(3, 0, {
+      id: "coldOpen1M",
+      run: "coldOpen",
+      title: "Cold open + first fold (1M)",
+      what: "as cold open, with 1,000,000 stored events (--big)",
+      kind: "cold",
+      params: { n: 1_000_000 },
+    });
+  }
+  return list;
+}

@@ -1,0 +1,168 @@
+// The physical limit: plain JavaScript over raw IndexedDB, no library. Two layouts:
+// - raw: one record per event in one object store keyed by seq; a batch is one readwrite
+//   transaction; cold load is one getAll. What an app writing its own log would do first.
+// - rawBatch: one record per appended batch (the array of its events). Chromium pays per
+//   record (an IPC and a LevelDB write each), so this is the floor for a library that stores
+//   batches as blobs, as the CRDT libraries and everlog do.
+// - rawBytes: one record per batch holding the batch's JSON as bytes (a Uint8Array), read
+//   back with one getAll and JSON.parse. IndexedDB copies bytes without the per-object cost
+//   of structured clone, so this is the floor for a library with its own binary encoding. Merge has no meaning here (no causality); "sync" is the best an app could do by
+// hand without any metadata: send the other side your count, get back the JSON of the
+// events you lack (it only works because this workload's histories are disjoint).
+import { batches, checksum, makeEvents, memo, reducer } from "../data.js";
+import { deleteDb, done, openDb, req } from "../idb.js";
+import { fromJsonBytes, jsonBytes, runSync } from "../sync.js";
+
+const STORE = "events";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const open = (name) => openDb(name, (db) => db.createObjectStore(STORE, { keyPath: "seq" }));
+
+async function appendAll(db, events, batchSize, durability, perBatch = false) {
+  let seq = 0;
+  for (const batch of batches(events, batchSize)) {
+    const tx = db.transaction(STORE, "readwrite", { durability });
+    const store = tx.objectStore(STORE);
+    if (perBatch === "bytes") store.put({ seq: ++seq, bytes: encoder.encode(JSON.stringify(batch.map((ev) => ({ time: Date.now(), ...ev })))) });
+    else if (perBatch) store.put({ seq: ++seq, events: batch.map((ev) => ({ time: Date.now(), ...ev })) });
+    else for (const ev of batch) store.put({ seq: ++seq, time: Date.now(), ...ev });
+    await done(tx);
+  }
+}
+
+async function timedAppend(p, batchSize, perBatch = false) {
+  const events = makeEvents(p.n);
+  const db = await open(p.db);
+  const t0 = performance.now();
+  await appendAll(db, events, batchSize, p.durability, perBatch);
+  const ms = performance.now() - t0;
+  db.close();
+  await deleteDb(p.db);
+  return { ms, events: p.n };
+}
+
+export default {
+  name: "raw",
+  label: "raw IndexedDB / plain JS",
+  workloads: {
+    appendBatch: (p) => timedAppend(p, p.batch),
+    appendSingle: (p) => timedAppend(p, 1),
+
+    async coldSetup(p) {
+      const db = await open(p.db);
+      await appendAll(db, makeEvents(p.n), 1000, "relaxed");
+      db.close();
+    },
+    async coldOpen(p) {
+      const t0 = performance.now();
+      const db = await open(p.db);
+      const rows = await req(db.transaction(STORE, "readonly").objectStore(STORE).getAll());
+      const state = rows.reduce(reducer, {});
+      const ms = performance.now() - t0;
+      db.close();
+      return { ms, events: rows.length, check: checksum(state) };
+    },
+    coldCleanup: (p) => deleteDb(p.db),
+
+    // The reference for every JS fold: Array.prototype.reduce over objects already in memory.
+    async foldJs(p) {
+      const events = await memo(`raw-fold-${p.n}`, () => makeEvents(p.n));
+      const t0 = performance.now();
+      const state = events.reduce(reducer, {});
+      return { ms: performance.now() - t0, events: p.n, check: checksum(state) };
+    },
+
+    async sync(p) {
+      const side = (mine) => {
+        const have = mine.slice();
+        let outbox = [jsonBytes({ count: have.length })];
+        return {
+          have,
+          generate: () => outbox.shift() || null,
+          receive(bytes) {
+            const msg = fromJsonBytes(bytes);
+            // Disjoint histories by construction: "the events after your count" is all of mine
+            // beyond the shared base.
+            if ("count" in msg) outbox.push(jsonBytes({ events: have.slice(p.base) }));
+            else for (const ev of msg.events) have.push(ev);
+          },
+        };
+      };
+      const base = makeEvents(p.base, "base");
+      const a = side(base.concat(makeEvents(p.n, "a")));
+      const b = side(base.concat(makeEvents(p.n, "b")));
+      const res = await runSync(a, b);
+      if (a.have.length !== b.have.length) throw new Error("raw sync did not converge");
+      return { ...res, events: 2 * p.n, check: checksum(a.have.reduce(reducer, {})) };
+    },
+  },
+  na: {
+    merge: "no causality or replication metadata: merging is the app's own code",
+    foldBuiltin: "no built-in fold: the JS reduce is the reference",
+  },
+};
+
+export const rawBatch = {
+  name: "rawBatch",
+  label: "raw IndexedDB, one record per batch",
+  workloads: {
+    appendBatch: (p) => timedAppend(p, p.batch, true),
+    async coldSetup(p) {
+      const db = await open(p.db);
+      await appendAll(db, makeEvents(p.n), 1000, "relaxed", true);
+      db.close();
+    },
+    async coldOpen(p) {
+      const t0 = performance.now();
+      const db = await open(p.db);
+      const rows = await req(db.transaction(STORE, "readonly").objectStore(STORE).getAll());
+      let state = {};
+      let events = 0;
+      for (const row of rows) {
+        state = row.events.reduce(reducer, state);
+        events += row.events.length;
+      }
+      const ms = performance.now() - t0;
+      db.close();
+      return { ms, events, check: checksum(state) };
+    },
+    coldCleanup: (p) => deleteDb(p.db),
+  },
+  na: {
+    appendSingle: "same as raw: one record per append",
+    merge: "same as raw",
+    foldJs: "same as raw",
+    foldBuiltin: "same as raw",
+    sync: "same as raw",
+  },
+};
+
+export const rawBytes = {
+  name: "rawBytes",
+  label: "raw IndexedDB, one JSON byte record per batch",
+  workloads: {
+    appendBatch: (p) => timedAppend(p, p.batch, "bytes"),
+    async coldSetup(p) {
+      const db = await open(p.db);
+      await appendAll(db, makeEvents(p.n), 1000, "relaxed", "bytes");
+      db.close();
+    },
+    async coldOpen(p) {
+      const t0 = performance.now();
+      const db = await open(p.db);
+      const rows = await req(db.transaction(STORE, "readonly").objectStore(STORE).getAll());
+      let state = {};
+      let events = 0;
+      for (const row of rows) {
+        const batch = JSON.parse(decoder.decode(row.bytes));
+        state = batch.reduce(reducer, state);
+        events += batch.length;
+      }
+      const ms = performance.now() - t0;
+      db.close();
+      return { ms, events, check: checksum(state) };
+    },
+    coldCleanup: (p) => deleteDb(p.db),
+  },
+  na: rawBatch.na,
+};

@@ -1,0 +1,30 @@
+// Page entry: exposes `window.bench` to the runner. The baselines are bundled in; everlog is
+// a separate bundle loaded only when asked for, so a missing package never breaks the page.
+import automerge from "./contenders/automerge.js";
+import loro from "./contenders/loro.js";
+import raw, { rawBatch, rawBytes } from "./contenders/raw.js";
+import yjs from "./contenders/yjs.js";
+
+const bundled = { raw, rawBatch, rawBytes, automerge, yjs, loro };
+
+async function contender(name) {
+  if (bundled[name]) return bundled[name];
+  // A computed URL keeps the bundler from following it: everlog.js is its own bundle.
+  if (name === "everlog") return (await import(new URL("./everlog.js", import.meta.url).href)).default;
+  throw new Error(`unknown contender ${name}`);
+}
+
+window.bench = {
+  async describe(name) {
+    const c = await contender(name);
+    return { name: c.name, label: c.label, workloads: Object.keys(c.workloads), na: c.na, caps: c.caps || {} };
+  },
+  async run(name, workload, params) {
+    const c = await contender(name);
+    const fn = c.workloads[workload];
+    if (!fn) return { na: c.na[workload] || "not implemented for this contender" };
+    if (globalThis.gc) globalThis.gc();
+    return fn(params);
+  },
+};
+document.title = "bench ready";
