@@ -6,6 +6,7 @@ pub mod documents;
 #[cfg(all(feature = "relay", not(target_arch = "wasm32")))]
 pub mod relay;
 pub mod store;
+pub mod toolkit;
 
 pub use crate::core::*;
 

@@ -2,11 +2,11 @@
 //! events, canonical log bytes, and cut or corrupted input that never panics and never
 //! yields an event that was not sent.
 
-mod common;
+mod seeded;
 
-use common::*;
 use everlog::codec::{self, EncodeOptions};
 use everlog::{Event, Limits, Log};
+use seeded::*;
 
 fn options(rng: &mut Rng) -> EncodeOptions {
     EncodeOptions { level: rng.below(11) as u8, chunk_bytes: 1 + rng.below(4096) as usize }

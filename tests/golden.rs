@@ -112,6 +112,13 @@ fn batch_deflate_v1() {
 }
 
 #[test]
+fn batch_deflate_v1_from_another_encoder_setting() {
+    // Written at deflate level 6 (the default before level 4): decoders read any deflate.
+    let bytes = unhex(&std::fs::read_to_string(path("batch_v1_deflate_level6.hex")).unwrap());
+    assert_eq!(codec::decode_events(&bytes).unwrap(), forty_events());
+}
+
+#[test]
 fn empty_batch_v1() {
     let want = golden("batch_v1_empty.hex", &codec::encode_events(&[]));
     assert_eq!(codec::decode_events(&want).unwrap(), vec![]);

@@ -2,12 +2,12 @@
 //! random never panic and never add an event that was not sent; and random replicas that
 //! write, sync over a flaky transport and reconnect always converge.
 
-mod common;
+mod seeded;
 
-use common::*;
 use everlog::codec::{self, EncodeOptions};
 use everlog::sync::{self, SyncState};
 use everlog::{Event, Log};
+use seeded::*;
 
 fn small_chunks() -> SyncState {
     let mut s = SyncState::new();

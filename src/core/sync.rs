@@ -46,6 +46,25 @@
 //! reset outstanding. So the lost events are sent again exactly once, and duplicates are
 //! rare and harmless ([`Log::receive`] is idempotent).
 //!
+//! # With a storage layer
+//!
+//! [`decode_message`] only reads the log; it hands back the events to apply, which go
+//! through the log's two-phase receive so that nothing is applied before it is durable:
+//!
+//! ```text
+//! let incoming = sync::decode_message(&log, &mut state, &bytes)?;   // pure
+//! let prepared = log.prepare_receive(incoming.events)?;              // validate, plan
+//! storage.persist(&prepared.ready)?;                                 // durable first
+//! let received = log.commit_receive(prepared)?;                      // then in memory
+//! ```
+//!
+//! Apply each message before decoding the next one (gap detection compares a message with
+//! the log's version; a message decoded early only costs a needless reset). If the log
+//! refuses the batch (an invalid event), nothing is applied and the peer is not asked
+//! again within this connection. Events that were persisted but not committed when the
+//! process stopped are simply loaded on restart; events lost before they were persisted
+//! are asked for again by the next connection.
+//!
 //! After a reconnect, start both sides from a new `SyncState` (the protocol assumes each
 //! connection delivers messages in order, as WebSocket and BroadcastChannel do; a lost
 //! connection is a new connection).

@@ -3,7 +3,7 @@
 //!
 //! See the [module docs](super) for the byte diagram.
 
-use super::compress::{crc32, deflate_if_it_pays, inflate_exact, LEVEL};
+use super::compress::{crc32, crc_matches, deflate_if_it_pays, inflate_exact, LEVEL};
 use super::events::{decode_body, encode_body, estimate, ActorTable};
 use super::varint::{put_u64, Reader};
 use crate::core::error::{DecodeError, Error};
@@ -90,7 +90,7 @@ pub(crate) fn read_header_end(r: &mut Reader) -> Result<u64, DecodeError> {
     let n = r.u64()?;
     let end = r.pos();
     let crc = u32::from_le_bytes(r.array::<4>()?);
-    if crc != crc32(r.slice(0, end)) {
+    if !crc_matches(crc, r.slice(0, end)) {
         return Err(DecodeError::Checksum("header"));
     }
     Ok(n)
@@ -170,7 +170,7 @@ fn read_chunk(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, DecodeE
     let stored = r.take(stored_len as usize)?;
     let frame_end = r.pos();
     let crc = u32::from_le_bytes(r.array::<4>()?);
-    if crc != crc32(r.slice(frame_at, frame_end)) {
+    if !crc_matches(crc, r.slice(frame_at, frame_end)) {
         return Err(DecodeError::Checksum("chunk"));
     }
     let raw;
