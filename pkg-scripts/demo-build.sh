@@ -3,12 +3,11 @@
 # where the page's import map finds "everlog") and the release relay binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! bash pkg-scripts/build.sh; then
-  # build.sh writes pkg/web/index.js only after every build step passed; what can still
-  # fail after it is the size budget, which must not keep the demo from running.
-  [ -f pkg/web/index.js ] || exit 1
-  echo "demo-build: the package failed a check after building (see above); the demo uses it anyway" >&2
-fi
+status=0
+bash pkg-scripts/build.sh || status=$?
+# Exit 3: the package was built but is over its size budget (reported above); the demo
+# still runs it. Any other failure stops here.
+if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi
 rm -rf www/pkg
 cp -R pkg www/pkg
 cargo build --release --features relay --bin everlog-relay
