@@ -29,6 +29,11 @@ if [ -f pkg-scripts/test-browser.sh ]; then
   bash pkg-scripts/test-browser.sh 2>&1 | tee "$out/browser.log"
 fi
 
+if [ -f pkg-scripts/test-e2e.sh ]; then
+  step "end-to-end tests of the demo (Playwright, real relay)"
+  bash pkg-scripts/test-e2e.sh 2>&1 | tee "$out/e2e.log"
+fi
+
 # One summary line over every runner: cargo's "test result:" lines and node's "# pass/# fail".
 cat "$out"/*.log | awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } }

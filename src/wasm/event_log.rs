@@ -14,6 +14,7 @@ use super::convert::{self, drafts_from_js, expected_version_from_js, filter_from
 use super::errors::type_error;
 use super::fold;
 use super::open::{open, OpenOptions};
+use super::peer::Peer;
 use super::projection::{js_reduce, Projection, ProjectionState, Reducer};
 use super::shared::Shared;
 use super::task::promise;
@@ -197,10 +198,26 @@ impl EventLog {
         Ok(convert::parse(&out))
     }
 
-    /// A sync endpoint for one connection to another replica (see `Peer`).
-    pub fn peer(&self) -> Result<super::peer::Peer, JsValue> {
+    /// Every conflict that ever happened in matching streams, open or resolved, the same on
+    /// every replica: `[{ stream, key, siblings: [id], resolvedBy: id | null }]`.
+    #[wasm_bindgen(js_name = conflictHistory)]
+    pub fn conflict_history(&self, filter: JsValue) -> Result<JsValue, JsValue> {
         self.shared.check_open()?;
-        Ok(super::peer::Peer::new(self.shared.clone()))
+        let f = filter_from_js(&filter)?;
+        Ok(convert::to_js_value(&self.shared.log.borrow().conflict_history(&f)))
+    }
+
+    /// Syncs with one other replica over any transport: a `Peer`, bytes in and bytes out.
+    pub fn peer(&self) -> Result<Peer, JsValue> {
+        self.shared.check_open()?;
+        Ok(Peer::new(self.shared.clone()))
+    }
+
+    /// Syncs with the relay over WebSocket until `close()`: `connect(url, { room, token })`
+    /// returns a `Connection` (`status`, `progress`, "status"/"progress" events).
+    pub fn connect(&self, url: String, options: JsValue) -> Result<JsValue, JsValue> {
+        self.shared.check_open()?;
+        Ok(super::connection::connect(&self.shared, &url, &options))
     }
 
     /// True once `close()` was called.

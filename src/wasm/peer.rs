@@ -8,6 +8,10 @@
 //! announced to the other tabs, then shown to projections and subscribers once. A damaged
 //! message keeps its complete chunks; the state then asks the other side to resend the
 //! rest, so the next `generateMessage()` must be sent even after an error.
+//!
+//! Stored events are acknowledged: the next message announces this side's version even
+//! when the other side could infer it, so the other side learns they are durable here
+//! (as the relay does), and `progress().toSend` reaches 0 on both ends.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -59,8 +63,33 @@ impl Peer {
             let incoming = decoded?;
             if !incoming.events.is_empty() {
                 shared.ingest(incoming.events, true).await?;
+                state.borrow_mut().acknowledge();
             }
             Ok(JsValue::UNDEFINED)
         })
+    }
+
+    /// How far this side is from the other, as far as it knows: `{ known, toSend,
+    /// toReceive }`. `known` is false until the other side announced its version; `toSend`
+    /// counts local events it has not confirmed (sent but unacknowledged included), so 0
+    /// means every local event is stored over there; `toReceive` counts events it
+    /// announced that this side lacks.
+    pub fn progress(&self) -> Result<JsValue, JsValue> {
+        self.shared.check_open()?;
+        let log = self.shared.log.borrow();
+        let state = self.state.borrow();
+        let (known, to_send, to_receive) = match state.their_version() {
+            None => (false, log.len() as u64, 0),
+            Some(theirs) => {
+                let mine = log.version();
+                let to_receive: u64 = theirs.iter().map(|(a, s)| s.saturating_sub(mine.get(a))).sum();
+                (true, log.count_missing_from(theirs), to_receive)
+            }
+        };
+        let out = js_sys::Object::new();
+        js_sys::Reflect::set(&out, &"known".into(), &known.into())?;
+        js_sys::Reflect::set(&out, &"toSend".into(), &(to_send as f64).into())?;
+        js_sys::Reflect::set(&out, &"toReceive".into(), &(to_receive as f64).into())?;
+        Ok(out.into())
     }
 }

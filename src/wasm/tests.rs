@@ -235,3 +235,57 @@ async fn builtin_projection_snapshot_is_persisted_and_restored() {
     assert_eq!(to_json(&p2.value()), json!({"a": 7, "b": 1}));
     wait(again.close()).await.unwrap();
 }
+
+/// Runs two peers until neither has anything to say; returns the number of messages.
+async fn sync_pair(a: &super::peer::Peer, b: &super::peer::Peer) -> usize {
+    let mut messages = 0;
+    loop {
+        let mut quiet = true;
+        for (from, to) in [(a, b), (b, a)] {
+            loop {
+                let m = from.generate_message().unwrap();
+                if m.is_null() {
+                    break;
+                }
+                wait(to.receive_message(&Uint8Array::new(&m).to_vec())).await.unwrap();
+                messages += 1;
+                quiet = false;
+            }
+        }
+        if quiet {
+            return messages;
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn peers_converge_and_keep_both_sides_of_a_conflict() {
+    let a = open_log("peer-a", true).await;
+    let b = open_log("peer-b", true).await;
+    let put = |qty: u32| js(json!({"stream": "cart:1", "type": "QtyChanged", "key": "sock", "data": {"qty": qty}}));
+    wait(a.append(put(3), JsValue::UNDEFINED)).await.unwrap();
+    wait(b.append(put(5), JsValue::UNDEFINED)).await.unwrap();
+    let (pa, pb) = (a.peer().unwrap(), b.peer().unwrap());
+    assert!(sync_pair(&pa, &pb).await >= 2);
+    assert_eq!(to_json(&a.version().unwrap()), to_json(&b.version().unwrap()));
+    assert_eq!(to_json(&pa.progress().unwrap()), json!({"known": true, "toSend": 0, "toReceive": 0}));
+    let conflicts = a.conflicts(js(json!({"stream": "cart:1"}))).unwrap();
+    assert_eq!(Array::from(&prop(&Array::from(&conflicts).get(0), "events")).length(), 2);
+
+    // Resolving on one side reaches the other, and the history keeps the conflict.
+    wait(a.append(put(4), JsValue::UNDEFINED)).await.unwrap();
+    sync_pair(&pa, &pb).await;
+    assert_eq!(Array::from(&b.conflicts(JsValue::UNDEFINED).unwrap()).length(), 0);
+    let history = to_json(&b.conflict_history(JsValue::UNDEFINED).unwrap());
+    assert_eq!(history[0]["siblings"].as_array().map(Vec::len), Some(2));
+    assert!(history[0]["resolvedBy"].is_string());
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_message_is_refused_and_changes_nothing() {
+    let a = open_log("peer-bad", true).await;
+    let before = to_json(&a.version().unwrap());
+    let err = wait(a.peer().unwrap().receive_message(b"EVLSnot a message")).await.unwrap_err();
+    assert_eq!(prop(&err, "name").as_string().as_deref(), Some("DecodeError"));
+    assert_eq!(to_json(&a.version().unwrap()), before);
+}

@@ -68,6 +68,15 @@ export interface OpenOptions {
 
 export type Reducer<S, D = Json> = (state: S, event: LogEvent<D>) => S;
 
+export interface ConflictRecord {
+  stream: string;
+  key: string;
+  /** Every event that was a sibling while the conflict was open, in the total order. */
+  siblings: string[];
+  /** The event whose causal past held every sibling; null while still open. */
+  resolvedBy: string | null;
+}
+
 export interface Conflict<D = Json> {
   stream: string;
   key: string;
@@ -114,14 +123,41 @@ export class Projection<S = unknown> {
   free(): void;
 }
 
-/** Transport-agnostic sync with one other replica: bytes in, bytes out. */
+/** Sync with one other replica over any transport (a fresh one per connection). */
 export class Peer {
   private constructor();
-  /** The next message to send, or `null` when the other side is up to date. */
+  /** The next message to send, or null when there is nothing to say. */
   generateMessage(): Uint8Array | null;
   /** Applies a message from the other side; resolves once its events are durable. */
   receiveMessage(bytes: Uint8Array): Promise<void>;
+  /** Events not yet confirmed by, and not yet received from, the other side. */
+  progress(): SyncProgress;
   free(): void;
+}
+
+export interface SyncProgress {
+  /** False until the other side has announced its version. */
+  known: boolean;
+  toSend: number;
+  toReceive: number;
+}
+
+export type ConnectionStatus = "connecting" | "syncing" | "online" | "offline" | "error" | "closed";
+
+/** The WebSocket link to the relay; dispatches "status" and "progress" events. */
+export interface Connection extends EventTarget {
+  readonly status: ConnectionStatus;
+  readonly progress: SyncProgress;
+  /** Set when the relay refused or the link failed: `{ code, message }`. */
+  readonly lastError: { code: number; message: string } | null;
+  /** When the relay last confirmed every local event (ms since the epoch). */
+  readonly lastSyncedAt: number | null;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  room: string;
+  token: string;
 }
 
 /** An offline-first, collaborative event log. */
@@ -146,8 +182,12 @@ export class EventLog {
   project<S, D = Json>(name: string, options: ProjectionOptions<S, D>): Projection<S>;
   subscribe<D = Json>(listener: (events: LogEvent<D>[]) => void): () => void;
   conflicts<D = Json>(filter?: Filter): Conflict<D>[];
-  /** A sync endpoint for one connection (loop `generateMessage()` until `null`). */
+  /** Every conflict that ever happened, open or resolved (ids of its events). */
+  conflictHistory(filter?: Filter): ConflictRecord[];
+  /** Sync over any transport. */
   peer(): Peer;
+  /** Sync with the relay over WebSocket (`ws://host/sync`). */
+  connect(url: string, options: ConnectOptions): Connection;
   close(): Promise<void>;
   free(): void;
 }

@@ -1,0 +1,208 @@
+// The log drawn as one lane per device, in the log's total order from left to right.
+// A line joins each device's events; a curve joins an event to what it had just received
+// from another device. Pick any event (click it, or slide) to see the cart and document
+// as its author saw them when writing it: a point-in-time fold at that event's version.
+// Events its author had not seen yet are concurrent with it, and drawn dashed.
+
+import { h, mount, svg, when } from "./dom.js";
+import { author, dataOf, idString, parseId, shortActor, totalOrder } from "./events.js";
+import { causalIndex, inVersion } from "./causal.js";
+import { formatAddress, money, product, total } from "./cart-model.js";
+import { FIELDS, describeDocEvent, fieldLabel } from "./doc-model.js";
+
+const COL = 42;
+const LANE = 60;
+const LABEL_W = 108;
+
+export function timelineView(root, store) {
+  let selected = null; // event id string, or null for "now"
+  const lanesEl = h("div.lanes");
+  const slider = h("input.scrub", { type: "range", min: 0, max: 0, value: 0, "aria-label": "Point in time" });
+  const pointEl = h("div.point");
+  const snapshotEl = h("div.snapshot");
+  slider.addEventListener("input", () => select(order[Number(slider.value)]?.id ?? null));
+
+  mount(
+    root,
+    h("article.card.timeline-card", { "aria-label": "Timeline" },
+      h("h2", {}, "Timeline"),
+      h("p.muted", {}, "One lane per device, in causal order. Pick an event to travel back to it: you see what its author saw. Dashed events happened concurrently, on a device that had not synced yet."),
+      legend(),
+      lanesEl,
+      h("div.scrub-row", {},
+        h("button.ghost", { type: "button", "aria-label": "Earlier", onclick: () => step(-1) }, "◀"),
+        slider,
+        h("button.ghost", { type: "button", "aria-label": "Later", onclick: () => step(1) }, "▶"),
+        h("button.now", { type: "button", onclick: () => select(null) }, "Now"),
+      ),
+    ),
+    h("article.card", { "aria-label": "State at the selected point" }, pointEl, snapshotEl),
+  );
+
+  let order = [];
+  function step(d) {
+    const i = selected === null ? order.length - 1 : order.findIndex((e) => idString(e.id) === selected);
+    const j = Math.max(0, Math.min(order.length - 1, i + d));
+    select(order[j]?.id ?? null);
+  }
+  function select(id) {
+    selected = id === null || id === undefined ? null : idString(id);
+    render();
+  }
+
+  function render() {
+    order = totalOrder(store.events());
+    const causal = causalIndex(order);
+    if (selected && !order.some((e) => idString(e.id) === selected)) selected = null;
+    const sel = selected ?? (order.length ? idString(order[order.length - 1].id) : null);
+    const idx = sel ? order.findIndex((e) => idString(e.id) === sel) : 0;
+    slider.max = String(Math.max(0, order.length - 1));
+    slider.value = String(selected === null ? order.length - 1 : idx);
+    slider.disabled = order.length === 0;
+
+    const conflictIds = new Set();
+    const histories = [...store.history(store.streams.cart), ...store.history(store.streams.doc)];
+    for (const r of histories) for (const e of r.siblings) conflictIds.add(idString(e.id));
+
+    mount(lanesEl, drawLanes(order, causal, sel, selected !== null, conflictIds, store.actor, select));
+    const selEl = lanesEl.querySelector(".ev.selected");
+    if (selEl && selected !== null) selEl.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+    else lanesEl.querySelector(".lanes-scroll")?.scrollTo?.({ left: 1e9 });
+
+    if (selected === null) {
+      mount(pointEl, h("h2", {}, "Now"), h("p.muted", {}, `${order.length} events in the log.`));
+      mount(snapshotEl, snapshot({ cart: store.cart.value, doc: store.doc.value }, openConflicts(histories, null)));
+      return;
+    }
+    const e = order[idx];
+    const version = causal.versionAt(e.id);
+    const seen = order.filter((x) => inVersion(version, x.id)).length;
+    mount(
+      pointEl,
+      h("h2", {}, `As ${author(e)} saw it at ${when(e.time)}`),
+      h("p.muted", {}, `Event ${idx + 1} of ${order.length}: ${describe(e)}. ${seen} events in its past; the fold below runs over exactly those.`),
+    );
+    mount(snapshotEl, snapshot(store.at(version), openConflicts(histories, version)));
+  }
+
+  return { render };
+}
+
+function describe(e) {
+  const who = author(e);
+  const kept = e.meta?.resolves ? " (resolving a conflict)" : "";
+  if (String(e.stream).startsWith("doc:")) return `${who} set ${fieldLabel(e.key)} to ${describeDocEvent(e)}${kept}`;
+  const d = dataOf(e) ?? {};
+  const name = product(d.sku ?? String(e.key ?? "").slice(5)).name;
+  switch (e.type) {
+    case "ItemAdded":
+      return `${who} added ${name}${kept}`;
+    case "QtyChanged":
+      return `${who} changed ${name} to ${d.qty}${kept}`;
+    case "ItemRemoved":
+      return `${who} removed ${name}${kept}`;
+    case "AddressSet":
+      return `${who} set the address to ${formatAddress(d)}${kept}`;
+    default:
+      return `${who}: ${e.type}${kept}`;
+  }
+}
+
+function legend() {
+  return h("div.legend", {},
+    h("span", {}, h("i.sw.sw-cart"), "cart"),
+    h("span", {}, h("i.sw.sw-doc"), "document"),
+    h("span", {}, h("i.sw.sw-conflict"), "conflicting side"),
+    h("span", {}, h("i.sw.sw-resolve"), "resolution"),
+    h("span", {}, h("i.sw.sw-concurrent"), "concurrent with the selected event"),
+  );
+}
+
+function drawLanes(order, causal, sel, picked, conflictIds, me, select) {
+  const actors = [];
+  const names = new Map();
+  for (const e of order) {
+    const a = parseId(e.id).actor;
+    if (!actors.includes(a)) actors.push(a);
+    names.set(a, author(e));
+  }
+  if (!order.length) return h("p.muted.empty", {}, "No events yet. Add something to the cart.");
+  const width = order.length * COL + 16;
+  const height = actors.length * LANE;
+  const x = (i) => 8 + i * COL + COL / 2;
+  const y = (a) => actors.indexOf(a) * LANE + LANE / 2;
+  const pos = new Map(order.map((e, i) => [idString(e.id), [x(i), y(parseId(e.id).actor)]]));
+
+  const bg = actors.map((a) => svg("line", { class: "lane", x1: 0, x2: width, y1: y(a), y2: y(a) }));
+  const edges = [];
+  for (const e of order) {
+    const { actor, seq } = parseId(e.id);
+    const [x2, y2] = pos.get(idString(e.id));
+    const prev = pos.get(`${seq - 1}@${actor}`);
+    if (prev) edges.push(svg("line", { class: "own", x1: prev[0], y1: prev[1], x2, y2 }));
+    for (const d of e.deps ?? []) {
+      const from = pos.get(idString(d));
+      if (from && from[1] !== y2) {
+        const mx = (from[0] + x2) / 2;
+        edges.push(svg("path", { class: "dep", d: `M${from[0]},${from[1]} C${mx},${from[1]} ${mx},${y2} ${x2},${y2}` }));
+      }
+    }
+  }
+  const dots = order.map((e) => {
+    const id = idString(e.id);
+    const [cx, cy] = pos.get(id);
+    const rel = !picked ? "" : id === sel ? "selected" : causal.knows(sel, id) ? "past" : causal.knows(id, sel) ? "future" : "concurrent";
+    const cls = ["ev", String(e.stream).startsWith("doc:") ? "doc" : "cart", rel,
+      id === sel && !picked ? "latest" : "",
+      conflictIds.has(id) ? "conflict" : "", e.meta?.resolves ? "resolve" : ""].filter(Boolean).join(" ");
+    return svg("g", { class: cls, "data-id": id, tabindex: 0, role: "button", onclick: () => select(id),
+      onkeydown: (ev) => (ev.key === "Enter" || ev.key === " ") && (ev.preventDefault(), select(id)) },
+      svg("title", {}, `${describe(e)} — ${when(e.time)}`),
+      svg("circle", { cx, cy, r: 15, class: "hit" }),
+      e.meta?.resolves
+        ? svg("rect", { x: cx - 8, y: cy - 8, width: 16, height: 16, transform: `rotate(45 ${cx} ${cy})`, class: "dot" })
+        : svg("circle", { cx, cy, r: 9, class: "dot" }));
+  });
+
+  return h("div.lanes-inner", {},
+    h("div.lane-labels", { style: `height:${height}px;width:${LABEL_W}px` },
+      actors.map((a) => h("div.lane-label", { style: `height:${LANE}px` },
+        h("strong", {}, names.get(a)), h("span.muted", {}, a === me ? " you" : ` ${shortActor(a)}`)))),
+    h("div.lanes-scroll", {},
+      svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "lanes-svg", role: "img", "aria-label": "Event lanes" },
+        bg, edges, dots)),
+  );
+}
+
+/** Conflicts open at version `v` (or now): two sides in it, and no resolution in it yet. */
+function openConflicts(histories, v) {
+  return histories.filter((r) => {
+    const sides = v ? r.siblings.filter((e) => inVersion(v, e.id)) : r.siblings;
+    const resolved = r.resolvedBy && (!v || inVersion(v, r.resolvedBy.id));
+    return sides.length >= 2 && !resolved;
+  });
+}
+
+function snapshot({ cart, doc }, conflicts) {
+  const items = Object.values(cart.items);
+  const conflictKeys = new Set(conflicts.map((r) => `${r.siblings[0]?.stream}|${r.key}`));
+  const flag = (stream, key) => (conflictKeys.has(`${stream}|${key}`) ? h("span.badge.warn", {}, "conflict") : null);
+  return h("div.snap-grid", {},
+    h("div.snap", { "data-snap": "cart" },
+      h("h3", {}, "Cart"),
+      items.length
+        ? h("ul.snap-list", {}, items.map((it) => h("li", { dataset: { sku: it.sku, qty: it.qty } },
+            `${product(it.sku).name} × ${it.qty}`,
+            conflicts.some((r) => r.key === `item:${it.sku}`) ? h("span.badge.warn", {}, "conflict") : null)))
+        : h("p.muted", {}, "empty"),
+      h("p", {}, h("span.muted", {}, "Ship to: "), formatAddress(cart.address),
+        conflicts.some((r) => r.key === "address") ? h("span.badge.warn", {}, "conflict") : null),
+      h("p", {}, h("span.muted", {}, "Total: "), money(total(cart))),
+    ),
+    h("div.snap", { "data-snap": "doc" },
+      h("h3", {}, "Document"),
+      h("dl", {}, FIELDS.map((f) => [h("dt", {}, f.label),
+        h("dd", { dataset: { field: f.key } }, doc.fields[f.key] || h("span.muted", {}, "—"), flag(conflicts.find((r) => r.key === f.key)?.siblings[0]?.stream, f.key))])),
+    ),
+  );
+}
