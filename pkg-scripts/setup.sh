@@ -33,10 +33,7 @@ if [ -f package-lock.json ]; then
   stamp=node_modules/.everlog-lock-stamp
   if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
     log "installing npm packages from package-lock.json"
-    # `npm ci` refuses this lock on machines whose npmrc sets omit-lockfile-registry-resolved
-    # (it reports rollup's optional platform packages as missing); `npm install` then
-    # installs the same locked versions without rewriting the lock.
-    npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+    npm ci --no-audit --no-fund --loglevel=error
     cp package-lock.json "$stamp"
   fi
 fi
