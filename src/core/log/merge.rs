@@ -9,7 +9,7 @@
 //! persisted: the log's version does not include them, so the next sync asks for them
 //! again).
 
-use std::collections::HashMap;
+use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
 
 use super::{Log, Received};
 use crate::core::causal::{ActorTrack, CausalLookup};
@@ -39,7 +39,7 @@ impl Log {
 
     /// Validates remote events and plans their delivery without changing the log.
     pub fn prepare_receive(&self, events: Vec<Event>) -> Result<PreparedReceive> {
-        let mut batch: HashMap<EventId, &Event> = HashMap::with_capacity(events.len());
+        let mut batch: HashMap<EventId, &Event> = map_with_capacity(events.len());
         for e in &events {
             self.check_static(e)?;
             if let Some(prev) = batch.insert(e.id, e) {
@@ -63,9 +63,9 @@ impl Log {
         let mut plan = Planner {
             log: self,
             have: self.version.clone(),
-            waiting: HashMap::new(),
+            waiting: HashMap::default(),
             ready: Vec::new(),
-            ready_ix: HashMap::new(),
+            ready_ix: HashMap::default(),
         };
         let mut out = PreparedReceive {
             ready: Vec::new(),
@@ -74,7 +74,7 @@ impl Log {
             rejected: Vec::new(),
             generation: self.generation,
         };
-        let mut seen = std::collections::HashSet::with_capacity(events.len());
+        let mut seen = set_with_capacity(events.len());
         for e in events {
             if self.version.includes(&e.id) || self.pending.get(&e.id).is_some() || !seen.insert(e.id) {
                 out.duplicates += 1;
@@ -220,7 +220,7 @@ impl Log {
 
     pub(super) fn index_streams(&mut self, first: usize) {
         let arena = &self.arena;
-        let mut by_stream: HashMap<&std::sync::Arc<str>, Vec<u32>> = HashMap::new();
+        let mut by_stream: HashMap<&std::sync::Arc<str>, Vec<u32>> = HashMap::default();
         for (i, e) in arena.iter().enumerate().skip(first) {
             by_stream.entry(&e.stream).or_default().push(i as u32);
         }
