@@ -11,6 +11,8 @@
 
 use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
 
+use std::sync::Arc;
+
 use super::{Log, Received};
 use crate::core::causal::{ActorTrack, CausalLookup};
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
@@ -166,19 +168,26 @@ impl Log {
     /// Does not touch `order` or the stream index (callers merge those per batch).
     pub(super) fn apply_unchecked(&mut self, e: Event) -> u32 {
         let idx = self.arena.len() as u32;
-        // Knowledge: the author's previous knowledge, grown by the explicit deps.
-        let mut knowledge = match e.id.seq {
-            1 => None,
-            s => self.tracks.get(&e.id.actor).and_then(|t| t.knowledge_at(s - 1)).cloned(),
-        };
+        // Knowledge: the author's previous knowledge, grown by the explicit deps. Without
+        // deps it cannot grow (the previous knowledge is the track's last point), so
+        // nothing is recorded and nothing needs cloning.
+        let mut knowledge = None;
         if !e.deps.is_empty() {
-            let k = knowledge.get_or_insert_with(VersionVector::new);
+            let k = knowledge.get_or_insert_with(|| match e.id.seq {
+                1 => VersionVector::new(),
+                s => self.tracks.get(&e.id.actor).and_then(|t| t.knowledge_at(s - 1)).cloned().unwrap_or_default(),
+            });
             for d in e.deps.iter() {
                 k.merge(&self.past_of(d));
             }
             k.set(e.id.actor, 0);
         }
+        // Names shared with the previous event (same `Arc`) are known already.
+        let prev = self.arena.last();
         for name in [Some(&e.stream), Some(&e.kind), e.key.as_ref()].into_iter().flatten() {
+            if prev.is_some_and(|p| Arc::ptr_eq(&p.stream, name) || Arc::ptr_eq(&p.kind, name)) {
+                continue;
+            }
             if !self.names.contains(&**name) {
                 self.names.insert(name.clone());
             }
