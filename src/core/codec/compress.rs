@@ -16,9 +16,7 @@ use miniz_oxide::deflate::compress_to_vec;
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
-use miniz_oxide::inflate::core::inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
-use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::inflate::decompress_to_vec_with_limit;
 use miniz_oxide::DataFormat;
 
 use crate::core::error::DecodeError;
@@ -81,25 +79,16 @@ fn deflate(raw: &[u8], level: u8) -> Vec<u8> {
     })
 }
 
-/// Inflates a chunk body that must come out exactly `raw_len` bytes long, straight into
-/// a buffer of that size (no growing and copying).
+/// Inflates a chunk body that must come out exactly `raw_len` bytes long.
 pub fn inflate_exact(stored: &[u8], raw_len: usize) -> Result<Vec<u8>, DecodeError> {
     if raw_len > MAX_CHUNK_RAW || raw_len > stored.len().saturating_mul(MAX_RATIO).saturating_add(64) {
         return Err(DecodeError::Limit("chunk raw length"));
     }
-    let mut out = vec![0u8; raw_len];
-    let mut d = DecompressorOxide::new();
-    let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let (status, _, written) = decompress(&mut d, stored, &mut out, 0, flags);
-    match status {
-        TINFLStatus::Done if written == raw_len => Ok(out),
-        TINFLStatus::Done | TINFLStatus::HasMoreOutput => Err(DecodeError::Decompress(format!(
-            "inflated {}{} bytes, the frame says {raw_len}",
-            if status == TINFLStatus::Done { "" } else { "more than " },
-            written
-        ))),
-        other => Err(DecodeError::Decompress(format!("{other:?}"))),
+    let out = decompress_to_vec_with_limit(stored, raw_len).map_err(|e| DecodeError::Decompress(format!("{e}")))?;
+    if out.len() != raw_len {
+        return Err(DecodeError::Decompress(format!("inflated {} bytes, the frame says {raw_len}", out.len())));
     }
+    Ok(out)
 }
 
 const CRC_TABLE: [u32; 256] = {
