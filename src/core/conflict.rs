@@ -10,7 +10,7 @@
 //! recomputed on demand by replaying the key's events in the total order, so it is the
 //! same on every replica whatever order the events arrived in.
 
-use std::collections::HashMap;
+use super::hash::Map as HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;

@@ -8,7 +8,7 @@
 //! Every mutating operation validates first and applies second, so an error leaves the
 //! log exactly as it was.
 
-use std::collections::{HashMap, HashSet};
+use super::hash::{Map as HashMap, Set as HashSet};
 
 mod append;
 mod merge;
@@ -161,13 +161,13 @@ impl Log {
             limits,
             arena: Vec::new(),
             order: Vec::new(),
-            tracks: HashMap::new(),
+            tracks: HashMap::default(),
             version: VersionVector::new(),
-            streams: HashMap::new(),
-            ikeys: HashMap::new(),
+            streams: HashMap::default(),
+            ikeys: HashMap::default(),
             conflicts: Conflicts::default(),
             pending: Pending::default(),
-            names: HashSet::new(),
+            names: HashSet::default(),
             max_lamport: 0,
             max_time: 0,
             generation: 0,

@@ -10,6 +10,7 @@ pub mod error;
 pub mod event;
 pub mod filter;
 pub mod fold;
+pub(crate) mod hash;
 pub mod id;
 pub mod log;
 pub mod pending;

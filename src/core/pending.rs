@@ -7,7 +7,7 @@
 //! nothing: the sender still has it and the log's version says it is missing, so the next
 //! sync asks for it again.
 
-use std::collections::HashMap;
+use super::hash::Map as HashMap;
 
 use super::event::Event;
 use super::id::EventId;

@@ -11,7 +11,7 @@
 //! They are zigzag-encoded and wrapping, so any event round-trips, even one that
 //! `Log::receive` would refuse: validation is the log's job, not the codec's.
 
-use std::collections::HashMap;
+use crate::core::hash::Map as HashMap;
 use std::sync::Arc;
 
 use super::varint::{put_bytes, put_delta, put_u64, Reader};
@@ -81,7 +81,7 @@ impl ActorTable {
 pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<u8>) {
     // String table: stream, type, key, meta names and values, in order of first use.
     let mut strings: Vec<&'e str> = Vec::new();
-    let mut index: HashMap<&'e str, u64> = HashMap::new();
+    let mut index: HashMap<&'e str, u64> = HashMap::default();
     let mut intern = |s: &'e str| -> u64 {
         *index.entry(s).or_insert_with(|| {
             strings.push(s);
@@ -105,13 +105,18 @@ pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<
     for e in events {
         out.push(flags_of(e));
     }
-    for e in events {
-        put_u64(out, actors.index_of(&e.id.actor));
+    // One actor-table lookup per event (a batch usually has one author: skip the map).
+    let author: Vec<u32> = match actors.actors.as_slice() {
+        [only] if events.iter().all(|e| e.id.actor == *only) => vec![0; events.len()],
+        _ => events.iter().map(|e| actors.index_of(&e.id.actor) as u32).collect(),
+    };
+    for a in &author {
+        put_u64(out, u64::from(*a));
     }
     let mut prev = vec![[0u64; 3]; actors.actors.len()];
     for (i, field) in [|e: &Event| e.id.seq, |e: &Event| e.lamport, |e: &Event| e.time].into_iter().enumerate() {
-        for e in events {
-            let p = &mut prev[actors.index_of(&e.id.actor) as usize][i];
+        for (e, a) in events.iter().zip(&author) {
+            let p = &mut prev[*a as usize][i];
             put_delta(out, *p, field(e));
             *p = field(e);
         }

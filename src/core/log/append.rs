@@ -2,13 +2,13 @@
 //! events at the end of the total order. Two-phase ([`Log::prepare`] then
 //! [`Log::commit`]) so a storage layer can persist a batch before it becomes visible.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{AppendOptions, Log, Prepared};
+use super::{AppendOptions, ExpectedVersion, Log, Prepared};
 use crate::core::causal::CausalLookup;
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
 use crate::core::event::{Draft, Event};
+use crate::core::hash::{Map as HashMap, Set as HashSet};
 use crate::core::id::EventId;
 
 impl Log {
@@ -39,28 +39,35 @@ impl Log {
             )?;
         }
         // Idempotency: drafts whose key exists return the existing event (also a repeat
-        // of a key earlier in the same batch returns that earlier event).
+        // of a key earlier in the same batch returns that earlier event). `fresh[i]` says
+        // whether draft `i` becomes a new event; drafts are moved, never cloned.
         let mut results = Vec::with_capacity(drafts.len());
-        let mut fresh: Vec<Draft> = Vec::with_capacity(drafts.len());
-        let mut batch_keys: HashMap<&str, usize> = HashMap::new();
-        for d in &drafts {
-            if let Some(k) = d.idempotency_key.as_deref() {
-                if let Some(e) = self.get_by_idempotency_key(k) {
-                    results.push(Err(e.clone()));
-                    continue;
+        let mut fresh: Vec<bool> = Vec::with_capacity(drafts.len());
+        let mut new_count = 0;
+        {
+            let mut batch_keys: HashMap<&str, usize> = HashMap::default();
+            for d in &drafts {
+                if let Some(k) = d.idempotency_key.as_deref() {
+                    if let Some(e) = self.get_by_idempotency_key(k) {
+                        results.push(Err(e.clone()));
+                        fresh.push(false);
+                        continue;
+                    }
+                    if let Some(i) = batch_keys.get(k) {
+                        results.push(Ok(*i));
+                        fresh.push(false);
+                        continue;
+                    }
+                    batch_keys.insert(k, new_count);
                 }
-                if let Some(i) = batch_keys.get(k) {
-                    results.push(Ok(*i));
-                    continue;
-                }
-                batch_keys.insert(k, fresh.len());
+                results.push(Ok(new_count));
+                fresh.push(true);
+                new_count += 1;
             }
-            results.push(Ok(fresh.len()));
-            fresh.push(d.clone());
         }
-        if !fresh.is_empty() {
-            let mut checked: HashSet<&str> = HashSet::new();
-            for d in &fresh {
+        if new_count > 0 && opts.expected_version != ExpectedVersion::Any {
+            let mut checked: HashSet<&str> = HashSet::default();
+            for (d, _) in drafts.iter().zip(&fresh).filter(|(_, f)| **f) {
                 if checked.insert(&d.stream) {
                     let current = self.stream_version(&d.stream);
                     if !opts.expected_version.accepts(current) {
@@ -74,24 +81,37 @@ impl Log {
             }
         }
         let own = self.version.get(&self.actor);
-        let deps = self.local_deps();
+        let mut deps = Some(self.local_deps().into_boxed_slice());
         let time = now_ms.max(self.max_time);
-        let new_events = fresh
-            .into_iter()
-            .enumerate()
-            .map(|(i, d)| Event {
-                id: EventId::new(self.actor, own + 1 + i as u64),
-                stream: self.intern(&d.stream),
-                kind: self.intern(&d.kind),
+        // A batch usually repeats a few names: reuse the last interned stream and type
+        // instead of looking each one up again.
+        let mut last: [Option<Arc<str>>; 2] = [None, None];
+        let mut name = |slot: usize, s: &str| -> Arc<str> {
+            match &last[slot] {
+                Some(a) if **a == *s => a.clone(),
+                _ => {
+                    let a = self.intern(s);
+                    last[slot] = Some(a.clone());
+                    a
+                }
+            }
+        };
+        let mut new_events = Vec::with_capacity(new_count);
+        for (d, _) in drafts.into_iter().zip(fresh).filter(|(_, f)| *f) {
+            let i = new_events.len() as u64;
+            new_events.push(Event {
+                id: EventId::new(self.actor, own + 1 + i),
+                stream: name(0, &d.stream),
+                kind: name(1, &d.kind),
                 key: d.key.as_deref().map(|k| self.intern(k)),
                 data: d.data.into_boxed_str(),
                 meta: d.meta,
                 idempotency_key: d.idempotency_key.map(Arc::from),
-                lamport: self.max_lamport + 1 + i as u64,
+                lamport: self.max_lamport + 1 + i,
                 time,
-                deps: if i == 0 { deps.clone().into_boxed_slice() } else { Box::default() },
-            })
-            .collect();
+                deps: deps.take().unwrap_or_default(),
+            });
+        }
         Ok(Prepared { new_events, results, generation: self.generation })
     }
 

@@ -9,7 +9,9 @@
 //! persisted: the log's version does not include them, so the next sync asks for them
 //! again).
 
-use std::collections::HashMap;
+use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
+
+use std::sync::Arc;
 
 use super::{Log, Received};
 use crate::core::causal::{ActorTrack, CausalLookup};
@@ -49,7 +51,7 @@ impl Log {
                 generation,
             });
         }
-        let mut batch: HashMap<EventId, &Event> = HashMap::with_capacity(events.len());
+        let mut batch: HashMap<EventId, &Event> = map_with_capacity(events.len());
         for e in &events {
             self.check_static(e)?;
             if let Some(prev) = batch.insert(e.id, e) {
@@ -73,9 +75,9 @@ impl Log {
         let mut plan = Planner {
             log: self,
             have: self.version.clone(),
-            waiting: HashMap::new(),
+            waiting: HashMap::default(),
             ready: Vec::new(),
-            ready_ix: HashMap::new(),
+            ready_ix: HashMap::default(),
         };
         let mut out = PreparedReceive {
             ready: Vec::new(),
@@ -84,7 +86,7 @@ impl Log {
             rejected: Vec::new(),
             generation: self.generation,
         };
-        let mut seen = std::collections::HashSet::with_capacity(events.len());
+        let mut seen = set_with_capacity(events.len());
         for e in events {
             if self.version.includes(&e.id) || self.pending.get(&e.id).is_some() || !seen.insert(e.id) {
                 out.duplicates += 1;
@@ -142,7 +144,7 @@ impl Log {
         }
         let mut have = self.version.clone();
         // Per actor: the first seq of this batch and the batch positions of its events.
-        let mut runs: HashMap<ActorId, (u64, Vec<u32>)> = HashMap::new();
+        let mut runs: HashMap<ActorId, (u64, Vec<u32>)> = map_with_capacity(4);
         for (i, e) in events.iter().enumerate() {
             if have.get(&e.id.actor) + 1 != e.id.seq || !e.deps.iter().all(|d| have.includes(d)) {
                 return false;
@@ -211,19 +213,26 @@ impl Log {
     /// Does not touch `order` or the stream index (callers merge those per batch).
     pub(super) fn apply_unchecked(&mut self, e: Event) -> u32 {
         let idx = self.arena.len() as u32;
-        // Knowledge: the author's previous knowledge, grown by the explicit deps.
-        let mut knowledge = match e.id.seq {
-            1 => None,
-            s => self.tracks.get(&e.id.actor).and_then(|t| t.knowledge_at(s - 1)).cloned(),
-        };
+        // Knowledge: the author's previous knowledge, grown by the explicit deps. Without
+        // deps it cannot grow (the previous knowledge is the track's last point), so
+        // nothing is recorded and nothing needs cloning.
+        let mut knowledge = None;
         if !e.deps.is_empty() {
-            let k = knowledge.get_or_insert_with(VersionVector::new);
+            let k = knowledge.get_or_insert_with(|| match e.id.seq {
+                1 => VersionVector::new(),
+                s => self.tracks.get(&e.id.actor).and_then(|t| t.knowledge_at(s - 1)).cloned().unwrap_or_default(),
+            });
             for d in e.deps.iter() {
                 k.merge(&self.past_of(d));
             }
             k.set(e.id.actor, 0);
         }
+        // Names shared with the previous event (same `Arc`) are known already.
+        let prev = self.arena.last();
         for name in [Some(&e.stream), Some(&e.kind), e.key.as_ref()].into_iter().flatten() {
+            if prev.is_some_and(|p| Arc::ptr_eq(&p.stream, name) || Arc::ptr_eq(&p.kind, name)) {
+                continue;
+            }
             if !self.names.contains(&**name) {
                 self.names.insert(name.clone());
             }
@@ -265,7 +274,7 @@ impl Log {
 
     pub(super) fn index_streams(&mut self, first: usize) {
         let arena = &self.arena;
-        let mut by_stream: HashMap<&std::sync::Arc<str>, Vec<u32>> = HashMap::new();
+        let mut by_stream: HashMap<&std::sync::Arc<str>, Vec<u32>> = HashMap::default();
         for (i, e) in arena.iter().enumerate().skip(first) {
             by_stream.entry(&e.stream).or_default().push(i as u32);
         }

@@ -1,0 +1,166 @@
+//! Hot-path probe: times (and, under callgrind, isolates) each phase of the core's batched
+//! append and cold-open paths, and measures the log's memory per event with a counting
+//! global allocator.
+//!
+//! ```text
+//! cargo run --profile bench --example perf_probe            # timings + bytes/event
+//! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*phase_*' \
+//!     target/release/examples/perf_probe 20000              # instruction counts
+//! ```
+//! Each `phase_*` function is one measured phase, so callgrind's `--toggle-collect`
+//! counts exactly its instructions, whatever the machine's load.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Instant;
+
+use everlog::codec::{decode_events, encode_events_with};
+use everlog::store::{block_on, storage_encoding, MemoryStorage, Replica, Storage};
+use everlog::{ActorId, AppendOptions, Draft, Event, Log};
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        System.alloc(l)
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        System.dealloc(p, l)
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_add(new as isize - l.size() as isize, Ordering::Relaxed);
+        System.realloc(p, l, new)
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+const BATCH: usize = 1_000;
+const ACTOR: ActorId = ActorId::from_u128(0xbe7c);
+
+/// The store bench's drafts: ~100 B JSON payloads over 100 streams, no key.
+fn drafts(n: usize) -> Vec<Vec<Draft>> {
+    (0..n.div_ceil(BATCH))
+        .map(|b| {
+            (b * BATCH..((b + 1) * BATCH).min(n))
+                .map(|n| {
+                    let data = format!(
+                        r#"{{"sku":"sku-{:05}","qty":{},"price":{}.99,"note":"added from the product page"}}"#,
+                        n % 5000,
+                        n % 7 + 1,
+                        n % 90 + 10
+                    );
+                    Draft { stream: format!("cart:{}", n % 100), kind: "ItemAdded".into(), data, ..Default::default() }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[inline(never)]
+fn phase_log_append(log: &mut Log, batches: Vec<Vec<Draft>>) -> Vec<Vec<Event>> {
+    batches
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| log.append(d, &AppendOptions::default(), 1_700_000_000_000 + i as u64).unwrap())
+        .collect()
+}
+
+#[inline(never)]
+fn phase_encode(batches: &[Vec<Event>]) -> Vec<Vec<u8>> {
+    let opts = storage_encoding();
+    batches.iter().map(|b| encode_events_with(b, &opts)).collect()
+}
+
+#[inline(never)]
+fn phase_decode(encoded: &[Vec<u8>]) -> Vec<Event> {
+    let mut out = Vec::new();
+    for b in encoded {
+        out.extend(decode_events(b).unwrap());
+    }
+    out
+}
+
+#[inline(never)]
+fn phase_restore(events: Vec<Event>) -> Log {
+    let mut log = Log::new(ACTOR);
+    log.restore(events).unwrap();
+    log
+}
+
+#[inline(never)]
+fn phase_open(storage: MemoryStorage) -> Replica<MemoryStorage> {
+    block_on(Replica::open(storage, Some(ACTOR))).unwrap()
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+fn main() {
+    let n: usize = std::env::args().nth(1).map_or(100_000, |s| s.parse().expect("event count"));
+    let before = LIVE.load(Ordering::Relaxed);
+    let input = drafts(n);
+    let payload: usize = input.iter().flatten().map(|d| d.data.len()).sum();
+
+    let mut log = Log::new(ACTOR);
+    let t = Instant::now();
+    let appended = black_box(phase_log_append(&mut log, input));
+    let t_append = ms(t);
+    let t = Instant::now();
+    let encoded = black_box(phase_encode(&appended));
+    let t_encode = ms(t);
+    drop(appended);
+    let log_bytes =
+        LIVE.load(Ordering::Relaxed) - before - encoded.iter().map(|b| b.capacity() as isize).sum::<isize>();
+    let stored: usize = encoded.iter().map(Vec::len).sum();
+
+    let held = LIVE.load(Ordering::Relaxed);
+    let t = Instant::now();
+    let decoded = black_box(phase_decode(&encoded));
+    let t_decode = ms(t);
+    let t = Instant::now();
+    let restored = black_box(phase_restore(decoded));
+    let t_restore = ms(t);
+    let restored_bytes = LIVE.load(Ordering::Relaxed) - held;
+    assert_eq!(restored.len(), n);
+    drop(restored);
+
+    let mut storage = MemoryStorage::new();
+    for b in &encoded {
+        block_on(storage.append(b)).unwrap();
+    }
+    let t = Instant::now();
+    let replica = black_box(phase_open(storage));
+    let t_open = ms(t);
+    assert_eq!(replica.log().len(), n);
+
+    let per = |t: f64| n as f64 / t * 1e3;
+    println!(
+        "events: {n}, payload {:.1} B/event, stored {:.1} B/event",
+        payload as f64 / n as f64,
+        stored as f64 / n as f64
+    );
+    println!("log append (prepare+commit+results): {t_append:8.1} ms  {:>12.0} events/s", per(t_append));
+    println!("codec encode (storage level 1):      {t_encode:8.1} ms  {:>12.0} events/s", per(t_encode));
+    println!("codec decode:                        {t_decode:8.1} ms  {:>12.0} events/s", per(t_decode));
+    println!("log restore:                         {t_restore:8.1} ms  {:>12.0} events/s", per(t_restore));
+    println!("cold open (memory storage):          {t_open:8.1} ms  {:>12.0} events/s", per(t_open));
+    println!(
+        "log memory: {:.1} B/event in all, {:.1} B/event beyond the payload",
+        log_bytes as f64 / n as f64,
+        (log_bytes - payload as isize) as f64 / n as f64
+    );
+    println!(
+        "restored log (cold open): {:.1} B/event in all, {:.1} B/event beyond the payload",
+        restored_bytes as f64 / n as f64,
+        (restored_bytes - payload as isize) as f64 / n as f64
+    );
+    drop(log);
+}
