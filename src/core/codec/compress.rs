@@ -13,11 +13,11 @@
 use std::cell::RefCell;
 
 use miniz_oxide::deflate::compress_to_vec;
-use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
-use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
+use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::DataFormat;
 
 use crate::core::error::DecodeError;
