@@ -14,27 +14,15 @@ use everlog::codec::encode_events;
 use everlog::store::{block_on, Durability, FileOptions, FileStorage, MemoryStorage, Replica, Storage};
 use everlog::{ActorId, AppendOptions, Draft, Log};
 
+#[path = "support/workload.rs"]
+mod workload;
+
 const EVENTS: usize = 100_000;
 const BATCH: usize = 1_000;
 const ACTOR: ActorId = ActorId::from_u128(0xbe7c);
 
 fn batches() -> Vec<Vec<Draft>> {
-    (0..EVENTS / BATCH)
-        .map(|b| {
-            (0..BATCH)
-                .map(|i| {
-                    let n = b * BATCH + i;
-                    let data = format!(
-                        r#"{{"sku":"sku-{:05}","qty":{},"price":{}.99,"note":"added from the product page"}}"#,
-                        n % 5000,
-                        n % 7 + 1,
-                        n % 90 + 10
-                    );
-                    Draft { stream: format!("cart:{}", n % 100), kind: "ItemAdded".into(), data, ..Default::default() }
-                })
-                .collect()
-        })
-        .collect()
+    workload::cart_batches(EVENTS, BATCH)
 }
 
 struct Scratch(PathBuf);

@@ -41,26 +41,15 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
+#[path = "../benches/support/workload.rs"]
+mod workload;
+
 const BATCH: usize = 1_000;
 const ACTOR: ActorId = ActorId::from_u128(0xbe7c);
 
-/// The store bench's drafts: ~100 B JSON payloads over 100 streams, no key.
+/// The store bench's drafts: ~80 B JSON payloads over 100 streams, no key.
 fn drafts(n: usize) -> Vec<Vec<Draft>> {
-    (0..n.div_ceil(BATCH))
-        .map(|b| {
-            (b * BATCH..((b + 1) * BATCH).min(n))
-                .map(|n| {
-                    let data = format!(
-                        r#"{{"sku":"sku-{:05}","qty":{},"price":{}.99,"note":"added from the product page"}}"#,
-                        n % 5000,
-                        n % 7 + 1,
-                        n % 90 + 10
-                    );
-                    Draft { stream: format!("cart:{}", n % 100), kind: "ItemAdded".into(), data, ..Default::default() }
-                })
-                .collect()
-        })
-        .collect()
+    workload::cart_batches(n, BATCH)
 }
 
 #[inline(never)]

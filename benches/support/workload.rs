@@ -27,6 +27,26 @@ pub fn draft(i: usize) -> Draft {
     }
 }
 
+/// The store and append benches' drafts: `n` events with ~80 B JSON payloads over 100
+/// streams, no key, in batches of `batch`.
+pub fn cart_batches(n: usize, batch: usize) -> Vec<Vec<Draft>> {
+    (0..n.div_ceil(batch))
+        .map(|b| {
+            (b * batch..((b + 1) * batch).min(n))
+                .map(|n| {
+                    let data = format!(
+                        r#"{{"sku":"sku-{:05}","qty":{},"price":{}.99,"note":"added from the product page"}}"#,
+                        n % 5000,
+                        n % 7 + 1,
+                        n % 90 + 10
+                    );
+                    Draft { stream: format!("cart:{}", n % 100), kind: "ItemAdded".into(), data, ..Default::default() }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// `total` events written by `actors` actors in bursts, with a partial sync between two
 /// of them after every round; returned in the total order of a replica holding them all
 /// (the order a sync message carries them in).
