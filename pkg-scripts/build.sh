@@ -20,7 +20,9 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 for target in web bundler; do
   wasm-bindgen --target "$target" --out-dir "$OUT/$target" --out-name everlog "$wasm"
-  "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  # --converge repeats -Oz while it still shrinks; producers/target_features are metadata
+  # no runtime reads (docs/size.md has the measured effect of each).
+  "$WASM_OPT" -Oz --converge --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$OUT/$target/everlog_bg.wasm" -o "$OUT/$target/everlog_bg.wasm"
 done

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::causal::CausalLookup;
-use super::event::Event;
+use super::event::{sort_by_order, sort_indices_by_order, Event};
 use super::id::EventId;
 
 pub(crate) type SlotKey = (Arc<str>, Arc<str>);
@@ -68,12 +68,14 @@ impl Conflicts {
             .iter()
             .filter(|((s, _), h)| h.len() > 1 && stream(s))
             .map(|((s, k), h)| {
-                let mut events: Vec<Event> = h.iter().map(|i| arena[*i as usize].clone()).collect();
-                events.sort_by_key(Event::order_key);
+                let mut order = h.clone();
+                sort_indices_by_order(&mut order, arena);
+                let events: Vec<Event> = order.iter().map(|i| arena[*i as usize].clone()).collect();
                 Conflict { stream: s.clone(), key: k.clone(), events }
             })
             .collect();
-        out.sort_by(|a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
+        // (stream, key) pairs are unique: the heads map is keyed by them.
+        out.sort_unstable_by(|a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
         out
     }
 
@@ -90,11 +92,11 @@ impl Conflicts {
         stream: &dyn Fn(&str) -> bool,
     ) -> Vec<ConflictRecord> {
         let mut slots: Vec<&SlotKey> = self.history.keys().filter(|(s, _)| stream(s)).collect();
-        slots.sort();
+        slots.sort_unstable();
         let mut out = Vec::new();
         for slot in slots {
             let mut evs: Vec<&Event> = self.history[slot].iter().map(|i| &arena[*i as usize]).collect();
-            evs.sort_by_key(|e| e.order_key());
+            sort_by_order(&mut evs);
             let mut heads: Vec<EventId> = Vec::new();
             let mut open: Option<ConflictRecord> = None;
             for e in evs {

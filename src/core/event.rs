@@ -48,6 +48,21 @@ pub struct Event {
 /// The deterministic total order: `(lamport, actor, seq)`.
 pub type OrderKey = (u64, [u8; 16], u64);
 
+/// Sorts events into the total order. Order keys are unique, so the unstable sort gives
+/// the one exact order; a single non-generic function means the binary links one sort
+/// instance for every caller (the wasm package's size, docs/size.md).
+#[inline(never)]
+pub fn sort_by_order(events: &mut [&Event]) {
+    events.sort_unstable_by_key(|e| e.order_key());
+}
+
+/// Sorts arena indices into the total order of the events they point at (see
+/// [`sort_by_order`]; one sort instance for every caller).
+#[inline(never)]
+pub fn sort_indices_by_order(indices: &mut [u32], arena: &[Event]) {
+    indices.sort_unstable_by_key(|i| arena[*i as usize].order_key());
+}
+
 impl Event {
     /// Its place in the total order shared by every replica.
     #[inline]

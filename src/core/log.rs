@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::causal::{ActorTrack, CausalLookup};
 use super::conflict::{Conflict, ConflictRecord, Conflicts};
 use super::error::InvalidEvent;
-use super::event::{Event, Limits, OrderKey};
+use super::event::{sort_by_order, sort_indices_by_order, Event, Limits, OrderKey};
 use super::filter::Filter;
 use super::fold::columns::ColumnCache;
 use super::id::{ActorId, EventId};
@@ -206,7 +206,7 @@ impl Log {
     /// Names of all streams, sorted.
     pub fn streams(&self) -> Vec<Arc<str>> {
         let mut v: Vec<Arc<str>> = self.streams.keys().cloned().collect();
-        v.sort();
+        v.sort_unstable();
         v
     }
 
@@ -275,7 +275,8 @@ impl Log {
         let mut heads: Vec<EventId> = self.version.iter().map(|(a, s)| EventId::new(*a, s)).collect();
         let all = heads.clone();
         heads.retain(|h| !all.iter().any(|o| o != h && self.knows(o, h)));
-        heads.sort_by_key(|h| self.get(h).map(Event::order_key));
+        // Applied heads have unique order keys: the unstable sort is exact.
+        heads.sort_unstable_by_key(|h| self.get(h).map(Event::order_key));
         heads
     }
 
@@ -293,7 +294,7 @@ impl Log {
     pub fn current(&self, stream: &str, key: &str) -> Vec<&Event> {
         let mut v: Vec<&Event> =
             self.conflicts.heads_of(stream, key).into_iter().map(|i| &self.arena[i as usize]).collect();
-        v.sort_by_key(|e| e.order_key());
+        sort_by_order(&mut v);
         v
     }
 
@@ -317,7 +318,7 @@ impl Log {
                 out.extend_from_slice(&self.tracks[actor].events[from as usize..have as usize]);
             }
         }
-        out.sort_unstable_by_key(|i| self.arena[*i as usize].order_key());
+        sort_indices_by_order(&mut out, &self.arena);
         out.into_iter().map(move |i| &self.arena[i as usize])
     }
 

@@ -68,7 +68,7 @@ impl Pending {
 
     pub fn info(&self) -> PendingInfo {
         let mut waiting: Vec<(EventId, EventId)> = self.events.iter().map(|(id, (_, m))| (*id, *m)).collect();
-        waiting.sort();
+        waiting.sort_unstable();
         PendingInfo { waiting, dropped: self.dropped }
     }
 

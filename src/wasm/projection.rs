@@ -161,7 +161,7 @@ impl ProjectionState {
             }
             Ok(())
         } else {
-            matching.sort_by_key(|e| e.order_key());
+            crate::core::event::sort_by_order(&mut matching);
             let incremental = self.tip.get().is_none_or(|tip| matching[0].order_key() > tip);
             if incremental {
                 self.fold_in(&matching)

@@ -9,15 +9,24 @@
 //! [`MAX_CHUNK_RAW`] and at most what deflate can possibly expand the stored bytes to, and
 //! the output must be exactly that long. A "deflate bomb" cannot make the decoder allocate
 //! more than about a thousand times its input.
+//!
+//! The browser build (wasm32, outside unit tests) links no deflate *compressor*: it
+//! writes every chunk raw, which any decoder reads, and leaves compression of what
+//! crosses the network to the relay. That keeps ~26 KB of code out of the npm package
+//! (docs/size.md). Inflating stays: messages from the relay may be compressed.
 
+#[cfg(any(not(target_arch = "wasm32"), test))]
 use std::cell::RefCell;
 
+#[cfg(any(not(target_arch = "wasm32"), test))]
 use miniz_oxide::deflate::compress_to_vec;
+#[cfg(any(not(target_arch = "wasm32"), test))]
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
+#[cfg(any(not(target_arch = "wasm32"), test))]
 use miniz_oxide::DataFormat;
 
 use crate::core::error::DecodeError;
@@ -33,6 +42,7 @@ const MAX_RATIO: usize = 1100;
 pub const LEVEL: u8 = 4;
 
 /// Compresses `raw` when that pays; `None` means "store it raw".
+#[cfg(any(not(target_arch = "wasm32"), test))]
 pub fn deflate_if_it_pays(raw: &[u8], level: u8) -> Option<Vec<u8>> {
     if raw.len() < 64 || level == 0 {
         return None;
@@ -41,6 +51,7 @@ pub fn deflate_if_it_pays(raw: &[u8], level: u8) -> Option<Vec<u8>> {
     (packed.len() + raw.len() / 16 < raw.len()).then_some(packed)
 }
 
+#[cfg(any(not(target_arch = "wasm32"), test))]
 thread_local! {
     /// One compressor per thread, reset between chunks: a fresh one allocates and zeroes
     /// about 300 KB of tables, which cost more than compressing a 1,000-event batch at
@@ -50,6 +61,7 @@ thread_local! {
 }
 
 /// Raw DEFLATE of `raw` at `level` (0–10); same bytes as `miniz_oxide::deflate::compress_to_vec`.
+#[cfg(any(not(target_arch = "wasm32"), test))]
 fn deflate(raw: &[u8], level: u8) -> Vec<u8> {
     COMPRESSOR.with(|cell| {
         let Ok(mut slot) = cell.try_borrow_mut() else {
@@ -79,6 +91,12 @@ fn deflate(raw: &[u8], level: u8) -> Vec<u8> {
             }
         }
     })
+}
+
+/// The browser package links no compressor (module docs): every chunk is stored raw.
+#[cfg(all(target_arch = "wasm32", not(test)))]
+pub fn deflate_if_it_pays(_raw: &[u8], _level: u8) -> Option<Vec<u8>> {
+    None
 }
 
 /// Inflates a chunk body that must come out exactly `raw_len` bytes long.

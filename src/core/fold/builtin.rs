@@ -50,18 +50,27 @@ impl Builtin {
             BuiltinState::Count(n) => Value::from(*n),
             BuiltinState::Sum(s) => number(s.0),
             BuiltinState::GroupSum(g) => {
-                Value::Object(g.sorted().into_iter().map(|(k, v)| (k.to_owned(), number(v))).collect())
+                object(g.sorted().into_iter().map(|(k, v)| (k.to_owned(), number(v))).collect())
             }
-            BuiltinState::Latest(l) => {
-                Value::Object(l.0.iter().map(|(k, v)| (k.to_string(), parse(v))).collect::<Map<_, _>>())
-            }
-            BuiltinState::Register(r) => Value::Object(
+            BuiltinState::Latest(l) => object(l.0.iter().map(|(k, v)| (k.to_string(), parse(v))).collect()),
+            BuiltinState::Register(r) => object(
                 r.0.iter()
                     .map(|(k, heads)| (k.to_string(), Value::Array(heads.iter().map(|(_, v)| parse(v)).collect())))
                     .collect(),
             ),
         }
     }
+}
+
+/// A JSON object from its entries (a later duplicate key wins, as with `collect`). Inserting
+/// one by one instead of `collect` into the map spares the stable sort that
+/// `BTreeMap::from_iter` links for each entry type (the wasm package's size).
+fn object(entries: Vec<(String, Value)>) -> Value {
+    let mut map = Map::new();
+    for (k, v) in entries {
+        map.insert(k, v);
+    }
+    Value::Object(map)
 }
 
 /// An `f64` as a JSON number: integral values within ±2^53 as integers, non-finite as null.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use super::{Log, Received};
 use crate::core::causal::{ActorTrack, CausalLookup};
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
-use crate::core::event::Event;
+use crate::core::event::{sort_indices_by_order, Event};
 use crate::core::id::{ActorId, EventId};
 use crate::core::version::VersionVector;
 
@@ -266,7 +266,7 @@ impl Log {
         }
         let mut fresh: Vec<u32> = (first as u32..self.arena.len() as u32).collect();
         let arena = &self.arena;
-        fresh.sort_unstable_by_key(|i| arena[*i as usize].order_key());
+        sort_indices_by_order(&mut fresh, arena);
         out.earliest = fresh.first().map(|i| arena[*i as usize].order_key());
         merge_sorted(&mut self.order, &fresh, arena);
         self.index_streams(first);
@@ -279,7 +279,7 @@ impl Log {
             by_stream.entry(&e.stream).or_default().push(i as u32);
         }
         for (s, mut fresh) in by_stream {
-            fresh.sort_unstable_by_key(|i| arena[*i as usize].order_key());
+            sort_indices_by_order(&mut fresh, arena);
             let list = self.streams.entry(s.clone()).or_default();
             merge_sorted(list, &fresh, arena);
         }
