@@ -284,3 +284,24 @@ test("bad edits are typed errors and change nothing", async () => {
   assert.equal(r.closedIsClosedError, true);
   await context.close();
 });
+
+test("a change event that cannot be read is skipped and listed, the rest of the document stays", async () => {
+  const context = await browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { EventLog, DocumentError } = window.everlog;
+    const log = await EventLog.open("rejected", { storage: "memory" });
+    const doc = await log.document("doc");
+    await doc.put(["ok"], true);
+    const bad = await log.append({ stream: "doc", type: "automerge.change", data: { change: "not base64!" } });
+    await doc.put(["after"], 1);
+    const [e] = doc.rejected;
+    return { json: doc.toJSON(), n: doc.rejected.length, isDocErr: e instanceof DocumentError, reason: e.reason, event: e.event, bad: bad.id };
+  });
+  assert.deepEqual(r.json, { ok: true, after: 1 });
+  assert.equal(r.n, 1);
+  assert.equal(r.isDocErr, true);
+  assert.equal(r.reason, "BAD_CHANGE");
+  assert.equal(r.event, r.bad);
+  await context.close();
+});

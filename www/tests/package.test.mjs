@@ -132,3 +132,29 @@ test("the packed package works installed into a fresh Vite app (vite build)", as
   assert.deepEqual(docs.result, DOCS_RESULT);
   assert.deepEqual(docs.wasm, [DOCS_WASM()]);
 });
+
+test("TypeScript finds the types of everlog and everlog/docs through the package's exports", () => {
+  const app = join(dir, "ts-app");
+  mkdirSync(join(app, "node_modules"), { recursive: true });
+  execFileSync("tar", ["-xzf", tgz, "-C", join(app, "node_modules")]);
+  renameSync(join(app, "node_modules", "package"), join(app, "node_modules", "everlog"));
+  writeFileSync(join(app, "main.ts"), `import init, { EventLog, Fold } from "everlog";
+import initDocs, { EventLog as DocsLog, Document, DocumentError, type DocPatch } from "everlog/docs";
+export async function main(): Promise<string> {
+  await init();
+  await initDocs();
+  const log = await EventLog.open("a");
+  const count: number = log.fold(Fold.count());
+  const doc: Document = await Document.open(await DocsLog.open("b"), "doc:1");
+  doc.subscribe((p: DocPatch[]) => p.length);
+  // @ts-expect-error: Document is only in everlog/docs
+  const { Document: none } = await import("everlog");
+  return String(count) + doc.stream + String(none) + DocumentError.name;
+}
+`);
+  writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
+    compilerOptions: { target: "ES2022", module: "ES2022", moduleResolution: "bundler", lib: ["ES2022", "DOM"], strict: true, noEmit: true },
+    files: ["main.ts"],
+  }));
+  execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", app], { stdio: "inherit" });
+});
