@@ -185,6 +185,17 @@ impl Consumer {
         self.dirty
     }
 
+    /// The caller stored [`encode`](Self::encode)d progress itself (a binding with its
+    /// own storage, e.g. IndexedDB meta records): clears [`is_dirty`](Self::is_dirty).
+    pub fn mark_saved(&mut self) {
+        self.dirty = false;
+    }
+
+    /// That store failed: the next save must write again.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
     /// Events of `log` not done yet (selected or not).
     pub fn lag(&self, log: &Log) -> u64 {
         log.count_missing_from(&self.progress.done)

@@ -8,8 +8,11 @@
 //! and [`types`] (the hand-written TypeScript declarations).
 
 pub mod batch;
+pub mod cloudevents;
 pub mod connection;
+pub mod consumers;
 pub mod convert;
+pub mod decide;
 pub mod errors;
 pub mod event_log;
 pub mod fold;
@@ -19,9 +22,12 @@ pub mod interop_bench;
 pub mod open;
 pub mod peer;
 pub mod projection;
+pub mod revert;
 pub mod shared;
 pub mod tabs;
 pub mod task;
+pub mod toolkit;
+pub mod toolkit_types;
 pub mod types;
 
 pub use event_log::EventLog;
