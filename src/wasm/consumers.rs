@@ -61,7 +61,8 @@ pub struct Runner {
     running: Cell<bool>,
     again: Cell<bool>,
     release: RefCell<Option<Function>>,
-    timer: RefCell<Option<JsValue>>,
+    /// The pending retry timer: (when, timeout id).
+    timer: RefCell<Option<(u64, JsValue)>>,
     /// `idle()` promises to resolve when the current drain ends.
     idle: RefCell<Vec<Function>>,
 }
@@ -83,7 +84,7 @@ impl Runner {
         if self.stopped.replace(true) {
             return;
         }
-        if let Some(t) = self.timer.borrow_mut().take() {
+        if let Some((_, t)) = self.timer.borrow_mut().take() {
             cancel(&t);
         }
         if let Some(s) = self.shared.upgrade() {
@@ -258,12 +259,17 @@ impl Runner {
         })
     }
 
-    /// Wakes up when the earliest failed event may be retried.
+    /// Wakes up when the earliest failed event may be retried (keeps a timer already set
+    /// for that time: a cancelled timer's closure would never be freed).
     fn schedule_retry(self: &Rc<Self>) {
-        if let Some(t) = self.timer.borrow_mut().take() {
+        let at = self.consumer.borrow().as_ref().and_then(Consumer::next_retry_at);
+        if self.timer.borrow().as_ref().map(|(t, _)| *t) == at {
+            return;
+        }
+        if let Some((_, t)) = self.timer.borrow_mut().take() {
             cancel(&t);
         }
-        let Some(at) = self.consumer.borrow().as_ref().and_then(Consumer::next_retry_at) else { return };
+        let Some(at) = at else { return };
         let me = Rc::downgrade(self);
         let f = Closure::once_into_js(move || {
             if let Some(me) = me.upgrade() {
@@ -271,7 +277,7 @@ impl Runner {
                 me.wake();
             }
         });
-        *self.timer.borrow_mut() = Some(later(at.saturating_sub(now_ms()) as f64, f));
+        *self.timer.borrow_mut() = Some((at, later(at.saturating_sub(now_ms()) as f64, f)));
     }
 }
 

@@ -57,10 +57,16 @@ test("a named handler survives a reload without running twice; folds never trigg
     const before = window.ran();
     const e = await window.log.append({ stream: "o:3", type: "OrderPlaced" });
     await h.idle();
-    return { before, after: window.ran(), id: e.id };
+    // The same name with other types is refused (the old filter skipped what the new one wants).
+    h.stop();
+    const refused = await new Promise((resolve) => {
+      window.log.on(["Other"], () => {}, { name: "mailer", onError: (err, f) => resolve({ type: err instanceof TypeError, event: f.event ?? null }) });
+    });
+    return { before, after: window.ran(), id: e.id, refused };
   });
   assert.deepEqual(second.before, first.ran, "nothing ran again after the reload");
   assert.deepEqual(second.after, [...first.ran, second.id], "the new event ran once");
+  assert.deepEqual(second.refused, { type: true, event: null });
   assert.deepEqual(page.pageErrors, []);
   await context.close();
 });
