@@ -17,6 +17,7 @@
 
 use std::cell::{Ref, RefCell};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::rc::Rc;
 
 use js_sys::{Function, JSON};
@@ -115,11 +116,14 @@ fn push_links(out: &mut String, id: &EventId, links: &Links) {
     }
     out.pop();
     if let Some(o) = of {
-        out.push_str(&format!(",\"reverts\":\"{o}\""));
+        let _ = write!(out, ",\"reverts\":\"{o}\"");
     }
     if let Some(by) = by {
-        let ids: Vec<String> = by.iter().map(|i| format!("\"{i}\"")).collect();
-        out.push_str(&format!(",\"revertedBy\":[{}]", ids.join(",")));
+        out.push_str(",\"revertedBy\":[");
+        for (i, b) in by.iter().enumerate() {
+            let _ = write!(out, "{}\"{b}\"", if i > 0 { "," } else { "" });
+        }
+        out.push(']');
     }
     out.push('}');
 }
@@ -168,9 +172,11 @@ struct JsShape {
 /// Calls a JS upcaster on `shape`; a throw or a bad result is reported and the shape is
 /// passed on unchanged (a fold has no way to stop half-way; see docs/toolkit.md).
 fn call_upcaster(f: &Function, shape: Shape) -> Shape {
-    let input = serde_json::json!({ "type": shape.kind, "data": shape.data }).to_string();
+    let input = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&input, &"type".into(), &shape.kind.as_str().into());
+    let _ = js_sys::Reflect::set(&input, &"data".into(), &convert::parse(&shape.data.to_string()));
     let out = f
-        .call1(&JsValue::UNDEFINED, &convert::parse(&input))
+        .call1(&JsValue::UNDEFINED, &input)
         .and_then(|v| JSON::stringify(&v).map(|s| s.as_string().unwrap_or_default()))
         .and_then(|s| {
             serde_json::from_str::<JsShape>(&s)
