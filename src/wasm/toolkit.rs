@@ -20,8 +20,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
-use js_sys::{Function, JSON};
-use serde::Deserialize;
+use js_sys::{Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 use super::consumers::Runner;
@@ -160,35 +159,29 @@ pub fn shaped_event_to_js(shared: &Shared, log: &Log, e: &Event) -> JsValue {
     convert::parse(&out)
 }
 
-/// What an upcaster function returns: `{ type?, data }`.
-#[derive(Deserialize)]
-struct JsShape {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    data: serde_json::Value,
-}
-
-/// Calls a JS upcaster on `shape`; a throw or a bad result is reported and the shape is
-/// passed on unchanged (a fold has no way to stop half-way; see docs/toolkit.md).
+/// Calls a JS upcaster on `shape`; it returns `{ type?, data }`. A throw or a bad result
+/// is reported and the shape is passed on unchanged (a fold has no way to stop half-way;
+/// see docs/toolkit.md). The result is read with `Reflect` and one `JSON.stringify` of
+/// `data` (no derived deserializer: less code in the wasm build).
 fn call_upcaster(f: &Function, shape: Shape) -> Shape {
-    let input = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&input, &"type".into(), &shape.kind.as_str().into());
-    let _ = js_sys::Reflect::set(&input, &"data".into(), &convert::parse(&shape.data.to_string()));
-    let out = f
-        .call1(&JsValue::UNDEFINED, &input)
-        .and_then(|v| JSON::stringify(&v).map(|s| s.as_string().unwrap_or_default()))
-        .and_then(|s| {
-            serde_json::from_str::<JsShape>(&s)
-                .map_err(|e| type_error(&format!("an upcaster must return {{ type?, data }}: {e}")))
-        });
-    match out {
-        Ok(s) => Shape { kind: s.kind.unwrap_or(shape.kind), data: s.data },
-        Err(e) => {
-            report(&e);
-            shape
+    let input = Object::new();
+    let _ = Reflect::set(&input, &"type".into(), &shape.kind.as_str().into());
+    let _ = Reflect::set(&input, &"data".into(), &convert::parse(&shape.data.to_string()));
+    let out = f.call1(&JsValue::UNDEFINED, &input).and_then(|v| {
+        let bad = || type_error("an upcaster must return { type?, data } with JSON data");
+        if !v.is_object() {
+            return Err(bad());
         }
-    }
+        let kind = Reflect::get(&v, &"type".into())?;
+        let kind = if kind.is_undefined() { None } else { Some(kind.as_string().ok_or_else(bad)?) };
+        let data = JSON::stringify(&Reflect::get(&v, &"data".into())?)?.as_string().unwrap_or_default();
+        let data: serde_json::Value = serde_json::from_str(&data).map_err(|_| bad())?;
+        Ok(Shape { kind: kind.unwrap_or_else(|| shape.kind.clone()), data })
+    });
+    out.unwrap_or_else(|e| {
+        report(&e);
+        shape
+    })
 }
 
 #[wasm_bindgen]
