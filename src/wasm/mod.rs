@@ -6,6 +6,11 @@
 //! [`projection`] (`Projection`), [`peer`] (`Peer`); the machinery behind them: [`shared`] (state and the
 //! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`errors`], [`task`],
 //! and [`types`] (the hand-written TypeScript declarations).
+//!
+//! The event-sourcing toolkit (docs/toolkit.md), one file per concern, each adding its
+//! methods to `EventLog`: [`consumers`] (`log.on`, the `Consumer` class), [`decide`],
+//! [`toolkit`] (`log.upcast`, revert links, the toolkit state of a log), [`cloudevents`],
+//! [`revert`]; declarations in [`toolkit_types`].
 
 pub mod batch;
 pub mod cloudevents;
