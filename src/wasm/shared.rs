@@ -18,12 +18,12 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::batch;
-use super::convert;
 use super::errors::{check_poison, closed, to_js};
 use super::idb::IdbStore;
 use super::projection::ProjectionState;
 use super::tabs::Tabs;
 use super::task::{WriteGuard, WriteLock};
+use super::toolkit::{self, ToolkitState};
 use crate::core::{AppendOptions, Draft, Event, Log, OrderKey, Received};
 
 /// Something kept up to date with the log besides projections and subscribers: the
@@ -48,6 +48,8 @@ pub struct Shared {
     pub projections: RefCell<Vec<Rc<ProjectionState>>>,
     pub tabs: RefCell<Option<Tabs>>,
     pub observers: RefCell<Vec<Weak<dyn Observer>>>,
+    /// Upcasters, revert links, named handlers (`src/wasm/toolkit.rs`).
+    pub toolkit: ToolkitState,
 }
 
 /// Wall clock in ms.
@@ -69,6 +71,7 @@ impl Shared {
             projections: RefCell::new(Vec::new()),
             tabs: RefCell::new(None),
             observers: RefCell::new(Vec::new()),
+            toolkit: ToolkitState::default(),
         }
     }
 
@@ -144,6 +147,7 @@ impl Shared {
         if applied.is_empty() {
             return;
         }
+        self.toolkit.on_applied(self, applied);
         let projections: Vec<Rc<ProjectionState>> = self.projections.borrow().clone();
         for p in projections {
             p.on_events(self, applied, earliest);
@@ -160,7 +164,7 @@ impl Shared {
         if listeners.is_empty() {
             return;
         }
-        let arr = convert::events_to_js(applied);
+        let arr = toolkit::events_to_js(self, &self.log.borrow(), applied);
         for f in listeners {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &arr) {
                 report(&e);
