@@ -162,3 +162,26 @@ fn own_changes_come_back_without_decoding_and_keep_their_event() {
     assert_eq!(cold.event_of(&hash), Some(ev[0].id));
     assert!(cold.rejected().is_empty());
 }
+
+#[test]
+fn tracked_patches_cover_local_edits_and_remote_changes_once() {
+    let (mut a, mut b) = (log(1), log(2));
+    let mut da = Document::open(&a, "doc").unwrap();
+    let draft = da.edit(&a, |e| e.put_text(&p("/body"), "hi")).unwrap();
+    commit(&mut a, &mut da, draft, 1);
+    sync(&mut a, &mut b);
+    let mut db = Document::open(&b, "doc").unwrap();
+    db.track_patches();
+    assert!(db.take_patches().is_empty(), "nothing changed since tracking started");
+
+    let draft = db.edit(&b, |e| e.put(&p("/n"), &json!(1))).unwrap();
+    commit(&mut b, &mut db, draft, 2);
+    assert_eq!(db.take_patches(), vec![json!({"action": "put", "path": ["n"], "value": 1, "conflict": false})]);
+
+    let draft = da.edit(&a, |e| e.splice_text(&p("/body"), 2, 0, "!")).unwrap();
+    commit(&mut a, &mut da, draft, 3);
+    sync(&mut a, &mut b);
+    assert_eq!(db.update(&b).unwrap(), 1);
+    assert_eq!(db.take_patches(), vec![json!({"action": "splice", "path": ["body", 2], "value": "!"})]);
+    assert!(db.take_patches().is_empty());
+}
