@@ -152,7 +152,7 @@ impl Document {
             return None;
         }
         let at = self.local.iter().position(|(data, _)| **data == *e.data)?;
-        self.local.drain(..=at).last().map(|(_, hash)| hash)
+        self.local.drain(..=at).next_back().map(|(_, hash)| hash)
     }
 
     /// The document as plain JSON (text objects as strings).
