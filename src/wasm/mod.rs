@@ -22,6 +22,8 @@ pub mod projection;
 pub mod shared;
 pub mod tabs;
 pub mod task;
+#[cfg(feature = "test-panic")]
+pub mod test_panic;
 pub mod types;
 
 pub use event_log::EventLog;

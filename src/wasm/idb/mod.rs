@@ -21,18 +21,21 @@
 //!   (quota, abort, closed connection) leaves no record behind and rejects with a
 //!   `StorageError` carrying the DOMException name.
 //! - The format version (meta `format`) and the schema version are checked on open.
+//! - When another tab upgrades or deletes the database, or the browser closes the
+//!   connection, the store records why ([`IdbStore::lost`]); the log then refuses further
+//!   use with a `ClosedError` whose `cause` is a `StorageError` with that reason.
 
 mod open;
 mod request;
 mod storage;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbTransaction};
+use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbTransaction, IdbVersionChangeEvent};
 
 pub use open::delete_db;
 use open::{FORMAT_KEY, FORMAT_VERSION};
@@ -73,6 +76,8 @@ pub struct IdbStore {
     write_options: JsValue,
     /// Set when the connection was closed (by us, by a `versionchange`, or by the browser).
     closed: Rc<Cell<bool>>,
+    /// Set when it was closed by someone else (see [`IdbStore::lost`]).
+    lost: Rc<RefCell<Option<IdbError>>>,
 }
 
 impl IdbStore {
@@ -83,26 +88,57 @@ impl IdbStore {
 
     /// Opens (or creates) the database of log `name`. `strict`: the durability of writes.
     pub async fn open(name: &str, strict: bool) -> Result<IdbStore, IdbError> {
-        let db = open::open_db(&Self::db_name(name)).await?;
+        Self::open_version(name, strict, open::SCHEMA_VERSION).await
+    }
+
+    /// [`IdbStore::open`] at an explicit schema version (tests simulate a newer build).
+    pub(crate) async fn open_version(name: &str, strict: bool, version: u32) -> Result<IdbStore, IdbError> {
+        let db = open::open_db(&Self::db_name(name), version).await?;
         let closed = Rc::new(Cell::new(false));
-        // Another tab wants to upgrade or delete the database: step aside.
-        let (db2, c2) = (db.clone(), closed.clone());
-        let on_change = Closure::<dyn FnMut()>::new(move || {
+        let lost: Rc<RefCell<Option<IdbError>>> = Rc::default();
+        // Another tab wants to upgrade or delete the database: step aside (a transaction
+        // already running still commits: `close()` waits for it), and remember why.
+        let (db2, c2, l2) = (db.clone(), closed.clone(), lost.clone());
+        let on_change = Closure::<dyn FnMut(IdbVersionChangeEvent)>::new(move |ev: IdbVersionChangeEvent| {
             c2.set(true);
             db2.close();
+            let why = match ev.new_version() {
+                None => IdbError::new("DeletedError", "another tab deleted the database"),
+                Some(v) => IdbError::new(
+                    "VersionChangeError",
+                    &format!("another tab upgraded the database to version {v} (a newer build of the app: reload)"),
+                ),
+            };
+            l2.borrow_mut().get_or_insert(why);
         });
         db.set_onversionchange(Some(on_change.as_ref().unchecked_ref()));
-        let c3 = closed.clone();
-        let on_close = Closure::<dyn FnMut()>::new(move || c3.set(true));
+        // `close` fires only when the browser closes the connection itself (site data
+        // cleared, storage failure); transactions in flight were aborted before it.
+        let (c3, l3) = (closed.clone(), lost.clone());
+        let on_close = Closure::<dyn FnMut()>::new(move || {
+            c3.set(true);
+            let why = IdbError::new(
+                "ConnectionLostError",
+                "the browser closed the database connection (site data cleared or a storage failure)",
+            );
+            l3.borrow_mut().get_or_insert(why);
+        });
         db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         // The handlers live as long as the connection; the page keeps few of them.
         on_change.forget();
         on_close.forget();
         let write_options = Object::new();
         let _ = Reflect::set(&write_options, &"durability".into(), &(if strict { "strict" } else { "relaxed" }).into());
-        let store = IdbStore { db, write_options: write_options.into(), closed };
+        let store = IdbStore { db, write_options: write_options.into(), closed, lost };
         store.check_format().await?;
         Ok(store)
+    }
+
+    /// Why the connection went away without [`IdbStore::close`]: another tab upgraded
+    /// (`VersionChangeError`) or deleted (`DeletedError`) the database, or the browser
+    /// closed it (`ConnectionLostError`). `None` while open or after our own `close`.
+    pub fn lost(&self) -> Option<IdbError> {
+        self.lost.borrow().clone()
     }
 
     async fn check_format(&self) -> Result<(), IdbError> {
@@ -213,3 +249,6 @@ fn zip<K>(keys: &Array, vals: &Array, key: impl Fn(&JsValue) -> Option<K>) -> Re
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
