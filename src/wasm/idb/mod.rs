@@ -32,15 +32,16 @@ mod storage;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbTransaction, IdbVersionChangeEvent};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransaction, IdbVersionChangeEvent};
 
 pub use open::delete_db;
 use open::{FORMAT_KEY, FORMAT_VERSION};
 pub use request::IdbError;
-use request::{request, transaction_done};
+use request::{request_promise, transaction_promise};
 
 pub(crate) const BATCHES: &str = "batches";
 pub(crate) const SNAPSHOTS: &str = "snapshots";
@@ -78,6 +79,9 @@ pub struct IdbStore {
     closed: Rc<Cell<bool>>,
     /// Set when it was closed by someone else (see [`IdbStore::lost`]).
     lost: Rc<RefCell<Option<IdbError>>>,
+    /// Resolves with `dropped_marker` on the `close` event (see [`IdbStore::settle`]).
+    dropped: Promise,
+    dropped_marker: JsValue,
 }
 
 impl IdbStore {
@@ -106,7 +110,10 @@ impl IdbStore {
                 None => IdbError::new("DeletedError", "another tab deleted the database"),
                 Some(v) => IdbError::new(
                     "VersionChangeError",
-                    &format!("another tab upgraded the database to version {v} (a newer build of the app: reload)"),
+                    &format!(
+                        "another tab upgraded the database to version {} (a newer build of the app: reload)",
+                        v as u64
+                    ),
                 ),
             };
             l2.borrow_mut().get_or_insert(why);
@@ -115,6 +122,10 @@ impl IdbStore {
         // `close` fires only when the browser closes the connection itself (site data
         // cleared, storage failure); transactions in flight were aborted before it.
         let (c3, l3) = (closed.clone(), lost.clone());
+        let dropped_marker: JsValue = Object::new().into();
+        let mut resolve_dropped: Option<Function> = None;
+        let dropped = Promise::new(&mut |resolve, _| resolve_dropped = Some(resolve));
+        let marker = dropped_marker.clone();
         let on_close = Closure::<dyn FnMut()>::new(move || {
             c3.set(true);
             let why = IdbError::new(
@@ -122,6 +133,9 @@ impl IdbStore {
                 "the browser closed the database connection (site data cleared or a storage failure)",
             );
             l3.borrow_mut().get_or_insert(why);
+            if let Some(resolve) = &resolve_dropped {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
+            }
         });
         db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         // The handlers live as long as the connection; the page keeps few of them.
@@ -129,7 +143,7 @@ impl IdbStore {
         on_close.forget();
         let write_options = Object::new();
         let _ = Reflect::set(&write_options, &"durability".into(), &(if strict { "strict" } else { "relaxed" }).into());
-        let store = IdbStore { db, write_options: write_options.into(), closed, lost };
+        let store = IdbStore { db, write_options: write_options.into(), closed, lost, dropped, dropped_marker };
         store.check_format().await?;
         Ok(store)
     }
@@ -143,11 +157,12 @@ impl IdbStore {
 
     async fn check_format(&self) -> Result<(), IdbError> {
         let tx = self.tx(&[META], "readonly")?;
-        let v = request(
-            &store(&tx, META)?.get(&FORMAT_KEY.into()).map_err(js("reading the format"))?,
-            "reading the format",
-        )
-        .await?;
+        let v = self
+            .request(
+                &store(&tx, META)?.get(&FORMAT_KEY.into()).map_err(js("reading the format"))?,
+                "reading the format",
+            )
+            .await?;
         let format = v.dyn_ref::<Uint8Array>().filter(|a| a.length() == 1).map(|a| a.get_index(0));
         match format {
             Some(f) if f <= FORMAT_VERSION => Ok(()),
@@ -181,7 +196,7 @@ impl IdbStore {
         }
         let mut out = Vec::with_capacity(6);
         for r in &reqs {
-            out.push(Array::from(&request(r, "loading the log").await?));
+            out.push(Array::from(&self.request(r, "loading the log").await?));
         }
         let batches = zip(&out[0], &out[1], |k| k.as_f64())?;
         let snapshots = zip(&out[2], &out[3], |k| k.as_string())?;
@@ -196,8 +211,8 @@ impl IdbStore {
         let s = store(&tx, BATCHES)?;
         let keys = s.get_all_keys_with_key(&range).map_err(js("reading"))?;
         let vals = s.get_all_with_key(&range).map_err(js("reading"))?;
-        let keys = Array::from(&request(&keys, "reading new batches").await?);
-        let vals = Array::from(&request(&vals, "reading new batches").await?);
+        let keys = Array::from(&self.request(&keys, "reading new batches").await?);
+        let vals = Array::from(&self.request(&vals, "reading new batches").await?);
         zip(&keys, &vals, |k| k.as_f64())
     }
 
@@ -205,7 +220,7 @@ impl IdbStore {
     pub async fn append(&self, batch: &[u8]) -> Result<f64, IdbError> {
         let tx = self.tx(&[BATCHES], "readwrite")?;
         let req = store(&tx, BATCHES)?.add(&Uint8Array::from(batch)).map_err(js("writing a batch"))?;
-        transaction_done(&tx, "writing a batch").await?;
+        self.transaction(&tx, "writing a batch").await?;
         req.result().ok().and_then(|k| k.as_f64()).ok_or_else(|| IdbError::new("UnknownError", "no key for the batch"))
     }
 
@@ -220,7 +235,30 @@ impl IdbStore {
     async fn put(&self, store_name: &str, key: &str, bytes: &[u8]) -> Result<(), IdbError> {
         let tx = self.tx(&[store_name], "readwrite")?;
         store(&tx, store_name)?.put_with_key(&Uint8Array::from(bytes), &key.into()).map_err(js("writing"))?;
-        transaction_done(&tx, "writing").await
+        self.transaction(&tx, "writing").await
+    }
+
+    /// The result of a request; see [`IdbStore::settle`].
+    async fn request(&self, req: &IdbRequest, doing: &'static str) -> Result<JsValue, IdbError> {
+        self.settle(request_promise(req), doing).await
+    }
+
+    /// Waits for a transaction's `complete`; see [`IdbStore::settle`].
+    async fn transaction(&self, tx: &IdbTransaction, doing: &'static str) -> Result<(), IdbError> {
+        self.settle(transaction_promise(tx), doing).await.map(|_| ())
+    }
+
+    /// Waits for `p` (a request or a transaction), unless the browser closes the connection
+    /// first. Chromium aborts the transactions in flight before the `close` event, but one
+    /// started in the instant before that event (the page did not know yet) never
+    /// completes nor aborts (seen in Chromium 156): without this race, that append, and
+    /// every write queued behind its lock, would wait forever.
+    async fn settle(&self, p: Promise, doing: &'static str) -> Result<JsValue, IdbError> {
+        let v = JsFuture::from(Promise::race(&Array::of2(&p, &self.dropped))).await.map_err(js(doing))?;
+        if v == self.dropped_marker {
+            return Err(self.lost().unwrap_or_else(|| IdbError::new("ConnectionLostError", doing)));
+        }
+        Ok(v)
     }
 
     /// Closes the connection; later calls fail with `InvalidStateError`.

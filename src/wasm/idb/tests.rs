@@ -11,7 +11,7 @@ use wasm_bindgen_test::*;
 use web_sys::IdbDatabase;
 
 use super::open::{delete_db, open_db, SCHEMA_VERSION};
-use super::request::request;
+use super::request::{request, transaction_promise};
 use super::{IdbError, IdbStore, BATCHES};
 use crate::wasm::event_log::EventLog;
 use crate::wasm::open::{open, OpenOptions};
@@ -35,11 +35,15 @@ fn failure<T>(r: Result<T, IdbError>) -> IdbError {
     }
 }
 
-/// Number of batch records, read through `db` (any connection).
+/// Number of batch records, read through `db` (any connection). Waits for the end of the
+/// transaction too: a connection closed while it runs would still count as open for a
+/// moment, and a deletion right after would be reported `blocked`.
 async fn batch_count(db: &IdbDatabase) -> f64 {
     let tx = db.transaction_with_str(BATCHES).unwrap();
     let req = tx.object_store(BATCHES).unwrap().count().unwrap();
-    must(request(&req, "counting").await).as_f64().unwrap()
+    let n = must(request(&req, "counting").await).as_f64().unwrap();
+    JsFuture::from(transaction_promise(&tx)).await.unwrap();
+    n
 }
 
 async fn fresh(name: &str) {
