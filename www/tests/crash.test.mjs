@@ -33,7 +33,7 @@ after(async () => {
 /** Starts Chromium on `profile` in its own process group; resolves once DevTools listens. */
 async function startChromium() {
   const child = spawn(process.env.CHROMIUM ?? "/usr/bin/chromium",
-    [...ARGS, "--headless", `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank"],
+    [...ARGS, "--headless", "--disable-breakpad", `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank"],
     { detached: true, stdio: ["ignore", "ignore", "pipe"] });
   const endpoint = await new Promise((ok, fail) => {
     let err = "";
@@ -75,7 +75,7 @@ async function openTestPage(context) {
   return page;
 }
 
-test("killing the browser mid-burst loses no acknowledged append and leaves no partial batch", async () => {
+test("killing the browser mid-burst loses no acknowledged append and leaves no partial batch", async (t) => {
   const first = await startChromium();
   const page = await openTestPage(first.context);
   const acked = [];
@@ -126,6 +126,7 @@ test("killing the browser mid-burst loses no acknowledged append and leaves no p
     assert.deepEqual(batches, batches.map((_, i) => i), "no batch is missing before the last one");
     for (const [b, is] of byBatch) assert.deepEqual(is, [0, 1, 2, 3, 4], `batch ${b} is complete`);
     assert.ok(batches.length >= ackedNow.length, `${batches.length} batches stored, ${ackedNow.length} acknowledged`);
+    t.diagnostic(`${ackedNow.length} batches acknowledged before the kill, ${batches.length} stored`);
     assert.equal(r.actor, actor, "the relaunched tab reuses its actor slot");
     assert.equal(r.next, `${r.events.length + 1}@${actor}`, "the next seq follows the stored ones");
   } finally {
