@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The browser suite (CI calls this from test-all.sh):
-#   1. wasm-bindgen-test in headless Chromium (real IndexedDB): src/wasm/tests.rs
+#   1. wasm-bindgen-test in headless Chromium (real IndexedDB): src/wasm/tests.rs, src/wasm/idb/tests.rs
 #   2. the npm package build (pkg-scripts/build.sh, with its size budget)
 #   3. tsc --noEmit over the typed usage example (www/tests/types/example.ts)
 #   4. Playwright end-to-end tests under www/tests/ (node's built-in test runner, TAP output),

@@ -182,7 +182,18 @@ impl IdbStore {
         let db: &DbWithOptions = self.db.unchecked_ref();
         let options = if mode == "readwrite" { &self.write_options } else { &JsValue::UNDEFINED };
         let r = db.transaction_with_options(&names, mode, options);
-        r.map_err(js("starting a transaction"))
+        r.map_err(|e| {
+            let err = IdbError::from_js(e, "starting a transaction");
+            if err.error.name == "InvalidStateError" {
+                // We did not close it: the browser is closing the connection, and its
+                // `close` event is still queued. The log is closed from now on (a caller
+                // retrying in a loop of microtasks would never let that event run).
+                self.closed.set(true);
+                let why = IdbError::new("ConnectionLostError", "the browser closed the database connection");
+                self.lost.borrow_mut().get_or_insert(why);
+            }
+            err
+        })
     }
 
     /// Everything: batches, snapshots and meta records.
