@@ -120,7 +120,8 @@ impl IdbStore {
         });
         db.set_onversionchange(Some(on_change.as_ref().unchecked_ref()));
         // `close` fires only when the browser closes the connection itself (site data
-        // cleared, storage failure); transactions in flight were aborted before it.
+        // cleared, storage failure), after aborting the transactions in flight (all but
+        // the ones it never settles: see `settle`).
         let (c3, l3) = (closed.clone(), lost.clone());
         let dropped_marker: JsValue = Object::new().into();
         let mut resolve_dropped: Option<Function> = None;
