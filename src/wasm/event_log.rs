@@ -224,10 +224,11 @@ impl EventLog {
         Ok(super::connection::connect(&self.shared, &url, &options))
     }
 
-    /// True once `close()` was called.
+    /// True once `close()` was called, or once the database connection was lost (another
+    /// tab upgraded or deleted the database, or the browser closed it).
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> bool {
-        self.shared.closed.get()
+        self.shared.is_closed()
     }
 
     /// Waits for pending writes, then closes storage and tab links. Idempotent.

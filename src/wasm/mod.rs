@@ -34,6 +34,8 @@ pub mod revert;
 pub mod shared;
 pub mod tabs;
 pub mod task;
+#[cfg(feature = "test-panic")]
+pub mod test_panic;
 pub mod toolkit;
 pub mod toolkit_types;
 pub mod types;

@@ -18,7 +18,7 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::batch;
-use super::errors::{check_poison, closed, to_js};
+use super::errors::{check_poison, closed, closed_by_storage, to_js};
 use super::idb::IdbStore;
 use super::projection::ProjectionState;
 use super::tabs::Tabs;
@@ -75,13 +75,22 @@ impl Shared {
         }
     }
 
-    /// Fails with `ClosedError` after `close()` or a panic.
+    /// Fails with `ClosedError` after `close()`, a panic, or the loss of the database
+    /// connection (then with the `StorageError` saying why as `cause`).
     pub fn check_open(&self) -> Result<(), JsValue> {
         check_poison()?;
         if self.closed.get() {
             return Err(closed());
         }
+        if let Some(lost) = self.store.as_ref().and_then(|s| s.lost()) {
+            return Err(closed_by_storage(&lost.error, &lost.cause));
+        }
         Ok(())
+    }
+
+    /// True after `close()` or once the database connection was lost.
+    pub fn is_closed(&self) -> bool {
+        self.closed.get() || self.store.as_ref().is_some_and(|s| s.lost().is_some())
     }
 
     /// Appends this tab's drafts as one atomic batch; resolves after the batch is durable.
