@@ -4,13 +4,14 @@
 //!
 //! One file per exposed type: [`event_log`] (`EventLog`), [`fold`] (`Fold`),
 //! [`projection`] (`Projection`), [`peer`] (`Peer`); the machinery behind them: [`shared`] (state and the
-//! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`errors`], [`task`],
+//! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`event_cache`], [`errors`], [`task`],
 //! and [`types`] (the hand-written TypeScript declarations).
 
 pub mod batch;
 pub mod connection;
 pub mod convert;
 pub mod errors;
+pub mod event_cache;
 pub mod event_log;
 pub mod fold;
 pub mod idb;
@@ -39,3 +40,5 @@ fn start() {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_js_fold;

@@ -14,10 +14,11 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::convert;
+use super::event_cache;
 use super::fold::state_json;
 use super::shared::{report, Shared};
 use super::task::promise;
@@ -57,16 +58,6 @@ fn structured_clone(v: &JsValue) -> JsValue {
     }
     let f = Reflect::get(&js_sys::global(), &"structuredClone".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
     f.and_then(|f| f.call1(&JsValue::UNDEFINED, v).ok()).unwrap_or_else(|| v.clone())
-}
-
-/// Folds JS events with a JS reducer: `events.reduce(f, state)`.
-pub fn js_reduce(f: &Function, state: JsValue, events: &JsValue) -> Result<JsValue, JsValue> {
-    let arr: &Array = events.unchecked_ref();
-    let mut acc = state;
-    for e in arr.iter() {
-        acc = f.call2(&JsValue::UNDEFINED, &acc, &e)?;
-    }
-    Ok(acc)
 }
 
 impl ProjectionState {
@@ -125,13 +116,15 @@ impl ProjectionState {
     fn recompute(&self, shared: &Shared) -> Result<(), JsValue> {
         let value = match &self.reducer {
             Reducer::Js { f, initial } => {
-                let (events, tip) = {
+                let (cache, indices, tip) = {
                     let log = shared.log.borrow();
-                    let evs: Vec<&Event> = log.events(&self.filter).collect();
-                    (convert::events_to_js(evs.iter().copied()), evs.last().map(|e| e.order_key()))
+                    let indices = event_cache::selection(&log, &self.filter);
+                    let last = indices.length().checked_sub(1).map(|i| indices.get_index(i) as usize);
+                    let tip = last.map(|i| log.arena_events()[i].order_key());
+                    (shared.js_events.objects(&log), indices, tip)
                 };
                 self.tip.set(tip);
-                js_reduce(f, structured_clone(initial), &events)?
+                event_cache::fold(&cache, &indices, f, structured_clone(initial))?
             }
             Reducer::Builtin { proj, .. } => {
                 let log = shared.log.borrow();
@@ -164,7 +157,7 @@ impl ProjectionState {
             crate::core::event::sort_by_order(&mut matching);
             let incremental = self.tip.get().is_none_or(|tip| matching[0].order_key() > tip);
             if incremental {
-                self.fold_in(&matching)
+                self.fold_in(shared, &matching)
             } else {
                 self.recompute(shared)
             }
@@ -193,12 +186,15 @@ impl ProjectionState {
         });
     }
 
-    fn fold_in(&self, events: &[&Event]) -> Result<(), JsValue> {
+    fn fold_in(&self, shared: &Shared, events: &[&Event]) -> Result<(), JsValue> {
         let Reducer::Js { f, .. } = &self.reducer else { return Ok(()) }; // built-ins: on_events
         self.tip.set(events.last().map(|e| e.order_key()));
-        let js = convert::events_to_js(events.iter().copied());
+        let (cache, indices) = {
+            let log = shared.log.borrow();
+            (shared.js_events.objects(&log), event_cache::indices_of(&log, events))
+        };
         let state = self.value.borrow().clone();
-        let value = js_reduce(f, state, &js)?;
+        let value = event_cache::fold(&cache, &indices, f, state)?;
         *self.value.borrow_mut() = value;
         Ok(())
     }

@@ -20,6 +20,7 @@ use wasm_bindgen::prelude::*;
 use super::batch;
 use super::convert;
 use super::errors::{check_poison, closed, to_js};
+use super::event_cache::EventCache;
 use super::idb::IdbStore;
 use super::projection::ProjectionState;
 use super::tabs::Tabs;
@@ -39,6 +40,8 @@ pub struct Shared {
     pub next_listener: Cell<u32>,
     pub projections: RefCell<Vec<Rc<ProjectionState>>>,
     pub tabs: RefCell<Option<Tabs>>,
+    /// JS objects of the events, for JS reducer folds (built on the first one).
+    pub js_events: EventCache,
 }
 
 /// Wall clock in ms.
@@ -59,6 +62,7 @@ impl Shared {
             next_listener: Cell::new(0),
             projections: RefCell::new(Vec::new()),
             tabs: RefCell::new(None),
+            js_events: EventCache::default(),
         }
     }
 

@@ -14,24 +14,24 @@ use super::open::{open, OpenOptions};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn js(v: serde_json::Value) -> JsValue {
+pub(super) fn js(v: serde_json::Value) -> JsValue {
     js_sys::JSON::parse(&v.to_string()).unwrap()
 }
 
-fn to_json(v: &JsValue) -> serde_json::Value {
+pub(super) fn to_json(v: &JsValue) -> serde_json::Value {
     serde_json::from_str(&js_sys::JSON::stringify(v).unwrap().as_string().unwrap()).unwrap()
 }
 
-fn prop(v: &JsValue, k: &str) -> JsValue {
+pub(super) fn prop(v: &JsValue, k: &str) -> JsValue {
     Reflect::get(v, &k.into()).unwrap()
 }
 
-async fn open_log(name: &str, memory: bool) -> EventLog {
+pub(super) async fn open_log(name: &str, memory: bool) -> EventLog {
     let shared = open(name.into(), OpenOptions { memory, strict: true }).await.unwrap();
     EventLog { shared }
 }
 
-async fn wait(p: js_sys::Promise) -> Result<JsValue, JsValue> {
+pub(super) async fn wait(p: js_sys::Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(p).await
 }
 
@@ -237,7 +237,7 @@ async fn builtin_projection_snapshot_is_persisted_and_restored() {
 }
 
 /// Runs two peers until neither has anything to say; returns the number of messages.
-async fn sync_pair(a: &super::peer::Peer, b: &super::peer::Peer) -> usize {
+pub(super) async fn sync_pair(a: &super::peer::Peer, b: &super::peer::Peer) -> usize {
     let mut messages = 0;
     loop {
         let mut quiet = true;
