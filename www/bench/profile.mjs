@@ -7,7 +7,8 @@
 //
 // Phases: append (batches of 1,000 into a memory log), firstFold (the first JS reducer
 // fold: builds the event cache), fold (a later JS reducer fold), builtin (Fold.groupSum),
-// merge (peer sync of n remote events into a log of 1,000), events (log.events()).
+// merge (peer sync of n remote events into a log of 1,000), events (log.events()),
+// open (open of a stored IndexedDB log to its first built-in fold, module already warm).
 // A development tool (docs/benchmarks.md): the figures to quote come from bench.sh.
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,9 +32,11 @@ import wasmInit from "/pkg/web/everlog.js";
 import { EventLog, Fold } from "/pkg/web/index.js";
 import { makeEvents, reducer } from "/data.js";
 window.profile = async (n, phase, mark) => {
+  const i0 = performance.now();
   const wasm = await wasmInit();
+  const init = performance.now() - i0;
   const heap = () => ({ js: performance.memory.usedJSHeapSize, wasm: wasm.memory.buffer.byteLength });
-  const out = { heap0: heap() };
+  const out = { init, heap0: heap() };
   const events = makeEvents(n);
   const t = async (name, f) => {
     if (name === phase) await mark("start");
@@ -62,6 +65,16 @@ window.profile = async (n, phase, mark) => {
     }
   });
   gc(); out.heapEnd = heap();
+  // Open of a stored log (IndexedDB) to its first built-in fold; the module is warm.
+  await EventLog.deleteDatabase("p-idb");
+  const stored = await EventLog.open("p-idb", { storage: "indexeddb", durability: "relaxed" });
+  for (let i = 0; i < n; i += 1000) await stored.append(events.slice(i, i + 1000));
+  await stored.close();
+  await t("open", async () => {
+    const l = await EventLog.open("p-idb", { storage: "indexeddb" });
+    l.fold(Fold.groupSum("sku", "qty"), {});
+    await l.close();
+  });
   return out;
 };
 </script>`;
