@@ -8,7 +8,9 @@
 // Phases: append (batches of 1,000 into a memory log), firstFold (the first JS reducer
 // fold: builds the event cache), fold (a later JS reducer fold), builtin (Fold.groupSum),
 // merge (peer sync of n remote events into a log of 1,000), events (log.events()),
-// open (open of a stored IndexedDB log to its first built-in fold, module already warm).
+// open (open of a stored IndexedDB log to its first built-in fold, module already warm),
+// openSnapshot (the same log to the value of a built-in projection restored from the
+// snapshot that close() persisted).
 // A development tool (docs/benchmarks.md): the figures to quote come from bench.sh.
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,10 +71,16 @@ window.profile = async (n, phase, mark) => {
   await EventLog.deleteDatabase("p-idb");
   const stored = await EventLog.open("p-idb", { storage: "indexeddb", durability: "relaxed" });
   for (let i = 0; i < n; i += 1000) await stored.append(events.slice(i, i + 1000));
+  stored.project("skus", { reducer: Fold.groupSum("sku", "qty") }); // snapshot written by close()
   await stored.close();
   await t("open", async () => {
     const l = await EventLog.open("p-idb", { storage: "indexeddb" });
     l.fold(Fold.groupSum("sku", "qty"), {});
+    await l.close();
+  });
+  await t("openSnapshot", async () => {
+    const l = await EventLog.open("p-idb", { storage: "indexeddb" });
+    l.project("skus", { reducer: Fold.groupSum("sku", "qty") }).value;
     await l.close();
   });
   return out;
