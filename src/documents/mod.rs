@@ -35,7 +35,7 @@ use thiserror::Error;
 use crate::core::{Draft, Event, EventId, Log, VersionVector};
 
 pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
-pub use edit::PathSeg;
+pub use edit::{Editor, PathSeg};
 
 /// The event type of a document change.
 pub const CHANGE_TYPE: &str = "automerge.change";
@@ -147,6 +147,19 @@ impl Document {
         let (before, after) = (self.heads_at(from), self.heads_at(to));
         let mut doc = self.doc.clone();
         doc.diff(&before, &after).iter().map(json::patch_to_json).collect()
+    }
+
+    /// Starts recording changes (local edits and applied events) for
+    /// [`take_patches`](Self::take_patches), from the current state on. Recording has a
+    /// small cost per change, so it is off until asked for (the JS `subscribe` asks).
+    pub fn track_patches(&mut self) {
+        self.doc.update_diff_cursor();
+    }
+
+    /// What changed since the last call (or since [`track_patches`](Self::track_patches)),
+    /// as patches rendered to JSON; empty when nothing changed.
+    pub fn take_patches(&mut self) -> Vec<serde_json::Value> {
+        self.doc.diff_incremental().iter().map(json::patch_to_json).collect()
     }
 
     /// The automerge heads of the changes a log version includes.

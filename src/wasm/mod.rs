@@ -3,13 +3,16 @@
 //! BroadcastChannel).
 //!
 //! One file per exposed type: [`event_log`] (`EventLog`), [`fold`] (`Fold`),
-//! [`projection`] (`Projection`), [`peer`] (`Peer`); the machinery behind them: [`shared`] (state and the
+//! [`projection`] (`Projection`), [`peer`] (`Peer`), and with the `documents` feature
+//! [`document`] (`Document`, the `everlog/docs` entry); the machinery behind them: [`shared`] (state and the
 //! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`event_cache`], [`errors`], [`task`],
 //! and [`types`] (the hand-written TypeScript declarations).
 
 pub mod batch;
 pub mod connection;
 pub mod convert;
+#[cfg(feature = "documents")]
+pub mod document;
 pub mod errors;
 pub mod event_cache;
 pub mod event_log;

@@ -12,7 +12,7 @@
 //! BroadcastChannel message and a catch-up read of the same batch, are dropped there).
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -24,8 +24,16 @@ use super::event_cache::EventCache;
 use super::idb::IdbStore;
 use super::projection::ProjectionState;
 use super::tabs::Tabs;
-use super::task::WriteLock;
+use super::task::{WriteGuard, WriteLock};
 use crate::core::{AppendOptions, Draft, Event, Log, OrderKey, Received};
+
+/// Something kept up to date with the log besides projections and subscribers: the
+/// documents of the `documents` build (src/wasm/document). Held weakly, so an observer the
+/// app dropped is forgotten; `Any` lets its owner find it again (one document per stream).
+pub trait Observer: std::any::Any {
+    /// Called after `applied` events were committed, before the log's subscribers.
+    fn on_events(&self, shared: &Shared, applied: &[Event]);
+}
 
 pub struct Shared {
     pub name: String,
@@ -42,6 +50,7 @@ pub struct Shared {
     pub tabs: RefCell<Option<Tabs>>,
     /// JS objects of the events, for JS reducer folds (built on the first one).
     pub js_events: EventCache,
+    pub observers: RefCell<Vec<Weak<dyn Observer>>>,
 }
 
 /// Wall clock in ms.
@@ -63,6 +72,7 @@ impl Shared {
             projections: RefCell::new(Vec::new()),
             tabs: RefCell::new(None),
             js_events: EventCache::default(),
+            observers: RefCell::new(Vec::new()),
         }
     }
 
@@ -78,6 +88,18 @@ impl Shared {
     /// Appends this tab's drafts as one atomic batch; resolves after the batch is durable.
     pub async fn append_local(self: Rc<Self>, drafts: Vec<Draft>, opts: AppendOptions) -> Result<Vec<Event>, JsValue> {
         let guard = self.lock.lock().await;
+        self.append_locked(guard, drafts, opts).await
+    }
+
+    /// [`append_local`](Self::append_local) for a caller that already holds the write lock
+    /// (a document builds its change under the lock, so that changes reach the log in the
+    /// order they were made). The lock is released before subscribers are told.
+    pub async fn append_locked(
+        &self,
+        guard: WriteGuard,
+        drafts: Vec<Draft>,
+        opts: AppendOptions,
+    ) -> Result<Vec<Event>, JsValue> {
         self.check_open()?;
         let prepared = self.log.borrow().prepare(drafts, &opts, now_ms()).map_err(|e| to_js(&e))?;
         let results = prepared.results();
@@ -129,6 +151,14 @@ impl Shared {
         let projections: Vec<Rc<ProjectionState>> = self.projections.borrow().clone();
         for p in projections {
             p.on_events(self, applied, earliest);
+        }
+        let observers: Vec<Rc<dyn Observer>> = {
+            let mut list = self.observers.borrow_mut();
+            list.retain(|o| o.strong_count() > 0);
+            list.iter().filter_map(Weak::upgrade).collect()
+        };
+        for o in observers {
+            o.on_events(self, applied);
         }
         let listeners: Vec<Function> = self.listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
         if listeners.is_empty() {

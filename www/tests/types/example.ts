@@ -4,6 +4,9 @@
 import init, {
   EventLog, Fold, ConcurrencyError, StorageError, type LogEvent, type Filter, type Projection, type Version,
 } from "everlog";
+import initDocs, {
+  EventLog as DocsLog, Document, DocumentError, EverlogError, type DocPatch, type DocConflict, type DocConflictRecord,
+} from "everlog/docs";
 
 interface Item { sku: string; qty: number }
 
@@ -53,4 +56,54 @@ export async function example(): Promise<number> {
 
   await log.close();
   return total + count + n + past + atVersion + batch.length + actor.length + items.length + (found ? 1 : 0) + Object.keys(perSku).length + wrong.length;
+}
+
+interface Notes { title: string; body: string; tags: string[] }
+
+// The documents entry: the same API plus Document (one module: its own EventLog).
+export async function docsExample(core: EventLog): Promise<number> {
+  await initDocs();
+  const log: DocsLog = await DocsLog.open("notes");
+  const doc: Document<Notes> = await Document.open<Notes>(log, "doc:7");
+  const same: Document = await log.document("doc:7");
+  const e: LogEvent | null = await doc.put(["title"], "Groceries");
+  await doc.putText(["body"], "buy milk");
+  await doc.splice(["body"], 4, 0, "oat ");
+  await doc.put(["tags"], []);
+  await doc.insert(["tags"], 0, "food");
+  await doc.delete(["tags", 0]);
+  await doc.change([
+    { op: "put", path: ["title"], value: "Shopping" },
+    { op: "splice", path: ["body"], index: 0, deleteCount: 3, text: "get" },
+  ]);
+  const notes: Notes = doc.toJSON();
+  const text: string = doc.text(["body"]);
+  const off: () => void = doc.subscribe((patches: DocPatch[]) => {
+    for (const p of patches) if (p.action === "splice") console.log(p.path, p.value.length);
+  });
+  off();
+  const conflicts: DocConflict[] = doc.conflicts(["title"]);
+  for (const c of conflicts) for (const v of c.values) console.log(v.value, v.event, v.actor, v.time);
+  const history: DocConflictRecord[] = doc.conflictHistory();
+  const v = log.version();
+  const past: Notes = doc.at(v);
+  const patches: DocPatch[] = doc.diff({}, v);
+  try {
+    await doc.delete(["missing"]);
+  } catch (err) {
+    if (err instanceof DocumentError) console.log(err.reason, err.path, err.code === "DOCUMENT");
+    if (err instanceof EverlogError) console.log(err.code);
+  }
+
+  // @ts-expect-error: a log of the core entry lives in the other module and cannot hold a document
+  await Document.open(core, "doc:7");
+  // @ts-expect-error: an edit names its op
+  await doc.change([{ path: ["title"], value: "x" }]);
+  // @ts-expect-error: paths are arrays
+  await doc.put("title", "x");
+  // @ts-expect-error: undefined is not JSON
+  await doc.put(["title"], undefined);
+
+  await log.close();
+  return notes.title.length + text.length + history.length + past.tags.length + patches.length + (e ? 1 : 0) + same.stream.length;
 }
