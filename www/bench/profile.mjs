@@ -10,7 +10,7 @@
 // merge (peer sync of n remote events into a log of 1,000), events (log.events()),
 // open (open of a stored IndexedDB log to its first built-in fold, module already warm),
 // openSnapshot (the same log to the value of a built-in projection restored from the
-// snapshot that close() persisted).
+// snapshot that close() persisted), single (300 awaited single appends to IndexedDB).
 // A development tool (docs/benchmarks.md): the figures to quote come from bench.sh.
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -76,6 +76,11 @@ window.profile = async (n, phase, mark) => {
   await t("open", async () => {
     const l = await EventLog.open("p-idb", { storage: "indexeddb" });
     l.fold(Fold.groupSum("sku", "qty"), {});
+    await l.close();
+  });
+  await t("single", async () => {
+    const l = await EventLog.open("p-idb", { storage: "indexeddb" });
+    for (let i = 0; i < 300; i++) await l.append(events[i]);
     await l.close();
   });
   await t("openSnapshot", async () => {
