@@ -20,15 +20,18 @@
 //!   wasm heap, and is dropped on `close()`.
 //! - Cached objects are deeply frozen: they are shared by every fold (see `js/events.js`).
 //!
-//! Anything that changes how an event is materialised for JS (e.g. upcasters registered
-//! on the log) must call [`EventCache::clear`]; the next fold rebuilds the cache.
+//! Objects have the shape every read hands to JS (`toolkit::write_events_json`: upcasters
+//! applied, revert links). Anything that changes that shape must call
+//! [`EventCache::clear`], and the next fold rebuilds the cache: registering an upcaster
+//! (`log.upcast`) and applying a compensation (it adds `revertedBy` to an older event) do.
 
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Uint32Array};
 use wasm_bindgen::prelude::*;
 
-use super::convert::push_event;
+use super::shared::Shared;
+use super::toolkit;
 use crate::core::{Event, Filter, Log};
 
 /// Events per JSON chunk when the cache is extended.
@@ -49,24 +52,22 @@ pub struct EventCache {
 }
 
 impl EventCache {
-    /// The cache, extended to every event of `log`.
-    pub fn objects(&self, log: &Log) -> Array {
+    /// The cache, extended to every event of `log` (the log of `shared`), in the shape
+    /// every read hands to JS (the toolkit's: upcasters applied, revert links).
+    pub fn objects(&self, shared: &Shared, log: &Log) -> Array {
         let arr = self.objects.borrow_mut().get_or_insert_with(Array::new).clone();
         let arena = log.arena_events();
         let have = arr.length() as usize;
         if have < arena.len() {
             let mut json = String::new();
-            for chunk in arena[have..].chunks(CHUNK) {
+            for (k, chunk) in arena[have..].chunks(CHUNK).enumerate() {
                 json.clear();
-                json.push('[');
-                for (i, e) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        json.push(',');
-                    }
-                    push_event(&mut json, e);
+                toolkit::write_events_json(shared, log, chunk, &mut json);
+                // An upcaster (JS) that folded the log while this chunk was written has
+                // filled it already: never push an event twice.
+                if arr.length() as usize == have + k * CHUNK {
+                    extend_cache(&arr, &json);
                 }
-                json.push(']');
-                extend_cache(&arr, &json);
             }
         }
         arr

@@ -52,7 +52,7 @@ pub struct ProjectionState {
     next_listener: Cell<u32>,
 }
 
-fn structured_clone(v: &JsValue) -> JsValue {
+pub fn structured_clone(v: &JsValue) -> JsValue {
     if !v.is_object() {
         return v.clone();
     }
@@ -121,7 +121,7 @@ impl ProjectionState {
                     let indices = event_cache::selection(&log, &self.filter);
                     let last = indices.length().checked_sub(1).map(|i| indices.get_index(i) as usize);
                     let tip = last.map(|i| log.arena_events()[i].order_key());
-                    (shared.js_events.objects(&log), indices, tip)
+                    (shared.js_events.objects(shared, &log), indices, tip)
                 };
                 self.tip.set(tip);
                 event_cache::fold(&cache, &indices, f, structured_clone(initial))?
@@ -191,7 +191,7 @@ impl ProjectionState {
         self.tip.set(events.last().map(|e| e.order_key()));
         let (cache, indices) = {
             let log = shared.log.borrow();
-            (shared.js_events.objects(&log), event_cache::indices_of(&log, events))
+            (shared.js_events.objects(shared, &log), event_cache::indices_of(&log, events))
         };
         let state = self.value.borrow().clone();
         let value = event_cache::fold(&cache, &indices, f, state)?;

@@ -18,13 +18,13 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::batch;
-use super::convert;
 use super::errors::{check_poison, closed, to_js};
 use super::event_cache::EventCache;
 use super::idb::IdbStore;
 use super::projection::ProjectionState;
 use super::tabs::Tabs;
 use super::task::{WriteGuard, WriteLock};
+use super::toolkit::{self, ToolkitState};
 use crate::core::{AppendOptions, Draft, Event, Log, OrderKey, Received};
 
 /// Something kept up to date with the log besides projections and subscribers: the
@@ -51,6 +51,8 @@ pub struct Shared {
     /// JS objects of the events, for JS reducer folds (built on the first one).
     pub js_events: EventCache,
     pub observers: RefCell<Vec<Weak<dyn Observer>>>,
+    /// Upcasters, revert links, named handlers (`src/wasm/toolkit.rs`).
+    pub toolkit: ToolkitState,
 }
 
 /// Wall clock in ms.
@@ -73,6 +75,7 @@ impl Shared {
             tabs: RefCell::new(None),
             js_events: EventCache::default(),
             observers: RefCell::new(Vec::new()),
+            toolkit: ToolkitState::default(),
         }
     }
 
@@ -148,6 +151,7 @@ impl Shared {
         if applied.is_empty() {
             return;
         }
+        self.toolkit.on_applied(self, applied);
         let projections: Vec<Rc<ProjectionState>> = self.projections.borrow().clone();
         for p in projections {
             p.on_events(self, applied, earliest);
@@ -164,7 +168,7 @@ impl Shared {
         if listeners.is_empty() {
             return;
         }
-        let arr = convert::events_to_js(applied);
+        let arr = toolkit::events_to_js(self, &self.log.borrow(), applied);
         for f in listeners {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &arr) {
                 report(&e);

@@ -104,3 +104,32 @@ async fn cached_events_are_frozen_so_a_reducer_cannot_change_later_folds() {
     let err = log.fold(throws.into(), JsValue::from(0), JsValue::UNDEFINED).unwrap_err();
     assert_eq!(prop(&err, "name").as_string().as_deref(), Some("RangeError"));
 }
+
+/// A reducer that lists each event as JSON (type, data, revert links included).
+fn whole() -> Function {
+    Function::new_with_args("s, e", "s.push(JSON.stringify(e)); return s;")
+}
+
+fn whole_expected(log: &super::EventLog) -> serde_json::Value {
+    let events = Array::from(&log.events(JsValue::UNDEFINED).unwrap());
+    json!(events.iter().map(|e| js_sys::JSON::stringify(&e).unwrap().as_string().unwrap()).collect::<Vec<_>>())
+}
+
+#[wasm_bindgen_test]
+async fn the_cache_follows_upcasters_and_reverts_added_after_it_was_built() {
+    let log = open_log("jsf-shape", true).await;
+    put(&log, json!([{"stream": "s", "type": "Old", "data": {"n": 1}}])).await;
+    let fold = || to_json(&log.fold(whole().into(), Array::new().into(), JsValue::UNDEFINED).unwrap());
+    assert_eq!(fold(), whole_expected(&log)); // the cache now holds the stored shape
+    let up = Function::new_with_args("s", "return { type: 'New', data: { n: s.data.n * 10 } };");
+    log.upcast("Old".into(), 1, up.into()).unwrap();
+    let after = fold();
+    assert_eq!(after, whole_expected(&log));
+    assert!(after[0].as_str().unwrap().contains("\"type\":\"New\""), "{after}");
+
+    let first = prop(&Array::from(&log.events(JsValue::UNDEFINED).unwrap()).get(0), "id").as_string().unwrap();
+    wait(log.revert(first, js(json!({"type": "Undo", "data": null})))).await.unwrap();
+    let reverted = fold();
+    assert_eq!(reverted, whole_expected(&log));
+    assert!(reverted[0].as_str().unwrap().contains("revertedBy"), "{reverted}");
+}

@@ -2,7 +2,8 @@
 // `@ts-expect-error` lines prove the declarations are exact (a looser type would make
 // those lines compile, and tsc would then fail on the unused directive).
 import init, {
-  EventLog, Fold, ConcurrencyError, StorageError, type LogEvent, type Filter, type Projection, type Version,
+  EventLog, Fold, ConcurrencyError, StorageError, DecodeError, type LogEvent, type Filter, type Projection, type Version,
+  type Consumer, type Decider, type HandlerFailure, type ImportResult, type UpcastShape,
 } from "everlog";
 import initDocs, {
   EventLog as DocsLog, Document, DocumentError, EverlogError, type DocPatch, type DocConflict, type DocConflictRecord,
@@ -54,7 +55,53 @@ export async function example(): Promise<number> {
   // @ts-expect-error: storage is "indexeddb" or "memory"
   await EventLog.open("x", { storage: "localStorage" });
 
+  // Toolkit: named handlers, decider, upcasters, CloudEvents, reverts.
+  const mailer: Consumer = log.on<Item>("ItemAdded", async (ev: LogEvent<Item>) => {
+    await fetch(`/mail?sku=${ev.data.sku}&id=${ev.id}`);
+  }, {
+    name: "mailer",
+    retry: { baseMs: 500, maxMs: 60_000 },
+    onError: (error: unknown, f: HandlerFailure<Item>) => console.log(error, f.name, f.attempts, f.retryAt, f.event?.data.qty),
+  });
+  await mailer.idle();
+  const running: boolean = mailer.active;
+  mailer.stop();
+  log.on(["A", "B"], (ev) => console.log(ev.type), { name: "audit" }).stop();
+
+  interface Withdraw { amount: number }
+  const account: Decider<{ balance: number }, Withdraw, { amount: number }> = {
+    initial: { balance: 0 },
+    evolve: (st, ev) => ({ balance: st.balance + (ev.type === "Deposited" ? ev.data.amount : -ev.data.amount) }),
+    decide: (cmd, st) => {
+      if (st.balance < cmd.amount) throw new Error("insufficient funds");
+      return [{ type: "Withdrawn", data: { amount: cmd.amount } }];
+    },
+  };
+  const decided: LogEvent<{ amount: number }>[] = await log.decide("acct:1", account, { amount: 5 }, { maxRetries: 3 });
+
+  log.upcast("UserRegistered", 1, (shape: UpcastShape) => ({ type: shape.type, data: { name: shape.data } }));
+  const lines: string = log.exportCloudEvents({ stream: "cart:42" });
+  try {
+    const merged: ImportResult = await log.importCloudEvents(lines);
+    console.log(merged.applied, merged.duplicates, merged.pending);
+  } catch (err) {
+    if (err instanceof DecodeError) console.log(err.code);
+  }
+  const undo: LogEvent<Item> = await log.revert<Item>(e.id, { type: "ItemRemoved", data: { sku: "sock", qty: 2 } });
+  const link: string | undefined = undo.reverts;
+  const by: string[] | undefined = log.get(e.id)?.revertedBy;
+
+  // @ts-expect-error: a handler needs a name
+  log.on("ItemAdded", () => {}, {});
+  // @ts-expect-error: the decider's command type is checked
+  await log.decide("acct:1", account, { amount: "5" });
+  // @ts-expect-error: an upcaster returns { type?, data }
+  log.upcast("T", 1, () => 42);
+  // @ts-expect-error: exportCloudEvents returns a string, not events
+  const notEvents: LogEvent[] = log.exportCloudEvents();
+
   await log.close();
+  console.log(running, decided.length, link, by, notEvents);
   return total + count + n + past + atVersion + batch.length + actor.length + items.length + (found ? 1 : 0) + Object.keys(perSku).length + wrong.length;
 }
 
