@@ -19,6 +19,7 @@ use wasm_bindgen::prelude::*;
 
 use super::batch;
 use super::errors::{check_poison, closed, closed_by_storage, to_js};
+use super::event_cache::EventCache;
 use super::idb::IdbStore;
 use super::projection::ProjectionState;
 use super::tabs::Tabs;
@@ -47,6 +48,8 @@ pub struct Shared {
     pub next_listener: Cell<u32>,
     pub projections: RefCell<Vec<Rc<ProjectionState>>>,
     pub tabs: RefCell<Option<Tabs>>,
+    /// JS objects of the events, for JS reducer folds (built on the first one).
+    pub js_events: EventCache,
     pub observers: RefCell<Vec<Weak<dyn Observer>>>,
     /// Upcasters, revert links, named handlers (`src/wasm/toolkit.rs`).
     pub toolkit: ToolkitState,
@@ -70,6 +73,7 @@ impl Shared {
             next_listener: Cell::new(0),
             projections: RefCell::new(Vec::new()),
             tabs: RefCell::new(None),
+            js_events: EventCache::default(),
             observers: RefCell::new(Vec::new()),
             toolkit: ToolkitState::default(),
         }
