@@ -12,6 +12,7 @@ pub mod filter;
 pub mod fold;
 pub(crate) mod hash;
 pub mod id;
+pub(crate) mod json;
 pub mod log;
 pub mod pending;
 pub mod sync;

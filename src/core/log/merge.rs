@@ -13,6 +13,7 @@ use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
 
 use std::sync::Arc;
 
+use super::names::{NameId, Names};
 use super::{Log, Received};
 use crate::core::causal::{ActorTrack, CausalLookup};
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
@@ -111,8 +112,10 @@ impl Log {
         }
         let mut out = Received { duplicates: p.duplicates, rejected: p.rejected, ..Default::default() };
         let first = self.arena.len();
-        for id in p.ready.iter().map(|e| &e.id).chain(out.rejected.iter().map(|(id, _)| id)) {
-            self.pending.remove(id);
+        if self.pending.len() != 0 {
+            for id in p.ready.iter().map(|e| &e.id).chain(out.rejected.iter().map(|(id, _)| id)) {
+                self.pending.remove(id);
+            }
         }
         for (e, missing) in p.parked {
             // A pending event released but still missing another dependency is re-filed.
@@ -215,7 +218,8 @@ impl Log {
         let idx = self.arena.len() as u32;
         // Knowledge: the author's previous knowledge, grown by the explicit deps. Without
         // deps it cannot grow (the previous knowledge is the track's last point), so
-        // nothing is recorded and nothing needs cloning.
+        // nothing is recorded and nothing needs cloning. Each dependency's knowledge is
+        // merged in place (no version vector copied per dependency).
         let mut knowledge = None;
         if !e.deps.is_empty() {
             let k = knowledge.get_or_insert_with(|| match e.id.seq {
@@ -223,19 +227,19 @@ impl Log {
                 s => self.tracks.get(&e.id.actor).and_then(|t| t.knowledge_at(s - 1)).cloned().unwrap_or_default(),
             });
             for d in e.deps.iter() {
-                k.merge(&self.past_of(d));
+                if let Some(past) = self.tracks.get(&d.actor).and_then(|t| t.knowledge_at(d.seq)) {
+                    k.merge(past);
+                }
+                k.raise(d.actor, d.seq);
             }
             k.set(e.id.actor, 0);
         }
-        // Names shared with the previous event (same `Arc`) are known already.
-        let prev = self.arena.last();
-        for name in [Some(&e.stream), Some(&e.kind), e.key.as_ref()].into_iter().flatten() {
-            if prev.is_some_and(|p| Arc::ptr_eq(&p.stream, name) || Arc::ptr_eq(&p.kind, name)) {
-                continue;
-            }
-            if !self.names.contains(&**name) {
-                self.names.insert(name.clone());
-            }
+        // The event keeps the log's interned copy of its names (see `names`).
+        let mut e = e;
+        self.names.intern_in_place(&mut e.stream);
+        self.names.intern_in_place(&mut e.kind);
+        if let Some(key) = e.key.as_mut() {
+            self.names.intern_in_place(key);
         }
         self.max_lamport = self.max_lamport.max(e.lamport);
         self.max_time = self.max_time.max(e.time);
@@ -274,11 +278,12 @@ impl Log {
 
     pub(super) fn index_streams(&mut self, first: usize) {
         let arena = &self.arena;
-        let mut by_stream: HashMap<&std::sync::Arc<str>, Vec<u32>> = HashMap::default();
+        // Grouped by the interned name's identity: no string hashing per event.
+        let mut by_stream: HashMap<NameId, (&Arc<str>, Vec<u32>)> = HashMap::default();
         for (i, e) in arena.iter().enumerate().skip(first) {
-            by_stream.entry(&e.stream).or_default().push(i as u32);
+            by_stream.entry(Names::id(&e.stream)).or_insert_with(|| (&e.stream, Vec::new())).1.push(i as u32);
         }
-        for (s, mut fresh) in by_stream {
+        for (_, (s, mut fresh)) in by_stream {
             sort_indices_by_order(&mut fresh, arena);
             let list = self.streams.entry(s.clone()).or_default();
             merge_sorted(list, &fresh, arena);
