@@ -40,7 +40,7 @@ use serde_json::Value;
 use super::error::ToolkitError;
 use super::text::{base64_decode, base64_encode, format_rfc3339_ms, parse_rfc3339_ms};
 use crate::core::error::InvalidEvent;
-use crate::core::event::{Event, Meta};
+use crate::core::event::{Event, Extra, Meta};
 use crate::core::filter::Filter;
 use crate::core::id::{ActorId, EventId};
 use crate::core::log::{Log, Received};
@@ -110,10 +110,10 @@ pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitE
         everlogactor: Some(e.id.actor.to_string()),
         everlogseq: Some(Value::String(e.id.seq.to_string())),
         everloglamport: Some(Value::String(e.lamport.to_string())),
-        everlogdeps: (!e.deps.is_empty()).then(|| ids(&e.deps)),
+        everlogdeps: (!e.deps().is_empty()).then(|| ids(e.deps())),
         everlogkey: e.key.as_deref().map(str::to_owned),
-        everlogmeta: (!e.meta.is_empty()).then(|| serde_json::to_string(&e.meta).unwrap_or_default()),
-        everlogidempotency: e.idempotency_key.as_deref().map(str::to_owned),
+        everlogmeta: (!e.meta().is_empty()).then(|| serde_json::to_string(e.meta()).unwrap_or_default()),
+        everlogidempotency: e.idempotency_key().map(str::to_owned),
     };
     serde_json::to_string(&wire).map_err(bad_json)
 }
@@ -190,11 +190,9 @@ pub fn from_cloudevent(line: &str) -> Result<Event, String> {
         kind: w.kind.into(),
         key: w.everlogkey.map(Into::into),
         data: data.into_boxed_str(),
-        meta,
-        idempotency_key: w.everlogidempotency.map(Into::into),
         lamport,
         time,
-        deps: deps.into_boxed_slice(),
+        extra: Extra::boxed(meta, w.everlogidempotency.map(Into::into), deps.into_boxed_slice()),
     })
 }
 

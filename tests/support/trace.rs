@@ -11,7 +11,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use everlog::{ActorId, Event, EventId, VersionVector};
+use everlog::{ActorId, Event, EventId, Extra, VersionVector};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -87,12 +87,10 @@ fn build(raw: RawTrace) -> Trace {
             kind: "Edit".into(),
             key: None,
             data: t.patches.to_string().into(),
-            meta: Default::default(),
-            idempotency_key: None,
             lamport,
             // The file's times are all the epoch; the index is a causally monotone clock.
             time: i as u64,
-            deps: deps.into(),
+            extra: Extra::boxed(Default::default(), None, deps.into()),
         });
         ids.push(id);
         past.push(vv);

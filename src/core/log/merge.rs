@@ -127,6 +127,8 @@ impl Log {
                 out.pending += 1;
             }
         }
+        out.applied.reserve_exact(p.ready.len());
+        self.arena.reserve(p.ready.len());
         for e in p.ready {
             out.applied.push(e.clone());
             self.apply_unchecked(e);
@@ -149,7 +151,7 @@ impl Log {
         // Per actor: the first seq of this batch and the batch positions of its events.
         let mut runs: HashMap<ActorId, (u64, Vec<u32>)> = map_with_capacity(4);
         for (i, e) in events.iter().enumerate() {
-            if have.get(&e.id.actor) + 1 != e.id.seq || !e.deps.iter().all(|d| have.includes(d)) {
+            if have.get(&e.id.actor) + 1 != e.id.seq || !e.deps().iter().all(|d| have.includes(d)) {
                 return false;
             }
             if self.check_static(e).is_err() {
@@ -179,11 +181,11 @@ impl Log {
             &e.kind,
             e.key.as_deref(),
             &e.data,
-            &e.meta,
-            e.idempotency_key.as_deref(),
-            e.deps.len(),
+            e.meta(),
+            e.idempotency_key(),
+            e.deps().len(),
         )?;
-        for d in e.deps.iter() {
+        for d in e.deps() {
             if d.seq == 0 || d.actor == e.id.actor {
                 return Err(InvalidEvent::BadDependency { id: e.id, dep: *d });
             }
@@ -199,7 +201,7 @@ impl Log {
         lookup: &dyn Fn(&EventId) -> Option<&'a Event>,
     ) -> Result<(), InvalidEvent> {
         let prev = (e.id.seq > 1).then(|| EventId::new(e.id.actor, e.id.seq - 1));
-        for d in prev.iter().chain(e.deps.iter()) {
+        for d in prev.iter().chain(e.deps()) {
             if let Some(dep) = lookup(d) {
                 if e.lamport <= dep.lamport {
                     return Err(InvalidEvent::BadLamport { id: e.id, lamport: e.lamport, min_exclusive: dep.lamport });
@@ -221,12 +223,12 @@ impl Log {
         // nothing is recorded and nothing needs cloning. Each dependency's knowledge is
         // merged in place (no version vector copied per dependency).
         let mut knowledge = None;
-        if !e.deps.is_empty() {
+        if !e.deps().is_empty() {
             let k = knowledge.get_or_insert_with(|| match e.id.seq {
                 1 => VersionVector::new(),
                 s => self.tracks.get(&e.id.actor).and_then(|t| t.knowledge_at(s - 1)).cloned().unwrap_or_default(),
             });
-            for d in e.deps.iter() {
+            for d in e.deps() {
                 if let Some(past) = self.tracks.get(&d.actor).and_then(|t| t.knowledge_at(d.seq)) {
                     k.merge(past);
                 }
@@ -249,7 +251,7 @@ impl Log {
         if let Some(k) = knowledge {
             track.push_knowledge(e.id.seq, k);
         }
-        if let Some(k) = &e.idempotency_key {
+        if let Some(k) = e.extra.as_ref().and_then(|x| x.idempotency_key.as_ref()) {
             match self.ikeys.get(k) {
                 Some(other) if self.arena[*other as usize].order_key() < e.order_key() => {}
                 _ => {
@@ -306,7 +308,7 @@ impl Planner<'_> {
         if self.have.get(&e.id.actor) + 1 < e.id.seq {
             return Some(EventId::new(e.id.actor, e.id.seq - 1));
         }
-        e.deps.iter().find(|d| !self.have.includes(d)).copied()
+        e.deps().iter().find(|d| !self.have.includes(d)).copied()
     }
 
     fn offer(&mut self, e: Event, out: &mut PreparedReceive) {
