@@ -157,12 +157,14 @@ impl Log {
             if self.check_static(e).is_err() {
                 return false;
             }
-            let lookup = |id: &EventId| {
-                self.get(id).or_else(|| {
-                    let (first, at) = runs.get(&id.actor)?;
-                    Some(&events[*at.get(usize::try_from(id.seq.checked_sub(*first)?).ok()?)? as usize])
-                })
+            // The batch first: a dependency is most often the author's previous event, in
+            // the same batch. An actor's run in the batch starts right after what the log
+            // has of it, so an id is found in one place or the other, never both.
+            let in_batch = |id: &EventId| {
+                let (first, at) = runs.get(&id.actor)?;
+                Some(&events[*at.get(usize::try_from(id.seq.checked_sub(*first)?).ok()?)? as usize])
             };
+            let lookup = |id: &EventId| in_batch(id).or_else(|| self.get(id));
             if self.check_clocks(e, &lookup).is_err() {
                 return false;
             }
