@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::core::{Builtin, BuiltinState, Filter, Log};
+use crate::toolkit::{Upcasted, Upcasters};
 
 /// Which built-in fold.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,10 +43,15 @@ pub fn state_json(fold: &Builtin, state: &BuiltinState) -> String {
     fold.value(state).to_string()
 }
 
-/// Runs a built-in fold over the events `filter` selects (core fold engine).
-pub fn run(spec: &FoldSpec, filter: &Filter, log: &Log) -> String {
+/// Runs a built-in fold over the events `filter` selects (core fold engine), on the
+/// events' newest shapes when upcasters are registered.
+pub fn run(spec: &FoldSpec, filter: &Filter, log: &Log, upcasters: &Upcasters) -> String {
     let b = spec.builtin();
-    state_json(&b, &log.fold(&b, filter))
+    if upcasters.is_empty() {
+        return state_json(&b, &log.fold(&b, filter));
+    }
+    let up = Upcasted::new(b, upcasters);
+    state_json(&up.inner, &log.fold(&up, filter))
 }
 
 /// A built-in fold, run in Rust: `log.fold(Fold.groupSum("sku", "qty"), filter)`.
