@@ -121,7 +121,7 @@ fn bench_codec(c: &mut Criterion) {
         merged.receive(l.missing_from(merged.version()).cloned().collect()).unwrap();
     }
     let events: Vec<Event> = merged.iter().take(100_000).cloned().collect();
-    let with_deps = events.iter().filter(|e| !e.deps.is_empty()).count();
+    let with_deps = events.iter().filter(|e| !e.deps().is_empty()).count();
     println!("mix: {} events, {} with dependencies, 3 actors", events.len(), with_deps);
     for level in [1, 2, 3, 4, 6, 9] {
         let opts = EncodeOptions { level, ..EncodeOptions::default() };

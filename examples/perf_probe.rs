@@ -83,9 +83,27 @@ fn phase_restore(events: Vec<Event>) -> Log {
     log
 }
 
+/// Merge of remote events (three actors, real dependencies) in batches of 1,000: the
+/// `merge/100k_3_actors_batches_of_1000` bench's work.
+#[inline(never)]
+fn phase_merge(batches: Vec<Vec<Event>>) -> Log {
+    let mut log = Log::new(ACTOR);
+    for b in batches {
+        black_box(log.receive(b).unwrap());
+    }
+    log
+}
+
 #[inline(never)]
 fn phase_open(storage: MemoryStorage) -> Replica<MemoryStorage> {
     block_on(Replica::open(storage, Some(ACTOR))).unwrap()
+}
+
+/// CPU time this thread has run, in ms (Linux: `/proc/thread-self/schedstat`), so a
+/// figure is comparable on a loaded machine; `None` elsewhere.
+fn cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e6)
 }
 
 fn ms(t: Instant) -> f64 {
@@ -130,6 +148,15 @@ fn main() {
     let t_open = ms(t);
     assert_eq!(replica.log().len(), n);
 
+    drop(replica);
+    let remote: Vec<Vec<Event>> = workload::remote_events(n, 3).chunks(BATCH).map(<[Event]>::to_vec).collect();
+    let (t, cpu) = (Instant::now(), cpu_ms());
+    let merged = black_box(phase_merge(remote));
+    let t_merge = ms(t);
+    let cpu_merge = cpu.zip(cpu_ms()).map(|(a, b)| b - a);
+    assert_eq!(merged.len(), n);
+    drop(merged);
+
     let per = |t: f64| n as f64 / t * 1e3;
     println!(
         "events: {n}, payload {:.1} B/event, stored {:.1} B/event",
@@ -141,6 +168,10 @@ fn main() {
     println!("codec decode:                        {t_decode:8.1} ms  {:>12.0} events/s", per(t_decode));
     println!("log restore:                         {t_restore:8.1} ms  {:>12.0} events/s", per(t_restore));
     println!("cold open (memory storage):          {t_open:8.1} ms  {:>12.0} events/s", per(t_open));
+    println!("merge (3 actors, batches of 1,000):  {t_merge:8.1} ms  {:>12.0} events/s", per(t_merge));
+    if let Some(c) = cpu_merge {
+        println!("merge, CPU time of the thread:       {c:8.1} ms  {:>12.0} events/s", per(c));
+    }
     println!(
         "log memory: {:.1} B/event in all, {:.1} B/event beyond the payload",
         log_bytes as f64 / n as f64,

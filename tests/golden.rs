@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use everlog::codec::{self, EncodeOptions};
 use everlog::sync::{self, SyncState};
-use everlog::{ActorId, AppendOptions, DecodeError, Draft, Event, EventId, Log, Meta};
+use everlog::{ActorId, AppendOptions, DecodeError, Draft, Event, EventId, Extra, Log, Meta};
 
 fn path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
@@ -58,11 +58,9 @@ fn two_events() -> Vec<Event> {
             kind: Arc::from("ItemAdded"),
             key: Some(Arc::from("sock")),
             data: r#"{"qty":2}"#.into(),
-            meta: Meta::new(),
-            idempotency_key: None,
             lamport: 1,
             time: 1000,
-            deps: Box::default(),
+            extra: None,
         },
         Event {
             id: EventId::new(a(2), 1),
@@ -70,11 +68,9 @@ fn two_events() -> Vec<Event> {
             kind: Arc::from("ItemRemoved"),
             key: Some(Arc::from("sock")),
             data: r#"{"qty":1}"#.into(),
-            meta,
-            idempotency_key: Some(Arc::from("op-7")),
             lamport: 2,
             time: 1005,
-            deps: vec![EventId::new(a(1), 1)].into_boxed_slice(),
+            extra: Extra::boxed(meta, Some(Arc::from("op-7")), vec![EventId::new(a(1), 1)].into_boxed_slice()),
         },
     ]
 }

@@ -38,7 +38,7 @@ fn concurrent_writes_keep_both_until_resolved() {
     assert_eq!(ca, b.conflicts(&Filter::stream("doc")));
     // a resolves
     let r = a.append(vec![add("doc", "title", 3)], &AppendOptions::default(), 7).unwrap();
-    assert_eq!(r[0].deps.to_vec(), vec![eb[0].id]);
+    assert_eq!(r[0].deps().to_vec(), vec![eb[0].id]);
     assert!(a.conflicts(&Filter::default()).is_empty());
     b.receive(r.clone()).unwrap();
     assert!(b.conflicts(&Filter::default()).is_empty());
@@ -102,7 +102,7 @@ fn pending_event_is_refiled_when_it_still_misses_a_dependency() {
     c.receive(ea.clone()).unwrap();
     c.receive(eb.clone()).unwrap();
     let ec = c.append(vec![add("s", "z", 1)], &AppendOptions::default(), 2).unwrap();
-    assert_eq!(ec[0].deps.len(), 2);
+    assert_eq!(ec[0].deps().len(), 2);
 
     let mut d = Log::new(actor(4));
     assert_eq!(d.receive(ec.clone()).unwrap().pending, 1);

@@ -43,7 +43,7 @@ fn knowledge_survives_deps_free_events_in_receive_and_restore() {
     b.receive(a_early.clone()).unwrap();
     // The first event after the merge names a's head; the others carry no deps.
     let b_after = append(&mut b, 4, 20);
-    assert!(!b_after[0].deps.is_empty() && b_after[1..].iter().all(|e| e.deps.is_empty()));
+    assert!(!b_after[0].deps().is_empty() && b_after[1..].iter().all(|e| e.deps().is_empty()));
     let a_late = append(&mut a, 2, 30);
     a.receive(b.iter().cloned().collect()).unwrap();
     check(&a, &a_early, &b_before, &b_after, &a_late);

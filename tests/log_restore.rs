@@ -29,7 +29,7 @@ fn history() -> Vec<Event> {
             .iter()
             .position(|e| {
                 let ok = |id: &EventId| out.iter().any(|o| o.id == *id);
-                (e.id.seq == 1 || ok(&EventId::new(e.id.actor, e.id.seq - 1))) && e.deps.iter().all(ok)
+                (e.id.seq == 1 || ok(&EventId::new(e.id.actor, e.id.seq - 1))) && e.deps().iter().all(ok)
             })
             .unwrap();
         out.push(left.remove(i));
@@ -77,7 +77,7 @@ fn restore_refuses_gaps_repeats_missing_deps_and_bad_clocks() {
     repeat.insert(2, changed);
     assert!(matches!(refused(repeat), InvalidEvent::Equivocation(_)));
 
-    let with_deps = events.iter().position(|e| !e.deps.is_empty()).unwrap();
+    let with_deps = events.iter().position(|e| !e.deps().is_empty()).unwrap();
     let mut early = events.clone();
     let e = early.remove(with_deps);
     early.insert(0, e);

@@ -18,8 +18,7 @@ use serde::Serialize;
 use super::causal::CausalLookup;
 use super::event::{sort_by_order, sort_indices_by_order, Event};
 use super::id::EventId;
-
-pub(crate) type SlotKey = (Arc<str>, Arc<str>);
+use super::log::names::{NameId, Names};
 
 /// A current conflict: the concurrent events on one `(stream, key)`, in total order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -41,47 +40,64 @@ pub struct ConflictRecord {
     pub resolved_by: Option<EventId>,
 }
 
+/// One `(stream, key)` slot.
+#[derive(Clone, Debug)]
+struct Slot {
+    stream: Arc<str>,
+    key: Arc<str>,
+    /// Arena indices of the current heads.
+    heads: Vec<u32>,
+    /// Arena indices of every event of the key, in arrival order.
+    history: Vec<u32>,
+}
+
+/// Slots keyed by the identities of the interned stream and key names (the log interns
+/// every event's names before recording it), so recording an event hashes two integers,
+/// not two strings.
 #[derive(Default, Clone, Debug)]
 pub(crate) struct Conflicts {
-    /// Arena indices of the current heads of each key.
-    heads: HashMap<SlotKey, Vec<u32>>,
-    /// Arena indices of every event of each key, in arrival order.
-    history: HashMap<SlotKey, Vec<u32>>,
+    slots: HashMap<(NameId, NameId), Slot>,
 }
 
 impl Conflicts {
-    /// Records the arrival of `arena[idx]` (all of its causal past is already recorded).
+    /// Records the arrival of `arena[idx]` (all of its causal past is already recorded;
+    /// its names are interned).
     pub fn on_event(&mut self, idx: u32, arena: &[Event], causal: &impl CausalLookup) {
         let e = &arena[idx as usize];
         let Some(key) = &e.key else { return };
-        let slot = (e.stream.clone(), key.clone());
-        let heads = self.heads.entry(slot.clone()).or_default();
-        heads.retain(|h| !causal.knows(&e.id, &arena[*h as usize].id));
-        heads.push(idx);
-        self.history.entry(slot).or_default().push(idx);
+        let slot = self.slots.entry((Names::id(&e.stream), Names::id(key))).or_insert_with(|| Slot {
+            stream: e.stream.clone(),
+            key: key.clone(),
+            heads: Vec::new(),
+            history: Vec::new(),
+        });
+        slot.heads.retain(|h| !causal.knows(&e.id, &arena[*h as usize].id));
+        slot.heads.push(idx);
+        slot.history.push(idx);
     }
 
     /// Current sibling sets with more than one event, for streams matching `stream`.
     pub fn current(&self, arena: &[Event], stream: &dyn Fn(&str) -> bool) -> Vec<Conflict> {
         let mut out: Vec<Conflict> = self
-            .heads
-            .iter()
-            .filter(|((s, _), h)| h.len() > 1 && stream(s))
-            .map(|((s, k), h)| {
-                let mut order = h.clone();
+            .slots
+            .values()
+            .filter(|s| s.heads.len() > 1 && stream(&s.stream))
+            .map(|s| {
+                let mut order = s.heads.clone();
                 sort_indices_by_order(&mut order, arena);
                 let events: Vec<Event> = order.iter().map(|i| arena[*i as usize].clone()).collect();
-                Conflict { stream: s.clone(), key: k.clone(), events }
+                Conflict { stream: s.stream.clone(), key: s.key.clone(), events }
             })
             .collect();
-        // (stream, key) pairs are unique: the heads map is keyed by them.
+        // (stream, key) pairs are unique: the slots are keyed by them.
         out.sort_unstable_by(|a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
         out
     }
 
-    /// The current heads of one key (one event when there is no conflict).
-    pub fn heads_of(&self, stream: &str, key: &str) -> Vec<u32> {
-        self.heads.get(&(Arc::from(stream), Arc::from(key))).cloned().unwrap_or_default()
+    /// The current heads of one key (one event when there is no conflict), by the
+    /// identities of its interned names.
+    pub fn heads_of(&self, slot: (NameId, NameId)) -> &[u32] {
+        self.slots.get(&slot).map_or(&[], |s| s.heads.as_slice())
     }
 
     /// Every conflict that ever existed on keys of matching streams, resolved or not.
@@ -91,11 +107,11 @@ impl Conflicts {
         causal: &impl CausalLookup,
         stream: &dyn Fn(&str) -> bool,
     ) -> Vec<ConflictRecord> {
-        let mut slots: Vec<&SlotKey> = self.history.keys().filter(|(s, _)| stream(s)).collect();
-        slots.sort_unstable();
+        let mut slots: Vec<&Slot> = self.slots.values().filter(|s| stream(&s.stream)).collect();
+        slots.sort_unstable_by(|a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
         let mut out = Vec::new();
         for slot in slots {
-            let mut evs: Vec<&Event> = self.history[slot].iter().map(|i| &arena[*i as usize]).collect();
+            let mut evs: Vec<&Event> = slot.history.iter().map(|i| &arena[*i as usize]).collect();
             sort_by_order(&mut evs);
             let mut heads: Vec<EventId> = Vec::new();
             let mut open: Option<ConflictRecord> = None;
@@ -104,8 +120,8 @@ impl Conflicts {
                 heads.push(e.id);
                 if heads.len() > 1 {
                     let rec = open.get_or_insert_with(|| ConflictRecord {
-                        stream: slot.0.clone(),
-                        key: slot.1.clone(),
+                        stream: slot.stream.clone(),
+                        key: slot.key.clone(),
                         siblings: Vec::new(),
                         resolved_by: None,
                     });

@@ -16,33 +16,155 @@ use super::id::EventId;
 pub type Meta = BTreeMap<String, String>;
 
 /// An immutable event.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// 112 bytes inline: the fields most events have are inline; `meta`, the idempotency key
+/// and the explicit dependencies (absent from almost every event) share one optional box,
+/// read through [`meta`](Event::meta), [`idempotency_key`](Event::idempotency_key) and
+/// [`deps`](Event::deps). Build it with [`Extra::boxed`]. (Serialized exactly as when
+/// they were fields of their own.)
+#[derive(Clone, Debug, Deserialize)]
+#[serde(from = "EventRepr")]
 pub struct Event {
     /// `(actor, seq)`.
     pub id: EventId,
     /// The stream it belongs to, e.g. `cart:42`.
     pub stream: Arc<str>,
     /// Its type, e.g. `ItemAdded`.
-    #[serde(rename = "type")]
     pub kind: Arc<str>,
     /// What it writes inside the stream (a field, a SKU); conflicts are per `(stream, key)`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<Arc<str>>,
     /// The payload, as JSON text (validated on entry, kept byte for byte).
     pub data: Box<str>,
-    /// String metadata; empty for most events.
-    #[serde(default, skip_serializing_if = "Meta::is_empty")]
-    pub meta: Meta,
-    /// The caller-given idempotency key, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub idempotency_key: Option<Arc<str>>,
     /// Lamport clock: greater than every event in its causal past.
     pub lamport: u64,
     /// Hybrid-logical wall time in ms: never less than any event in its causal past.
     pub time: u64,
+    /// Metadata, idempotency key and explicit dependencies; `None` when all are empty
+    /// (see [`Extra::boxed`]).
+    pub extra: Option<Box<Extra>>,
+}
+
+/// The rarely used parts of an [`Event`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extra {
+    /// String metadata.
+    pub meta: Meta,
+    /// The caller-given idempotency key, if any.
+    pub idempotency_key: Option<Arc<str>>,
     /// Causal dependencies not implied by the author's own previous event.
-    #[serde(default, skip_serializing_if = "<[EventId]>::is_empty")]
     pub deps: Box<[EventId]>,
+}
+
+impl Extra {
+    /// The box for [`Event::extra`]: `None` when all three are empty, so that equal events
+    /// are equal field by field.
+    pub fn boxed(meta: Meta, idempotency_key: Option<Arc<str>>, deps: Box<[EventId]>) -> Option<Box<Extra>> {
+        if meta.is_empty() && idempotency_key.is_none() && deps.is_empty() {
+            None
+        } else {
+            Some(Box::new(Extra { meta, idempotency_key, deps }))
+        }
+    }
+}
+
+static NO_META: Meta = Meta::new();
+
+impl PartialEq for Event {
+    fn eq(&self, o: &Self) -> bool {
+        self.id == o.id
+            && self.lamport == o.lamport
+            && self.time == o.time
+            && self.stream == o.stream
+            && self.kind == o.kind
+            && self.key == o.key
+            && self.data == o.data
+            && self.meta() == o.meta()
+            && self.idempotency_key() == o.idempotency_key()
+            && self.deps() == o.deps()
+    }
+}
+
+impl Eq for Event {}
+
+/// The serialized form of an [`Event`] (the fields it had before [`Extra`]).
+#[derive(Deserialize)]
+struct EventRepr {
+    id: EventId,
+    stream: Arc<str>,
+    #[serde(rename = "type")]
+    kind: Arc<str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<Arc<str>>,
+    data: Box<str>,
+    #[serde(default, skip_serializing_if = "Meta::is_empty")]
+    meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    idempotency_key: Option<Arc<str>>,
+    lamport: u64,
+    time: u64,
+    #[serde(default, skip_serializing_if = "<[EventId]>::is_empty")]
+    deps: Box<[EventId]>,
+}
+
+impl From<EventRepr> for Event {
+    fn from(r: EventRepr) -> Self {
+        Event {
+            id: r.id,
+            stream: r.stream,
+            kind: r.kind,
+            key: r.key,
+            data: r.data,
+            lamport: r.lamport,
+            time: r.time,
+            extra: Extra::boxed(r.meta, r.idempotency_key, r.deps),
+        }
+    }
+}
+
+/// [`EventRepr`]'s serialized form, borrowed (no copy of the event to serialize it).
+#[derive(Serialize)]
+struct EventReprRef<'a> {
+    id: &'a EventId,
+    stream: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
+    data: &'a str,
+    #[serde(skip_serializing_if = "no_meta")]
+    meta: &'a Meta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    idempotency_key: Option<&'a str>,
+    lamport: u64,
+    time: u64,
+    #[serde(skip_serializing_if = "no_deps")]
+    deps: &'a [EventId],
+}
+
+fn no_meta(m: &&Meta) -> bool {
+    m.is_empty()
+}
+
+fn no_deps(d: &&[EventId]) -> bool {
+    d.is_empty()
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        EventReprRef {
+            id: &self.id,
+            stream: &self.stream,
+            kind: &self.kind,
+            key: self.key.as_deref(),
+            data: &self.data,
+            meta: self.meta(),
+            idempotency_key: self.idempotency_key(),
+            lamport: self.lamport,
+            time: self.time,
+            deps: self.deps(),
+        }
+        .serialize(s)
+    }
 }
 
 /// The deterministic total order: `(lamport, actor, seq)`.
@@ -68,6 +190,29 @@ impl Event {
     #[inline]
     pub fn order_key(&self) -> OrderKey {
         (self.lamport, self.id.actor.0, self.id.seq)
+    }
+
+    /// String metadata; empty for most events.
+    #[inline]
+    pub fn meta(&self) -> &Meta {
+        self.extra.as_ref().map_or(&NO_META, |x| &x.meta)
+    }
+
+    /// The metadata, to change it on a copy of an event (an upcaster's output, say).
+    pub fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.extra.get_or_insert_with(Default::default).meta
+    }
+
+    /// The caller-given idempotency key, if any.
+    #[inline]
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|x| x.idempotency_key.as_deref())
+    }
+
+    /// Causal dependencies not implied by the author's own previous event (usually none).
+    #[inline]
+    pub fn deps(&self) -> &[EventId] {
+        self.extra.as_ref().map_or(&[], |x| &x.deps)
     }
 
     /// The payload parsed as JSON.
@@ -186,7 +331,11 @@ impl Limits {
         if deps > self.max_deps {
             return Err(InvalidEvent::TooLarge { field: "deps", size: deps, limit: self.max_deps });
         }
-        serde_json::from_str::<serde::de::IgnoredAny>(data).map_err(|e| InvalidEvent::BadJson(e.to_string()))?;
+        // The fast check answers most payloads; serde_json decides (and words the error)
+        // for the rest, so what is accepted is exactly what serde_json accepts.
+        if !super::json::is_json(data) {
+            serde_json::from_str::<serde::de::IgnoredAny>(data).map_err(|e| InvalidEvent::BadJson(e.to_string()))?;
+        }
         Ok(())
     }
 }

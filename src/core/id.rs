@@ -16,8 +16,34 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::error::InvalidEvent;
 
 /// One replica of the log: a random 128-bit id.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct ActorId(pub [u8; 16]);
+
+// Ordered as the bytes are (lexicographically), compared as one big-endian `u128`: the
+// version vector's lookups and the total order compare actors once or more per event, and
+// a byte-slice comparison is a call to `memcmp`.
+impl Ord for ActorId {
+    #[inline]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        u128::from_be_bytes(self.0).cmp(&u128::from_be_bytes(other.0))
+    }
+}
+
+impl PartialOrd for ActorId {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+// One 128-bit write instead of a length prefix and a byte slice. Hashes only feed
+// in-memory maps; nothing stores or compares them.
+impl std::hash::Hash for ActorId {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u128(u128::from_ne_bytes(self.0));
+    }
+}
 
 impl ActorId {
     /// A fresh random actor id from the platform's secure random source.
@@ -154,6 +180,29 @@ mod tests {
         let s = id.to_string();
         assert_eq!(s, "42@00000000000000000000000000000abc");
         assert_eq!(s.parse::<EventId>().unwrap(), id);
+    }
+
+    #[test]
+    fn actor_order_is_the_byte_order() {
+        let ids = [
+            [0u8; 16],
+            [0xff; 16],
+            {
+                let mut b = [0u8; 16];
+                b[15] = 1;
+                b
+            },
+            {
+                let mut b = [0u8; 16];
+                b[0] = 1;
+                b
+            },
+        ];
+        for a in ids {
+            for b in ids {
+                assert_eq!(ActorId(a).cmp(&ActorId(b)), a.cmp(&b));
+            }
+        }
     }
 
     #[test]

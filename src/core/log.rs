@@ -8,10 +8,11 @@
 //! Every mutating operation validates first and applies second, so an error leaves the
 //! log exactly as it was.
 
-use super::hash::{Map as HashMap, Set as HashSet};
+use super::hash::Map as HashMap;
 
 mod append;
 mod merge;
+pub(crate) mod names;
 mod restore;
 
 pub use merge::PreparedReceive;
@@ -124,7 +125,7 @@ pub struct Log {
     ikeys: HashMap<Arc<str>, u32>,
     conflicts: Conflicts,
     pending: Pending,
-    names: HashSet<Arc<str>>,
+    names: names::Names,
     max_lamport: u64,
     max_time: u64,
     generation: u64,
@@ -167,7 +168,7 @@ impl Log {
             ikeys: HashMap::default(),
             conflicts: Conflicts::default(),
             pending: Pending::default(),
-            names: HashSet::default(),
+            names: names::Names::default(),
             max_lamport: 0,
             max_time: 0,
             generation: 0,
@@ -292,8 +293,11 @@ impl Log {
 
     /// The current values of one `(stream, key)`: one event, or several when in conflict.
     pub fn current(&self, stream: &str, key: &str) -> Vec<&Event> {
-        let mut v: Vec<&Event> =
-            self.conflicts.heads_of(stream, key).into_iter().map(|i| &self.arena[i as usize]).collect();
+        let (Some(s), Some(k)) = (self.names.get(stream), self.names.get(key)) else {
+            return Vec::new();
+        };
+        let heads = self.conflicts.heads_of((names::Names::id(s), names::Names::id(k)));
+        let mut v: Vec<&Event> = heads.iter().map(|i| &self.arena[*i as usize]).collect();
         sort_by_order(&mut v);
         v
     }

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod fold;
 pub(crate) mod hash;
 pub mod id;
+pub(crate) mod json;
 pub mod log;
 pub mod pending;
 pub mod sync;
@@ -19,7 +20,7 @@ pub mod version;
 
 pub use conflict::{Conflict, ConflictRecord};
 pub use error::{DecodeError, Error, InvalidEvent, Result, StorageError};
-pub use event::{Draft, Event, Limits, Meta, OrderKey};
+pub use event::{Draft, Event, Extra, Limits, Meta, OrderKey};
 pub use filter::{At, Filter};
 pub use fold::{Builtin, BuiltinState, Causality, Fold, Projection, ProjectionOptions, StateCodec};
 pub use id::{ActorId, EventId};

@@ -360,7 +360,7 @@ fn has_gap(log: &Log, events: &[Event]) -> bool {
     let mut seen = log.version().clone();
     for e in events {
         let have = seen.get(&e.id.actor);
-        if e.id.seq > have + 1 || e.deps.iter().any(|d| !seen.includes(d)) {
+        if e.id.seq > have + 1 || e.deps().iter().any(|d| !seen.includes(d)) {
             return true;
         }
         seen.raise(e.id.actor, e.id.seq);

@@ -42,7 +42,7 @@ use serde_json::Value;
 use super::error::ToolkitError;
 use super::text::{base64_decode, base64_encode, format_rfc3339_ms, parse_rfc3339_ms};
 use crate::core::error::InvalidEvent;
-use crate::core::event::{Event, Meta};
+use crate::core::event::{Event, Extra, Meta};
 use crate::core::filter::Filter;
 use crate::core::id::{ActorId, EventId};
 use crate::core::log::{Log, Received};
@@ -130,9 +130,9 @@ pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitE
     attr(&mut out, "everlogactor", &e.id.actor.to_string());
     attr(&mut out, "everlogseq", &e.id.seq.to_string());
     attr(&mut out, "everloglamport", &e.lamport.to_string());
-    if !e.deps.is_empty() {
+    if !e.deps().is_empty() {
         let mut deps = String::new();
-        for (i, d) in e.deps.iter().enumerate() {
+        for (i, d) in e.deps().iter().enumerate() {
             let _ = write!(deps, "{}{d}", if i > 0 { " " } else { "" });
         }
         attr(&mut out, "everlogdeps", &deps);
@@ -140,9 +140,9 @@ pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitE
     if let Some(k) = &e.key {
         attr(&mut out, "everlogkey", k);
     }
-    if !e.meta.is_empty() {
+    if !e.meta().is_empty() {
         let mut meta = String::from("{");
-        for (i, (k, v)) in e.meta.iter().enumerate() {
+        for (i, (k, v)) in e.meta().iter().enumerate() {
             if i > 0 {
                 meta.push(',');
             }
@@ -153,7 +153,7 @@ pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitE
         meta.push('}');
         attr(&mut out, "everlogmeta", &meta);
     }
-    if let Some(k) = &e.idempotency_key {
+    if let Some(k) = e.idempotency_key() {
         attr(&mut out, "everlogidempotency", k);
     }
     out.push('}');
@@ -232,11 +232,9 @@ pub fn from_cloudevent(line: &str) -> Result<Event, String> {
         kind: w.kind.into(),
         key: w.everlogkey.map(Into::into),
         data: data.into_boxed_str(),
-        meta,
-        idempotency_key: w.everlogidempotency.map(Into::into),
         lamport,
         time,
-        deps: deps.into_boxed_slice(),
+        extra: Extra::boxed(meta, w.everlogidempotency.map(Into::into), deps.into_boxed_slice()),
     })
 }
 

@@ -241,7 +241,7 @@ impl Consumer {
             }
             // `avail` is causally closed, so the direct predecessors being in it means the
             // whole causal past is.
-            if avail.get(&e.id.actor) + 1 != e.id.seq || !e.deps.iter().all(|d| avail.includes(d)) {
+            if avail.get(&e.id.actor) + 1 != e.id.seq || !e.deps().iter().all(|d| avail.includes(d)) {
                 continue;
             }
             avail.raise(e.id.actor, e.id.seq);

@@ -57,7 +57,7 @@ pub async fn revert_replica<S: Storage>(
 
 /// The id an event reverts, if it is a compensation (a malformed value is ignored).
 pub fn reverts(e: &Event) -> Option<EventId> {
-    e.meta.get(REVERTS_META_KEY).and_then(|v| v.parse().ok())
+    e.meta().get(REVERTS_META_KEY).and_then(|v| v.parse().ok())
 }
 
 /// Which events revert which: built by one scan of a log.

@@ -53,7 +53,7 @@ impl fmt::Debug for Upcasters {
 
 /// The schema version of an event: meta `"schema"`, 1 when absent or not a number ≥ 1.
 pub fn schema_version(e: &Event) -> u32 {
-    e.meta.get(SCHEMA_META_KEY).and_then(|v| v.parse::<u32>().ok()).filter(|v| *v >= 1).unwrap_or(1)
+    e.meta().get(SCHEMA_META_KEY).and_then(|v| v.parse::<u32>().ok()).filter(|v| *v >= 1).unwrap_or(1)
 }
 
 impl Upcasters {
@@ -92,7 +92,7 @@ impl Upcasters {
             out.kind = shape.kind.into();
         }
         out.data = shape.data.to_string().into_boxed_str();
-        out.meta.insert(SCHEMA_META_KEY.to_owned(), version.to_string());
+        out.meta_mut().insert(SCHEMA_META_KEY.to_owned(), version.to_string());
         Cow::Owned(out)
     }
 }

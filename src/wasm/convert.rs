@@ -188,9 +188,9 @@ pub fn push_event(out: &mut String, e: &Event) {
     }
     out.push_str(",\"data\":");
     out.push_str(&e.data);
-    if !e.meta.is_empty() {
+    if !e.meta().is_empty() {
         out.push_str(",\"meta\":{");
-        for (i, (k, v)) in e.meta.iter().enumerate() {
+        for (i, (k, v)) in e.meta().iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -200,14 +200,14 @@ pub fn push_event(out: &mut String, e: &Event) {
         }
         out.push('}');
     }
-    if let Some(k) = &e.idempotency_key {
+    if let Some(k) = e.idempotency_key() {
         out.push_str(",\"idempotencyKey\":");
         push_str(out, k);
     }
     let _ = write!(out, ",\"lamport\":{},\"time\":{}", e.lamport, e.time);
-    if !e.deps.is_empty() {
+    if !e.deps().is_empty() {
         out.push_str(",\"deps\":[");
-        for (i, d) in e.deps.iter().enumerate() {
+        for (i, d) in e.deps().iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }

@@ -69,7 +69,7 @@ impl ToolkitState {
     fn links(&self, log: &Log) -> Ref<'_, Option<Links>> {
         if self.links.borrow().is_none() {
             let mut l = Links::default();
-            for e in log.iter().filter(|e| !e.meta.is_empty()) {
+            for e in log.iter().filter(|e| !e.meta().is_empty()) {
                 l.add(log, e);
             }
             if let Ok(mut slot) = self.links.try_borrow_mut() {
@@ -90,7 +90,7 @@ impl ToolkitState {
         if let Ok(mut slot) = self.links.try_borrow_mut() {
             if let Some(links) = slot.as_mut() {
                 let log = shared.log.borrow();
-                for e in applied.iter().filter(|e| !e.meta.is_empty()) {
+                for e in applied.iter().filter(|e| !e.meta().is_empty()) {
                     links.add(&log, e);
                 }
             }

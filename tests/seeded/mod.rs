@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use everlog::{ActorId, AppendOptions, Draft, Event, EventId, Log, Meta};
+use everlog::{ActorId, AppendOptions, Draft, Event, EventId, Extra, Log, Meta};
 
 /// xorshift64*: small, fast, deterministic.
 pub struct Rng(u64);
@@ -57,20 +57,19 @@ pub fn arbitrary_event(rng: &mut Rng, actors: &[ActorId]) -> Event {
         }
     }
     let data_max = if rng.chance(5) { 3000 } else { 60 };
-    Event {
-        id: EventId::new(pick(rng), rng.any_u64()),
-        stream: Arc::from(rng.text(8)),
-        kind: Arc::from(rng.text(8)),
-        key: rng.chance(60).then(|| Arc::from(rng.text(5))),
-        data: rng.text(data_max).into(),
-        meta,
-        idempotency_key: rng.chance(20).then(|| Arc::from(rng.text(10))),
-        lamport: rng.any_u64(),
-        time: rng.any_u64(),
-        deps: (0..if rng.chance(25) { 1 + rng.below(3) } else { 0 })
-            .map(|_| EventId::new(pick(rng), rng.any_u64()))
-            .collect(),
-    }
+    // Drawn in the order the fields had before `Extra` (same events for the same seed).
+    let id = EventId::new(pick(rng), rng.any_u64());
+    let stream = Arc::from(rng.text(8));
+    let kind = Arc::from(rng.text(8));
+    let key = rng.chance(60).then(|| Arc::from(rng.text(5)));
+    let data = rng.text(data_max).into();
+    let idempotency_key = rng.chance(20).then(|| Arc::from(rng.text(10)));
+    let lamport = rng.any_u64();
+    let time = rng.any_u64();
+    let deps = (0..if rng.chance(25) { 1 + rng.below(3) } else { 0 })
+        .map(|_| EventId::new(pick(rng), rng.any_u64()))
+        .collect();
+    Event { id, stream, kind, key, data, lamport, time, extra: Extra::boxed(meta, idempotency_key, deps) }
 }
 
 pub fn actor(n: u128) -> ActorId {

@@ -142,7 +142,7 @@ pub fn check_replica(log: &Log, o: &Oracle, rng: &mut Prng, pair_budget: usize, 
         // Causal delivery: the author's previous event and every dep are applied, earlier
         // in the order, with smaller lamport and no later time.
         let prev = (e.id.seq > 1).then(|| EventId::new(e.id.actor, e.id.seq - 1));
-        for d in prev.iter().chain(e.deps.iter()) {
+        for d in prev.iter().chain(e.deps().iter()) {
             let dep = log.get(d).ok_or_else(|| format!("{:?} applied without its dependency {d:?}", e.id))?;
             ensure!(dep.order_key() < e.order_key(), "{d:?} sorts after its dependent {:?}", e.id);
             ensure!(dep.time <= e.time, "time runs backwards from {d:?} to {:?}", e.id);

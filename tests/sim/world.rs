@@ -274,7 +274,7 @@ impl World {
         for e in &res.applied {
             ensure!(!before.includes(&e.id) && v.includes(&e.id), "{:?} reported applied twice or not at all", e.id);
             let prev = (e.id.seq > 1).then(|| everlog::EventId::new(e.id.actor, e.id.seq - 1));
-            ensure!(prev.iter().chain(e.deps.iter()).all(|d| seen.includes(d)), "applied {:?} before its deps", e.id);
+            ensure!(prev.iter().chain(e.deps().iter()).all(|d| seen.includes(d)), "applied {:?} before its deps", e.id);
             seen.raise(e.id.actor, e.id.seq);
         }
         ensure!(seen == *v, "applied events do not account for the new version");

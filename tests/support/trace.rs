@@ -16,7 +16,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use everlog::{ActorId, Event, EventId, VersionVector};
+use everlog::{ActorId, Event, EventId, Extra, VersionVector};
 use serde::Deserialize;
 
 /// One transaction of a trace file.
@@ -115,12 +115,10 @@ fn build(raw: TraceFile) -> Trace {
             kind: "Edit".into(),
             key: None,
             data: serde_json::to_string(&t.patches).expect("patches serialize").into(),
-            meta: Default::default(),
-            idempotency_key: None,
             lamport,
             // The file's times are all the epoch; the index is a causally monotone clock.
             time: i as u64,
-            deps: deps.into(),
+            extra: Extra::boxed(Default::default(), None, deps.into()),
         });
         ids.push(id);
         past.push(vv);

@@ -15,7 +15,7 @@ fn a_revert_appends_a_linked_compensation_and_deletes_nothing() {
     // When we revert it
     let comp = revert(&mut log, &added.id, Draft::new("", "ItemRemoved", json!({ "n": 3 })), 50).unwrap();
     // Then the compensation names the original, lands in its stream, and comes causally after it
-    assert_eq!(comp.meta[REVERTS_META_KEY], added.id.to_string());
+    assert_eq!(comp.meta()[REVERTS_META_KEY], added.id.to_string());
     assert_eq!(&*comp.stream, "cart");
     assert!(log.happened_before(&added.id, &comp.id));
     // And both events are in the log, folds see both

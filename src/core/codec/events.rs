@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::varint::{put_bytes, put_delta, put_u64, Reader};
 use crate::core::error::DecodeError;
-use crate::core::event::{Event, Meta};
+use crate::core::event::{Event, Extra, Meta};
 use crate::core::id::{ActorId, EventId};
 
 pub const FLAG_KEY: u8 = 1;
@@ -38,7 +38,7 @@ impl ActorTable {
         let mut actors: Vec<ActorId> = extra.into_iter().copied().collect();
         for e in events {
             actors.push(e.id.actor);
-            actors.extend(e.deps.iter().map(|d| d.actor));
+            actors.extend(e.deps().iter().map(|d| d.actor));
         }
         actors.sort_unstable();
         actors.dedup();
@@ -93,7 +93,7 @@ pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<
     for e in events {
         let (stream, kind) = (intern(&e.stream), intern(&e.kind));
         refs.push([stream, kind, e.key.as_deref().map_or(0, &mut intern)]);
-        for (k, v) in &e.meta {
+        for (k, v) in e.meta() {
             meta_refs.push((intern(k), intern(v)));
         }
     }
@@ -132,19 +132,19 @@ pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<
         }
     }
     let mut meta_refs = meta_refs.into_iter();
-    for e in events.iter().filter(|e| !e.meta.is_empty()) {
-        put_u64(out, e.meta.len() as u64);
-        for (k, v) in meta_refs.by_ref().take(e.meta.len()) {
+    for e in events.iter().filter(|e| !e.meta().is_empty()) {
+        put_u64(out, e.meta().len() as u64);
+        for (k, v) in meta_refs.by_ref().take(e.meta().len()) {
             put_u64(out, k);
             put_u64(out, v);
         }
     }
-    for k in events.iter().filter_map(|e| e.idempotency_key.as_deref()) {
+    for k in events.iter().filter_map(|e| e.idempotency_key()) {
         put_bytes(out, k.as_bytes());
     }
-    for e in events.iter().filter(|e| !e.deps.is_empty()) {
-        put_u64(out, e.deps.len() as u64);
-        for d in e.deps.iter() {
+    for e in events.iter().filter(|e| !e.deps().is_empty()) {
+        put_u64(out, e.deps().len() as u64);
+        for d in e.deps().iter() {
             put_u64(out, actors.index_of(&d.actor));
             put_u64(out, d.seq);
         }
@@ -162,13 +162,13 @@ fn flags_of(e: &Event) -> u8 {
     if e.key.is_some() {
         f |= FLAG_KEY;
     }
-    if !e.meta.is_empty() {
+    if !e.meta().is_empty() {
         f |= FLAG_META;
     }
-    if e.idempotency_key.is_some() {
+    if e.idempotency_key().is_some() {
         f |= FLAG_IKEY;
     }
-    if !e.deps.is_empty() {
+    if !e.deps().is_empty() {
         f |= FLAG_DEPS;
     }
     f
@@ -177,9 +177,9 @@ fn flags_of(e: &Event) -> u8 {
 /// Rough raw size of an event in a body, to cut chunks near a target size.
 pub fn estimate(e: &Event) -> usize {
     12 + e.data.len()
-        + e.deps.len() * 4
-        + e.idempotency_key.as_ref().map_or(0, |k| k.len() + 1)
-        + e.meta.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() / 4
+        + e.deps().len() * 4
+        + e.idempotency_key().map_or(0, |k| k.len() + 1)
+        + e.meta().iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() / 4
 }
 
 /// Reads a raw chunk body (all of it: trailing bytes are an error).
@@ -284,11 +284,9 @@ pub fn decode_body(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, De
             kind: strings[nm[1]].clone(),
             key,
             data: data.into(),
-            meta,
-            idempotency_key: ikey,
             lamport: c[1],
             time: c[2],
-            deps,
+            extra: Extra::boxed(meta, ikey, deps),
         });
     }
     Ok(out)

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::core::error::DecodeError;
-use crate::core::event::{Draft, Event, Limits, Meta};
+use crate::core::event::{Draft, Event, Extra, Limits, Meta};
 use crate::core::id::{ActorId, EventId};
 use crate::core::log::{AppendOptions, Log};
 
@@ -46,11 +46,13 @@ fn odd_event() -> Event {
         kind: Arc::from("é"),
         key: Some(Arc::from("")),
         data: "\"x\"".into(),
-        meta,
-        idempotency_key: Some(Arc::from("id")),
         lamport: 0,
         time: u64::MAX,
-        deps: vec![EventId::new(a(0), 0), EventId::new(a(3), u64::MAX)].into_boxed_slice(),
+        extra: Extra::boxed(
+            meta,
+            Some(Arc::from("id")),
+            vec![EventId::new(a(0), 0), EventId::new(a(3), u64::MAX)].into_boxed_slice(),
+        ),
     }
 }
 
@@ -58,7 +60,7 @@ fn odd_event() -> Event {
 fn events_round_trip_with_every_field() {
     let (x, _) = two_logs(200);
     let evs: Vec<Event> = x.iter().cloned().collect();
-    assert!(evs.iter().any(|e| !e.deps.is_empty()) && evs.iter().any(|e| e.idempotency_key.is_some()));
+    assert!(evs.iter().any(|e| !e.deps().is_empty()) && evs.iter().any(|e| e.idempotency_key().is_some()));
     for opts in [EncodeOptions::default(), EncodeOptions { level: 0, chunk_bytes: 100 }] {
         let bytes = encode_events_with(&evs, &opts);
         assert_eq!(decode_events(&bytes).unwrap(), evs);
@@ -119,7 +121,9 @@ fn replicas_with_the_same_events_encode_the_same_bytes() {
 #[test]
 fn decode_log_refuses_invalid_events_whole() {
     let mut e = odd_event();
-    e.deps = Box::default();
+    if let Some(x) = e.extra.as_mut() {
+        x.deps = Box::default();
+    }
     e.id.seq = 0;
     let bytes = encode_events(&[e]);
     assert!(decode_log(&bytes, a(9), Limits::default()).is_err());

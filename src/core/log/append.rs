@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::{AppendOptions, ExpectedVersion, Log, Prepared};
 use crate::core::causal::CausalLookup;
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
-use crate::core::event::{Draft, Event};
+use crate::core::event::{Draft, Event, Extra};
 use crate::core::hash::{Map as HashMap, Set as HashSet};
 use crate::core::id::EventId;
 
@@ -105,11 +105,9 @@ impl Log {
                 kind: name(1, &d.kind),
                 key: d.key.as_deref().map(|k| self.intern(k)),
                 data: d.data.into_boxed_str(),
-                meta: d.meta,
-                idempotency_key: d.idempotency_key.map(Arc::from),
                 lamport: self.max_lamport + 1 + i,
                 time,
-                deps: deps.take().unwrap_or_default(),
+                extra: Extra::boxed(d.meta, d.idempotency_key.map(Arc::from), deps.take().unwrap_or_default()),
             });
         }
         Ok(Prepared { new_events, results, generation: self.generation })

@@ -13,6 +13,7 @@ use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
 
 use std::sync::Arc;
 
+use super::names::{NameId, Names};
 use super::{Log, Received};
 use crate::core::causal::{ActorTrack, CausalLookup};
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
@@ -111,8 +112,10 @@ impl Log {
         }
         let mut out = Received { duplicates: p.duplicates, rejected: p.rejected, ..Default::default() };
         let first = self.arena.len();
-        for id in p.ready.iter().map(|e| &e.id).chain(out.rejected.iter().map(|(id, _)| id)) {
-            self.pending.remove(id);
+        if self.pending.len() != 0 {
+            for id in p.ready.iter().map(|e| &e.id).chain(out.rejected.iter().map(|(id, _)| id)) {
+                self.pending.remove(id);
+            }
         }
         for (e, missing) in p.parked {
             // A pending event released but still missing another dependency is re-filed.
@@ -124,6 +127,8 @@ impl Log {
                 out.pending += 1;
             }
         }
+        out.applied.reserve_exact(p.ready.len());
+        self.arena.reserve(p.ready.len());
         for e in p.ready {
             out.applied.push(e.clone());
             self.apply_unchecked(e);
@@ -146,18 +151,20 @@ impl Log {
         // Per actor: the first seq of this batch and the batch positions of its events.
         let mut runs: HashMap<ActorId, (u64, Vec<u32>)> = map_with_capacity(4);
         for (i, e) in events.iter().enumerate() {
-            if have.get(&e.id.actor) + 1 != e.id.seq || !e.deps.iter().all(|d| have.includes(d)) {
+            if have.get(&e.id.actor) + 1 != e.id.seq || !e.deps().iter().all(|d| have.includes(d)) {
                 return false;
             }
             if self.check_static(e).is_err() {
                 return false;
             }
-            let lookup = |id: &EventId| {
-                self.get(id).or_else(|| {
-                    let (first, at) = runs.get(&id.actor)?;
-                    Some(&events[*at.get(usize::try_from(id.seq.checked_sub(*first)?).ok()?)? as usize])
-                })
+            // The batch first: a dependency is most often the author's previous event, in
+            // the same batch. An actor's run in the batch starts right after what the log
+            // has of it, so an id is found in one place or the other, never both.
+            let in_batch = |id: &EventId| {
+                let (first, at) = runs.get(&id.actor)?;
+                Some(&events[*at.get(usize::try_from(id.seq.checked_sub(*first)?).ok()?)? as usize])
             };
+            let lookup = |id: &EventId| in_batch(id).or_else(|| self.get(id));
             if self.check_clocks(e, &lookup).is_err() {
                 return false;
             }
@@ -176,11 +183,11 @@ impl Log {
             &e.kind,
             e.key.as_deref(),
             &e.data,
-            &e.meta,
-            e.idempotency_key.as_deref(),
-            e.deps.len(),
+            e.meta(),
+            e.idempotency_key(),
+            e.deps().len(),
         )?;
-        for d in e.deps.iter() {
+        for d in e.deps() {
             if d.seq == 0 || d.actor == e.id.actor {
                 return Err(InvalidEvent::BadDependency { id: e.id, dep: *d });
             }
@@ -196,7 +203,7 @@ impl Log {
         lookup: &dyn Fn(&EventId) -> Option<&'a Event>,
     ) -> Result<(), InvalidEvent> {
         let prev = (e.id.seq > 1).then(|| EventId::new(e.id.actor, e.id.seq - 1));
-        for d in prev.iter().chain(e.deps.iter()) {
+        for d in prev.iter().chain(e.deps()) {
             if let Some(dep) = lookup(d) {
                 if e.lamport <= dep.lamport {
                     return Err(InvalidEvent::BadLamport { id: e.id, lamport: e.lamport, min_exclusive: dep.lamport });
@@ -215,27 +222,28 @@ impl Log {
         let idx = self.arena.len() as u32;
         // Knowledge: the author's previous knowledge, grown by the explicit deps. Without
         // deps it cannot grow (the previous knowledge is the track's last point), so
-        // nothing is recorded and nothing needs cloning.
+        // nothing is recorded and nothing needs cloning. Each dependency's knowledge is
+        // merged in place (no version vector copied per dependency).
         let mut knowledge = None;
-        if !e.deps.is_empty() {
+        if !e.deps().is_empty() {
             let k = knowledge.get_or_insert_with(|| match e.id.seq {
                 1 => VersionVector::new(),
                 s => self.tracks.get(&e.id.actor).and_then(|t| t.knowledge_at(s - 1)).cloned().unwrap_or_default(),
             });
-            for d in e.deps.iter() {
-                k.merge(&self.past_of(d));
+            for d in e.deps() {
+                if let Some(past) = self.tracks.get(&d.actor).and_then(|t| t.knowledge_at(d.seq)) {
+                    k.merge(past);
+                }
+                k.raise(d.actor, d.seq);
             }
             k.set(e.id.actor, 0);
         }
-        // Names shared with the previous event (same `Arc`) are known already.
-        let prev = self.arena.last();
-        for name in [Some(&e.stream), Some(&e.kind), e.key.as_ref()].into_iter().flatten() {
-            if prev.is_some_and(|p| Arc::ptr_eq(&p.stream, name) || Arc::ptr_eq(&p.kind, name)) {
-                continue;
-            }
-            if !self.names.contains(&**name) {
-                self.names.insert(name.clone());
-            }
+        // The event keeps the log's interned copy of its names (see `names`).
+        let mut e = e;
+        self.names.intern_in_place(&mut e.stream);
+        self.names.intern_in_place(&mut e.kind);
+        if let Some(key) = e.key.as_mut() {
+            self.names.intern_in_place(key);
         }
         self.max_lamport = self.max_lamport.max(e.lamport);
         self.max_time = self.max_time.max(e.time);
@@ -245,7 +253,7 @@ impl Log {
         if let Some(k) = knowledge {
             track.push_knowledge(e.id.seq, k);
         }
-        if let Some(k) = &e.idempotency_key {
+        if let Some(k) = e.extra.as_ref().and_then(|x| x.idempotency_key.as_ref()) {
             match self.ikeys.get(k) {
                 Some(other) if self.arena[*other as usize].order_key() < e.order_key() => {}
                 _ => {
@@ -274,11 +282,12 @@ impl Log {
 
     pub(super) fn index_streams(&mut self, first: usize) {
         let arena = &self.arena;
-        let mut by_stream: HashMap<&std::sync::Arc<str>, Vec<u32>> = HashMap::default();
+        // Grouped by the interned name's identity: no string hashing per event.
+        let mut by_stream: HashMap<NameId, (&Arc<str>, Vec<u32>)> = HashMap::default();
         for (i, e) in arena.iter().enumerate().skip(first) {
-            by_stream.entry(&e.stream).or_default().push(i as u32);
+            by_stream.entry(Names::id(&e.stream)).or_insert_with(|| (&e.stream, Vec::new())).1.push(i as u32);
         }
-        for (s, mut fresh) in by_stream {
+        for (_, (s, mut fresh)) in by_stream {
             sort_indices_by_order(&mut fresh, arena);
             let list = self.streams.entry(s.clone()).or_default();
             merge_sorted(list, &fresh, arena);
@@ -301,7 +310,7 @@ impl Planner<'_> {
         if self.have.get(&e.id.actor) + 1 < e.id.seq {
             return Some(EventId::new(e.id.actor, e.id.seq - 1));
         }
-        e.deps.iter().find(|d| !self.have.includes(d)).copied()
+        e.deps().iter().find(|d| !self.have.includes(d)).copied()
     }
 
     fn offer(&mut self, e: Event, out: &mut PreparedReceive) {

@@ -59,10 +59,10 @@ impl Log {
         if e.id.seq != have + 1 {
             return Err(InvalidEvent::BadDependency { id: e.id, dep: EventId::new(e.id.actor, e.id.seq - 1) });
         }
-        if e.deps.len() > self.limits().max_deps {
-            return Err(InvalidEvent::TooLarge { field: "deps", size: e.deps.len(), limit: self.limits().max_deps });
+        if e.deps().len() > self.limits().max_deps {
+            return Err(InvalidEvent::TooLarge { field: "deps", size: e.deps().len(), limit: self.limits().max_deps });
         }
-        for d in e.deps.iter() {
+        for d in e.deps() {
             if d.seq == 0 || d.actor == e.id.actor || !self.version().includes(d) {
                 return Err(InvalidEvent::BadDependency { id: e.id, dep: *d });
             }
