@@ -84,7 +84,7 @@ impl ToolkitState {
     pub fn on_applied(&self, shared: &Shared, applied: &[Event]) {
         // A compensation adds `revertedBy` to an event whose JS object may be cached
         // already (src/wasm/event_cache.rs): rebuild the cache (reverts are rare).
-        if applied.iter().any(|e| !e.meta.is_empty() && reverts(e).is_some()) {
+        if applied.iter().any(|e| !e.meta().is_empty() && reverts(e).is_some()) {
             shared.js_events.clear();
         }
         if let Ok(mut slot) = self.links.try_borrow_mut() {
