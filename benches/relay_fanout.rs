@@ -71,7 +71,7 @@ async fn client(
             Ok(Ok(r)) => {
                 let now = micros();
                 for e in r.applied.iter().filter(|e| e.id.actor != me) {
-                    let t = e.data_value()["t"].as_u64().unwrap_or(now);
+                    let t = e.data_value().map_or(now, |v| v["t"].as_u64().unwrap_or(now));
                     latencies.push(now.saturating_sub(t));
                     received += 1;
                 }

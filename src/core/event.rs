@@ -215,9 +215,14 @@ impl Event {
         self.extra.as_ref().map_or(&[], |x| &x.deps)
     }
 
-    /// The payload parsed as JSON.
-    pub fn data_value(&self) -> serde_json::Value {
-        serde_json::from_str(&self.data).expect("event data is validated JSON on entry")
+    /// The payload parsed as a `serde_json::Value`.
+    ///
+    /// The entry check accepts every RFC 8259 text, which is slightly more than
+    /// `serde_json::Value` holds: a number beyond `f64` (`1e400`) or nesting deeper than
+    /// serde_json's limit of 128 is valid JSON kept byte for byte, but has no `Value`. Those
+    /// payloads give `Err` here instead of a panic; callers leave such an event as it is.
+    pub fn data_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(&self.data)
     }
 }
 

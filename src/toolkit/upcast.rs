@@ -79,7 +79,12 @@ impl Upcasters {
         if !self.kinds.contains(&*e.kind) || !self.by_version.contains_key(&(e.kind.to_string(), version)) {
             return Cow::Borrowed(e);
         }
-        let mut shape = Shape { kind: e.kind.to_string(), data: e.data_value() };
+        // A payload valid as JSON text but without a `Value` (see `Event::data_value`)
+        // cannot be handed to an upcaster: the event is seen as stored.
+        let Ok(data) = e.data_value() else {
+            return Cow::Borrowed(e);
+        };
+        let mut shape = Shape { kind: e.kind.to_string(), data };
         while let Some(f) = self.by_version.get(&(shape.kind.clone(), version)) {
             shape = f(shape);
             version = version.saturating_add(1);

@@ -82,7 +82,7 @@ pub fn folds(log: &Log) -> Vec<StreamFold> {
             let f = Filter::stream(&s);
             let mut out = StreamFold { stream: s.clone(), count: 0, sum: 0, last: BTreeMap::new() };
             for e in log.events(&f) {
-                let v = e.data_value()["v"].as_i64().unwrap_or(0);
+                let v = e.data_value().unwrap()["v"].as_i64().unwrap_or(0);
                 out.count += 1;
                 out.sum += v;
                 if let Some(k) = &e.key {

@@ -165,7 +165,7 @@ fn a_consumer_sees_upcast_events_and_filters_on_the_new_type() {
     // Then it sees the event in its newest shape, with the same id
     assert_eq!(batch.len(), 1);
     assert_eq!((batch[0].id, &*batch[0].kind), (old.id, "UserRegistered"));
-    assert_eq!(batch[0].data_value(), json!({ "n": 1, "v2": true }));
+    assert_eq!(batch[0].data_value().unwrap(), json!({ "n": 1, "v2": true }));
 }
 
 #[test]

@@ -24,7 +24,7 @@ impl Decider for Capped {
     }
 
     fn evolve(&self, state: &mut i64, event: &Event) {
-        *state += event.data_value()["n"].as_i64().unwrap_or(0);
+        *state += event.data_value().unwrap()["n"].as_i64().unwrap_or(0);
     }
 
     fn decide(&self, add: &i64, total: &i64) -> Result<Vec<Draft>, Rejected> {
@@ -36,7 +36,7 @@ impl Decider for Capped {
 }
 
 fn total(log: &Log) -> i64 {
-    log.events(&everlog::Filter::stream("c")).map(|e| e.data_value()["n"].as_i64().unwrap()).sum()
+    log.events(&everlog::Filter::stream("c")).map(|e| e.data_value().unwrap()["n"].as_i64().unwrap()).sum()
 }
 
 /// Another writer's event on stream `c`, appended by a peer and received.
