@@ -4,6 +4,7 @@
 #   2. wasm-bindgen for the `web` and the `bundler` targets,
 #   3. wasm-opt -Oz from the npm package `binaryen` (Debian's binaryen writes broken modules),
 #   4. pkg-scripts/package.mjs: entry points, exact .d.ts, package.json, README,
+#   5. pkg-scripts/minify.mjs: esbuild minifies the JS in place,
 # then prints raw and gzip sizes and exits with status 3 if the gzipped wasm + JS exceed
 # the budget (150 KB).
 set -euo pipefail
@@ -13,7 +14,12 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 WASM_OPT=node_modules/.bin/wasm-opt
 [ -x "$WASM_OPT" ] || { echo "missing $WASM_OPT: run npm ci (or pkg-scripts/setup.sh)" >&2; exit 1; }
 
-cargo build --lib --profile wasm-release --target wasm32-unknown-unknown
+# Panic locations embed source paths: drop the machine-specific prefixes (registry
+# checkout, this checkout) so the module carries `serde_json-1.0.x/src/de.rs`, not the
+# builder's home directory (smaller, and the same bytes on every machine).
+remap=""
+for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ "$PWD/"; do remap+="--remap-path-prefix=$d="$'\x1f'; done
+CARGO_ENCODED_RUSTFLAGS="${remap%$'\x1f'}" cargo build --lib --profile wasm-release --target wasm32-unknown-unknown
 wasm="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/everlog.wasm"
 
 rm -rf "$OUT"
@@ -27,6 +33,7 @@ for target in web bundler; do
     "$OUT/$target/everlog_bg.wasm" -o "$OUT/$target/everlog_bg.wasm"
 done
 node pkg-scripts/package.mjs "$OUT"
+node pkg-scripts/minify.mjs "$OUT"
 
 # Sizes: what a web-target app downloads (wasm + JS glue + snippets).
 total_raw=0; total_gz=0
