@@ -18,6 +18,7 @@ use super::peer::Peer;
 use super::projection::{js_reduce, Projection, ProjectionState, Reducer};
 use super::shared::Shared;
 use super::task::promise;
+use crate::core::fold::scan::push_string;
 use crate::core::{AppendOptions, EventId, Filter};
 
 #[wasm_bindgen(skip_typescript)]
@@ -187,9 +188,9 @@ impl EventLog {
                 out.push(',');
             }
             out.push_str("{\"stream\":");
-            out.push_str(&serde_json::to_string(&*c.stream).unwrap_or_default());
+            push_string(&mut out, &c.stream);
             out.push_str(",\"key\":");
-            out.push_str(&serde_json::to_string(&*c.key).unwrap_or_default());
+            push_string(&mut out, &c.key);
             out.push_str(",\"events\":");
             out.push_str(&convert::events_json(&c.events));
             out.push('}');

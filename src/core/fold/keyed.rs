@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{decode_json, encode_json, Causality, Fold, StateCodec};
+use super::{encode_json, states, Causality, Fold, StateCodec};
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::Event;
 use crate::core::id::EventId;
@@ -57,7 +57,7 @@ impl StateCodec for Latest {
         encode_json(state)
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<LatestState, DecodeError> {
-        decode_json(bytes)
+        states::decode_latest(bytes).map(LatestState)
     }
 }
 
@@ -91,6 +91,6 @@ impl StateCodec for Register {
         encode_json(state)
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<RegisterState, DecodeError> {
-        decode_json(bytes)
+        states::decode_register(bytes).map(RegisterState)
     }
 }

@@ -23,7 +23,8 @@
 //! - `run`: a stretch of the log handed to a fold at once (the fast path);
 //! - `builtin`: the built-ins as one enum with a JSON result, for the JavaScript face;
 //! - `projection`: live, incremental folds with checkpoints for rewinds;
-//! - `snapshot`: the versioned byte format of a projection's persisted state.
+//! - `snapshot`: the versioned byte format of a projection's persisted state;
+//! - `states`: the built-ins' states as JSON text (snapshot decoding, JS results), by hand.
 
 mod builtin;
 pub(crate) mod columns;
@@ -33,6 +34,7 @@ mod projection;
 mod run;
 pub mod scan;
 mod snapshot;
+mod states;
 
 pub use builtin::{Builtin, BuiltinState};
 pub use keyed::{Latest, LatestState, Register, RegisterState};
