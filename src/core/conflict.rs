@@ -75,7 +75,7 @@ impl Conflicts {
             })
             .collect();
         // (stream, key) pairs are unique: the heads map is keyed by them.
-        out.sort_unstable_by(|a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
+        super::sort::sort_by(&mut out, |a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
         out
     }
 
@@ -92,7 +92,7 @@ impl Conflicts {
         stream: &dyn Fn(&str) -> bool,
     ) -> Vec<ConflictRecord> {
         let mut slots: Vec<&SlotKey> = self.history.keys().filter(|(s, _)| stream(s)).collect();
-        slots.sort_unstable();
+        super::sort::sort_by(&mut slots, Ord::cmp);
         let mut out = Vec::new();
         for slot in slots {
             let mut evs: Vec<&Event> = self.history[slot].iter().map(|i| &arena[*i as usize]).collect();

@@ -14,6 +14,7 @@ pub(crate) mod hash;
 pub mod id;
 pub mod log;
 pub mod pending;
+pub(crate) mod sort;
 pub mod sync;
 pub mod version;
 

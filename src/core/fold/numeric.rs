@@ -164,7 +164,7 @@ impl GroupSumState {
     /// The groups sorted by name (the order of the JSON result).
     pub fn sorted(&self) -> Vec<(&str, f64)> {
         let mut v: Vec<(&str, f64)> = self.0.iter().map(|(k, s)| (&**k, s.0)).collect();
-        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        crate::core::sort::sort_by(&mut v, |a, b| a.0.cmp(b.0));
         v
     }
 }
