@@ -22,11 +22,13 @@ pub fn sort_by<T>(v: &mut [T], cmp: impl Fn(&T, &T) -> Ordering) {
 
 /// Sorts `u32` positions by `cmp`: the one instance of the standard sort on wasm32.
 #[inline(never)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn sort_positions(positions: &mut [u32], cmp: &dyn Fn(u32, u32) -> Ordering) {
     positions.sort_unstable_by(|a, b| cmp(*a, *b));
 }
 
 /// [`sort_by`] through [`sort_positions`] (what wasm32 uses; tested natively too).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn shared_sort_by<T>(v: &mut [T], cmp: impl Fn(&T, &T) -> Ordering) {
     if v.len() < 2 {
         return;
