@@ -17,6 +17,7 @@
 //!
 //! Layout (one concern per file):
 //! - `scan`: a top-level JSON field scanner, so built-ins never parse whole payloads;
+//! - `decimal`: JSON number text to `f64`, correctly rounded, without std's parser;
 //! - `numeric`: count, sum(field), groupSum(key, field);
 //! - `keyed`: latest and register (per event `key`);
 //! - `columns`: a per-log cache of extracted fields, so repeated folds skip the scan;
@@ -28,6 +29,7 @@
 
 mod builtin;
 pub(crate) mod columns;
+mod decimal;
 mod keyed;
 mod numeric;
 mod projection;

@@ -158,9 +158,9 @@ pub fn number(raw: &str) -> Option<f64> {
         let v = n as f64;
         return Some(if neg { -v } else { v });
     }
-    // Slow path: fractions and exponents, correctly rounded by the standard library.
-    // `digits` starts with a digit, so "inf"/"nan" spellings cannot get here.
-    raw.parse::<f64>().ok().filter(|v| v.is_finite())
+    // Slow path: fractions and exponents, correctly rounded (by hand, not the standard
+    // library's parser: the package's size, see `decimal`).
+    super::decimal::parse(raw)
 }
 
 /// A raw JSON value as a group name: strings give their contents; numbers and booleans
