@@ -277,8 +277,3 @@ pub fn event_to_js(e: &Event) -> JsValue {
     push_event(&mut s, e);
     parse(&s)
 }
-
-/// Any serde value (versions, fold states) as a JS value.
-pub fn to_js_value<T: serde::Serialize>(v: &T) -> JsValue {
-    serde_json::to_string(v).map_or(JsValue::UNDEFINED, |s| parse(&s))
-}

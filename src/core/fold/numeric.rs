@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::columns::NO_GROUP;
 use super::scan;
-use super::{encode_json, states, Causality, Fold, Run, StateCodec};
+use super::{states, Causality, Fold, Run, StateCodec};
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::Event;
 
@@ -50,7 +50,7 @@ impl StateCodec for Count {
         "count/1".into()
     }
     fn encode_state(&self, state: &u64) -> Result<Vec<u8>, Error> {
-        encode_json(state)
+        Ok(states::encode_u64(*state))
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<u64, DecodeError> {
         states::decode_u64(bytes)
@@ -119,7 +119,7 @@ impl StateCodec for Sum {
         f + "]"
     }
     fn encode_state(&self, state: &Exact) -> Result<Vec<u8>, Error> {
-        encode_json(state)
+        Ok(states::encode_u64(state.0.to_bits()))
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<Exact, DecodeError> {
         states::decode_u64(bytes).map(|b| Exact(f64::from_bits(b)))
@@ -287,7 +287,7 @@ impl StateCodec for GroupSum {
         f + "]"
     }
     fn encode_state(&self, state: &GroupSumState) -> Result<Vec<u8>, Error> {
-        encode_json(state)
+        Ok(states::encode_sums(&state.0))
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<GroupSumState, DecodeError> {
         states::decode_sums(bytes).map(GroupSumState)

@@ -1,15 +1,16 @@
 //! The built-ins' states as JSON text, read and written by hand.
 //!
-//! - **snapshots**: [`StateCodec`](super::StateCodec) encodes a built-in state with serde
-//!   (`serde_json::to_vec`) and decodes it here: a count or sum is one integer (a sum is
+//! - **snapshots**: [`StateCodec`](super::StateCodec) encodes and decodes a built-in state
+//!   here, as the JSON serde would write for it: a count or sum is one integer (a sum is
 //!   its `f64` bits), groupSum `{"name": bits}`, latest `{"key": "data text"}`, register
 //!   `{"key": [["seq@actor", "data text"], …]}`;
 //! - **results**: [`Builtin::json`](super::Builtin::json) writes the value JavaScript sees,
 //!   splicing event data in as it is stored (as `log.events()` does).
 //!
 //! Why by hand: a serde `Deserialize` for these maps, instantiated for serde_json, links
-//! the deserializer's type-error paths and through them float formatting; the npm package
-//! pays for every instance (docs/size.md). The reader accepts exactly what serde_json
+//! the deserializer's type-error paths and through them float formatting, and each
+//! `Serialize` instance links more serializer code; the npm package pays for every
+//! instance (docs/size.md). The reader accepts exactly what serde_json
 //! writes (plus whitespace) and checks each data text is JSON, as events are on entry, so
 //! a result built from a decoded state always parses. Foreign bytes are a typed error,
 //! never a panic.
@@ -203,6 +204,50 @@ pub(super) fn decode_register(bytes: &[u8]) -> Result<BTreeMap<Arc<str>, Heads>,
     })
 }
 
+/// Snapshot encoders: the bytes `serde_json::to_vec` writes for each state (the decoders
+/// above read both), without linking serde_json's serializer into the package.
+pub(super) fn encode_u64(v: u64) -> Vec<u8> {
+    v.to_string().into_bytes()
+}
+
+pub(super) fn encode_sums(m: &HashMap<Box<str>, Exact, FxBuild>) -> Vec<u8> {
+    let mut out = String::from("{");
+    for (i, (k, v)) in m.iter().enumerate() {
+        push_key(&mut out, i == 0, k);
+        out.push_str(&v.0.to_bits().to_string());
+    }
+    out.push('}');
+    out.into_bytes()
+}
+
+pub(super) fn encode_latest(m: &BTreeMap<Arc<str>, Box<str>>) -> Vec<u8> {
+    let mut out = String::from("{");
+    for (i, (k, v)) in m.iter().enumerate() {
+        push_key(&mut out, i == 0, k);
+        scan::push_string(&mut out, v);
+    }
+    out.push('}');
+    out.into_bytes()
+}
+
+pub(super) fn encode_register(m: &BTreeMap<Arc<str>, Heads>) -> Vec<u8> {
+    let mut out = String::from("{");
+    for (i, (k, heads)) in m.iter().enumerate() {
+        push_key(&mut out, i == 0, k);
+        out.push('[');
+        for (j, (id, v)) in heads.iter().enumerate() {
+            out.push_str(if j == 0 { "[\"" } else { ",[\"" });
+            out.push_str(&id.to_string());
+            out.push_str("\",");
+            scan::push_string(&mut out, v);
+            out.push(']');
+        }
+        out.push(']');
+    }
+    out.push('}');
+    out.into_bytes()
+}
+
 /// An `f64` result as JSON: integral values within ±2^53 as integers, non-finite as null.
 pub(super) fn push_number(out: &mut String, v: f64) {
     const EXACT: f64 = 9_007_199_254_740_992.0;
@@ -236,7 +281,16 @@ mod tests {
         reg.insert(Arc::<str>::from("t\"itle"), vec![(id, Box::<str>::from("{\"a\": [1, \"x\"]}"))]);
         reg.insert(Arc::<str>::from("empty"), vec![]);
         let bytes = serde_json::to_vec(&reg).unwrap();
+        assert_eq!(encode_register(&reg), bytes);
         assert_eq!(decode_register(&bytes).unwrap(), reg);
+        let mut latest = BTreeMap::new();
+        latest.insert(Arc::<str>::from("a\u{1}"), Box::<str>::from("[\"\\\"x\"]"));
+        latest.insert(Arc::<str>::from("b"), Box::<str>::from("1"));
+        assert_eq!(encode_latest(&latest), serde_json::to_vec(&latest).unwrap());
+        let mut sums: HashMap<Box<str>, Exact, FxBuild> = HashMap::default();
+        sums.insert("x".into(), Exact(2.5));
+        assert_eq!(decode_sums(&encode_sums(&sums)).unwrap(), sums);
+        assert_eq!(encode_u64(42), b"42");
         assert_eq!(decode_u64(b" 18446744073709551615 ").unwrap(), u64::MAX);
         let sums = decode_sums(br#"{"a": 4607182418800017408, "b\u00e9": 0}"#).unwrap();
         assert_eq!(sums.get("a").map(|e| e.0), Some(1.0));
