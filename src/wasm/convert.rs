@@ -137,7 +137,7 @@ fn at_from_js(at: &JsValue) -> Result<Option<At>, JsValue> {
     };
     let mut vv = VersionVector::new();
     for (actor, seq) in version {
-        let a: ActorId = actor.parse().map_err(|_| bad(&format!(": bad actor id {actor:?}")))?;
+        let a: ActorId = actor.parse().map_err(|_| bad(&format!(": bad actor id \"{actor}\"")))?;
         let s = whole(&seq, 18_446_744_073_709_549_568.0).ok_or_else(|| bad(": seqs are non-negative integers"))?;
         vv.set(a, s as u64);
     }
