@@ -1,6 +1,6 @@
 /** Base class of every error everlog throws; `code` is stable across versions. */
 export class EverlogError extends Error {
-  readonly code: "CONCURRENCY" | "STORAGE" | "DECODE" | "INVALID_EVENT" | "CLOSED" | "INTERNAL";
+  readonly code: "CONCURRENCY" | "STORAGE" | "DECODE" | "INVALID_EVENT" | "CLOSED" | "INTERNAL" | "DOCUMENT";
 }
 /** `append(..., { expectedVersion })` found the stream at another version. Nothing was appended. */
 export class ConcurrencyError extends EverlogError {

@@ -19,8 +19,9 @@ function* jsFiles(dir) {
   }
 }
 
-for (const target of ["web", "bundler"]) {
-  for (const file of jsFiles(join(out, target))) {
+// Every build under <out>: the core entry (web, bundler) and `everlog/docs` (docs/…).
+{
+  for (const file of jsFiles(out)) {
     const src = readFileSync(file, "utf8");
     const { code } = transformSync(src, { minify: true, target: "es2020", legalComments: "none" });
     writeFileSync(file, code);

@@ -1,5 +1,7 @@
 // Generates the npm package's entry points, type declarations, package.json and README
-// around the wasm-bindgen output in <out>/web and <out>/bundler (see build.sh).
+// around the wasm-bindgen output in <out>/web and <out>/bundler (see build.sh), and, when
+// built, the documents entry `everlog/docs` in <out>/docs/web and <out>/docs/bundler (the
+// same crate with the `documents` feature: everything the core exports, plus `Document`).
 //
 // - index.js re-exports the wasm-bindgen classes and the JS error classes (which live in a
 //   wasm-bindgen "snippet" module: re-exporting that very module keeps `instanceof` working).
@@ -46,20 +48,29 @@ const INIT_BUNDLER = `/** The bundler build instantiates the module on import; t
 export default function init(): Promise<void>;
 `;
 
-for (const target of ["web", "bundler"]) {
-  const dir = join(out, target);
+const docs = existsSync(join(out, "docs", "web"));
+const entries = [
+  { base: out, classes: ["EventLog", "Fold", "Projection", "Peer"], errors: "" },
+  ...(docs ? [{ base: join(out, "docs"), classes: ["EventLog", "Fold", "Projection", "Peer", "Document"], errors: "document-error" }] : []),
+];
+
+for (const entry of entries) for (const target of ["web", "bundler"]) {
+  const dir = join(entry.base, target);
   const snip = snippetDir(dir);
   copyFileSync(join(root, "js", "errors.d.ts"), join(dir, snip, "errors.d.ts"));
+  if (entry.errors) copyFileSync(join(root, "js", `${entry.errors}.d.ts`), join(dir, snip, `${entry.errors}.d.ts`));
   const dts = readFileSync(join(dir, "everlog.d.ts"), "utf8");
   const names = publicNames(dts);
-  for (const n of ["EventLog", "Fold", "Projection", "Peer"]) {
+  for (const n of entry.classes) {
     if (!names.includes(n)) throw new Error(`${target}/everlog.d.ts lacks ${n}`);
   }
   const publicPart = dts.split("export interface InitOutput")[0].replace(/\/\*[\s\S]*?\*\//g, "").replace(/"[^"\n]*"/g, '""');
   if (/\bany\b/.test(publicPart)) {
     throw new Error(`${target}/everlog.d.ts has \`any\` in the public API`);
   }
-  const errors = `export { ${ERRORS.join(", ")} } from "${snip}/errors.js";\n`;
+  const errors =
+    `export { ${ERRORS.join(", ")} } from "${snip}/errors.js";\n` +
+    (entry.errors ? `export { DocumentError } from "${snip}/${entry.errors}.js";\n` : "");
   const classes = names.filter((n) => new RegExp(`^export class ${n}\\b`, "m").test(dts)).join(", ");
   const init =
     target === "web"
@@ -96,10 +107,25 @@ const pkg = {
     "./web": { types: "./web/index.d.ts", default: "./web/index.js" },
     "./bundler": { types: "./bundler/index.d.ts", default: "./bundler/index.js" },
     "./everlog_bg.wasm": "./web/everlog_bg.wasm",
+    ...(docs && {
+      // Opt-in: only apps that import `everlog/docs` download automerge.
+      "./docs": {
+        webpack: { types: "./docs/bundler/index.d.ts", default: "./docs/bundler/index.js" },
+        types: "./docs/web/index.d.ts",
+        default: "./docs/web/index.js",
+      },
+      "./docs/web": { types: "./docs/web/index.d.ts", default: "./docs/web/index.js" },
+      "./docs/bundler": { types: "./docs/bundler/index.d.ts", default: "./docs/bundler/index.js" },
+      "./docs/everlog_bg.wasm": "./docs/web/everlog_bg.wasm",
+    }),
     "./package.json": "./package.json",
   },
-  files: ["web/", "bundler/", "README.md"],
-  sideEffects: ["./bundler/everlog.js", "./bundler/index.js"],
+  files: ["web/", "bundler/", ...(docs ? ["docs/"] : []), "README.md"],
+  sideEffects: [
+    "./bundler/everlog.js",
+    "./bundler/index.js",
+    ...(docs ? ["./docs/bundler/everlog.js", "./docs/bundler/index.js"] : []),
+  ],
 };
 writeFileSync(join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
 
@@ -120,6 +146,20 @@ log.fold(Fold.groupSum("sku", "qty"), { stream: "cart:42" }); // { sock: 2 }
 
 Entry points: \`everlog\` (the \`web\` build: Vite, plain \`<script type="module">\`, esbuild, Rollup;
 the \`webpack\` condition picks the \`bundler\` build), \`everlog/web\`, \`everlog/bundler\`.
+
+Collaborative documents (automerge, a larger download) are the opt-in entry \`everlog/docs\`:
+it exports everything \`everlog\` does plus \`Document\`, in one module of its own. An app that
+uses documents imports *everything* (\`EventLog\` too) from \`everlog/docs\`: a log opened through
+\`everlog\` lives in the other module and cannot hold a document.
+
+\`\`\`js
+import init, { EventLog, Document } from "everlog/docs";
+await init();
+const log = await EventLog.open("notes");
+const doc = await Document.open(log, "doc:7"); // or: await log.document("doc:7")
+await doc.put(["title"], "Groceries");
+doc.subscribe((patches) => render(doc.toJSON()));
+\`\`\`
 `,
 );
 console.log(`wrote ${out}/package.json (everlog ${pkg.version})`);

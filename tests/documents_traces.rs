@@ -1,11 +1,11 @@
 //! Real editing traces replayed through documents in the log.
 #![cfg(feature = "documents")]
 
-mod support;
+#[path = "support/trace.rs"]
+mod trace;
 
 use everlog::documents::{Document, PathSeg};
 use everlog::{ActorId, AppendOptions, EventId, Log};
-use support::traces;
 
 fn body() -> Vec<PathSeg> {
     vec![PathSeg::from("text")]
@@ -16,7 +16,7 @@ fn body() -> Vec<PathSeg> {
 /// past (as the original editors did). Both end with the trace's final text.
 #[test]
 fn friendsforever_two_replicas_converge_on_the_final_text() {
-    let trace = traces::load("friendsforever.json.gz");
+    let trace = trace::load_file("friendsforever.json.gz");
     assert_eq!(trace.num_agents, 2);
     let mut logs = [Log::new(ActorId::from_u128(1)), Log::new(ActorId::from_u128(2))];
     // Create the text object once, known to both.
@@ -84,7 +84,7 @@ fn friendsforever_two_replicas_converge_on_the_final_text() {
 /// so the debug-build test stays quick; the benchmark replays one event per edit.
 #[test]
 fn automerge_paper_reaches_the_final_text() {
-    let trace = traces::load("automerge-paper.json.gz");
+    let trace = trace::load_file("automerge-paper.json.gz");
     let mut log = Log::new(ActorId::from_u128(7));
     let mut doc = Document::open(&log, "paper").unwrap();
     let draft = doc.edit(&log, |e| e.put_text(&body(), "")).unwrap().unwrap();

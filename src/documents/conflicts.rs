@@ -27,7 +27,7 @@ pub struct DocValue {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocConflict {
     pub path: Vec<PathSeg>,
-    /// Every concurrent value; the first is the one automerge shows by default.
+    /// Every concurrent value; the last is the one automerge shows by default (`to_json`).
     pub values: Vec<DocValue>,
 }
 

@@ -140,3 +140,48 @@ fn a_change_event_with_a_bad_payload_is_skipped_and_reported() {
     assert_eq!(d.rejected().len(), 1);
     assert!(matches!(&d.rejected()[0], DocError::BadChange { id, .. } if id.seq == 2));
 }
+
+#[test]
+fn own_changes_come_back_without_decoding_and_keep_their_event() {
+    let mut l = log(1);
+    let mut d = Document::open(&l, "doc:1").unwrap();
+    let draft = d.edit(&l, |e| e.put(&p("/n"), &json!(1))).unwrap().unwrap();
+    let ev = l.append(vec![draft], &AppendOptions::default(), 1).unwrap();
+    let hash = decode_change(&ev[0]).unwrap().hash();
+    assert_eq!(d.update(&l).unwrap(), 1);
+    assert_eq!(d.event_of(&hash), Some(ev[0].id));
+    // A draft never appended (the caller skipped `reload`) does not hide the next one.
+    d.edit(&l, |e| e.put(&p("/n"), &json!(2))).unwrap().unwrap();
+    let draft = d.edit(&l, |e| e.put(&p("/m"), &json!(3))).unwrap().unwrap();
+    let ev = l.append(vec![draft], &AppendOptions::default(), 2).unwrap();
+    let hash = decode_change(&ev[0]).unwrap().hash();
+    assert_eq!(d.update(&l).unwrap(), 1);
+    assert_eq!(d.event_of(&hash), Some(ev[0].id));
+    // Another document of the same actor (a reload) decodes the same events.
+    let cold = Document::open(&l, "doc:1").unwrap();
+    assert_eq!(cold.event_of(&hash), Some(ev[0].id));
+    assert!(cold.rejected().is_empty());
+}
+
+#[test]
+fn tracked_patches_cover_local_edits_and_remote_changes_once() {
+    let (mut a, mut b) = (log(1), log(2));
+    let mut da = Document::open(&a, "doc").unwrap();
+    let draft = da.edit(&a, |e| e.put_text(&p("/body"), "hi")).unwrap();
+    commit(&mut a, &mut da, draft, 1);
+    sync(&mut a, &mut b);
+    let mut db = Document::open(&b, "doc").unwrap();
+    db.track_patches();
+    assert!(db.take_patches().is_empty(), "nothing changed since tracking started");
+
+    let draft = db.edit(&b, |e| e.put(&p("/n"), &json!(1))).unwrap();
+    commit(&mut b, &mut db, draft, 2);
+    assert_eq!(db.take_patches(), vec![json!({"action": "put", "path": ["n"], "value": 1, "conflict": false})]);
+
+    let draft = da.edit(&a, |e| e.splice_text(&p("/body"), 2, 0, "!")).unwrap();
+    commit(&mut a, &mut da, draft, 3);
+    sync(&mut a, &mut b);
+    assert_eq!(db.update(&b).unwrap(), 1);
+    assert_eq!(db.take_patches(), vec![json!({"action": "splice", "path": ["body", 2], "value": "!"})]);
+    assert!(db.take_patches().is_empty());
+}

@@ -33,7 +33,9 @@
 //! filtered export is not causally closed unless the filter makes it so (`at`): its
 //! events wait in the pending set until the rest arrives.
 
-use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -53,69 +55,109 @@ pub struct ExportOptions {
     pub source: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// A CloudEvent as read on import (export writes the same attributes by hand, in this
+/// order: a derived `Serialize` would add its code to the wasm build for one writer).
+#[derive(Deserialize)]
 struct Wire {
     specversion: String,
     id: String,
+    /// Required by the spec (a line without it is refused), not kept by the log.
+    #[allow(dead_code)]
     source: String,
     #[serde(rename = "type")]
     kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     subject: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     datacontenttype: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     data: Option<Box<RawValue>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     data_base64: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     everlogactor: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     everlogseq: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     everloglamport: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     everlogdeps: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     everlogkey: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     everlogmeta: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     everlogidempotency: Option<String>,
+}
+
+/// `s` as a JSON string literal.
+fn json_str(out: &mut String, s: &str) {
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}
+
+fn attr(out: &mut String, name: &str, value: &str) {
+    out.push_str(",\"");
+    out.push_str(name);
+    out.push_str("\":");
+    json_str(out, value);
 }
 
 /// One event as a CloudEvent JSON object on one line (no trailing newline).
 pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitError> {
     let time = format_rfc3339_ms(e.time).ok_or(ToolkitError::TimeOutOfRange { id: e.id, time: e.time })?;
-    let inline = !e.data.contains(['\n', '\r']);
-    let data = if inline {
-        // Validated JSON on entry; an event built by hand may not be.
-        Some(RawValue::from_string(e.data.to_string()).map_err(bad_json)?)
+    // Validated JSON on entry; an event built by hand may not be.
+    serde_json::from_str::<Box<RawValue>>(&e.data).map_err(bad_json)?;
+    let id = e.id.to_string();
+    let mut out = String::with_capacity(e.data.len() + 256);
+    out.push_str("{\"specversion\":\"1.0\"");
+    attr(&mut out, "id", &id);
+    match &opts.source {
+        Some(s) => attr(&mut out, "source", s),
+        None => attr(&mut out, "source", &format!("urn:everlog:{}", e.id.actor)),
+    }
+    attr(&mut out, "type", &e.kind);
+    attr(&mut out, "subject", &e.stream);
+    attr(&mut out, "time", &time);
+    attr(&mut out, "datacontenttype", "application/json");
+    if e.data.contains(['\n', '\r']) {
+        attr(&mut out, "data_base64", &base64_encode(e.data.as_bytes()));
     } else {
-        None
-    };
-    let ids = |d: &[EventId]| d.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(" ");
-    let wire = Wire {
-        specversion: "1.0".into(),
-        id: e.id.to_string(),
-        source: opts.source.clone().unwrap_or_else(|| format!("urn:everlog:{}", e.id.actor)),
-        kind: e.kind.to_string(),
-        subject: Some(e.stream.to_string()),
-        time: Some(time),
-        datacontenttype: Some("application/json".into()),
-        data,
-        data_base64: (!inline).then(|| base64_encode(e.data.as_bytes())),
-        everlogactor: Some(e.id.actor.to_string()),
-        everlogseq: Some(Value::String(e.id.seq.to_string())),
-        everloglamport: Some(Value::String(e.lamport.to_string())),
-        everlogdeps: (!e.deps.is_empty()).then(|| ids(&e.deps)),
-        everlogkey: e.key.as_deref().map(str::to_owned),
-        everlogmeta: (!e.meta.is_empty()).then(|| serde_json::to_string(&e.meta).unwrap_or_default()),
-        everlogidempotency: e.idempotency_key.as_deref().map(str::to_owned),
-    };
-    serde_json::to_string(&wire).map_err(bad_json)
+        out.push_str(",\"data\":");
+        out.push_str(&e.data);
+    }
+    attr(&mut out, "everlogactor", &e.id.actor.to_string());
+    attr(&mut out, "everlogseq", &e.id.seq.to_string());
+    attr(&mut out, "everloglamport", &e.lamport.to_string());
+    if !e.deps.is_empty() {
+        let mut deps = String::new();
+        for (i, d) in e.deps.iter().enumerate() {
+            let _ = write!(deps, "{}{d}", if i > 0 { " " } else { "" });
+        }
+        attr(&mut out, "everlogdeps", &deps);
+    }
+    if let Some(k) = &e.key {
+        attr(&mut out, "everlogkey", k);
+    }
+    if !e.meta.is_empty() {
+        let mut meta = String::from("{");
+        for (i, (k, v)) in e.meta.iter().enumerate() {
+            if i > 0 {
+                meta.push(',');
+            }
+            json_str(&mut meta, k);
+            meta.push(':');
+            json_str(&mut meta, v);
+        }
+        meta.push('}');
+        attr(&mut out, "everlogmeta", &meta);
+    }
+    if let Some(k) = &e.idempotency_key {
+        attr(&mut out, "everlogidempotency", k);
+    }
+    out.push('}');
+    Ok(out)
 }
 
 fn bad_json(e: serde_json::Error) -> ToolkitError {

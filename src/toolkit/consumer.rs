@@ -90,7 +90,7 @@ impl Consumer {
     /// A consumer that has handled nothing yet. `types` empty: every type.
     pub fn new<T: Into<String>>(name: &str, types: impl IntoIterator<Item = T>) -> Self {
         let mut types: Vec<String> = types.into_iter().map(Into::into).collect();
-        types.sort();
+        types.sort_unstable(); // unique after dedup: no need for a stable sort (and its code in wasm)
         types.dedup();
         Consumer {
             name: name.to_owned(),
@@ -183,6 +183,17 @@ impl Consumer {
     /// Has the progress changed since it was last saved?
     pub fn is_dirty(&self) -> bool {
         self.dirty
+    }
+
+    /// The caller stored [`encode`](Self::encode)d progress itself (a binding with its
+    /// own storage, e.g. IndexedDB meta records): clears [`is_dirty`](Self::is_dirty).
+    pub fn mark_saved(&mut self) {
+        self.dirty = false;
+    }
+
+    /// That store failed: the next save must write again.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
     }
 
     /// Events of `log` not done yet (selected or not).

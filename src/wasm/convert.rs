@@ -277,3 +277,10 @@ pub fn event_to_js(e: &Event) -> JsValue {
     push_event(&mut s, e);
     parse(&s)
 }
+
+/// Any serde value as a JS value (the documents build; the core entry writes its JSON by
+/// hand so that it links no serde_json serializer, docs/size.md).
+#[cfg(feature = "documents")]
+pub fn to_js_value<T: serde::Serialize>(v: &T) -> JsValue {
+    serde_json::to_string(v).map_or(JsValue::UNDEFINED, |s| parse(&s))
+}

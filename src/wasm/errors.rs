@@ -51,6 +51,22 @@ pub fn to_js(err: &Error) -> JsValue {
     make_error(err.code(), &err.to_string(), &details, &JsValue::UNDEFINED)
 }
 
+/// The JS error for a toolkit failure: the core's own errors as usual; unreadable stored
+/// progress and a malformed CloudEvents line are `DecodeError`s; an unknown event named
+/// by `revert` or an unexportable event is an `InvalidEventError`; a handler name reused
+/// with other types or a decision outside its stream is a `TypeError` (a usage mistake).
+pub fn toolkit_to_js(err: &crate::toolkit::ToolkitError) -> JsValue {
+    use crate::toolkit::ToolkitError as T;
+    let msg = err.to_string();
+    let kind = match err {
+        T::Log(e) => return to_js(e),
+        T::Decode(_) | T::Import { .. } => "DECODE",
+        T::UnknownEvent(_) | T::TimeOutOfRange { .. } => "INVALID_EVENT",
+        T::NotInBatch(_) | T::FilterChanged { .. } | T::DraftOutsideStream { .. } => return type_error(&msg),
+    };
+    make_error(kind, &msg, &Object::new(), &JsValue::UNDEFINED)
+}
+
 /// The JS error for a storage failure, keeping the original DOMException as `cause`.
 pub fn storage_to_js(err: &StorageError, cause: &JsValue) -> JsValue {
     let details = Object::new();

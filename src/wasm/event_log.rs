@@ -18,6 +18,7 @@ use super::peer::Peer;
 use super::projection::{js_reduce, Projection, ProjectionState, Reducer};
 use super::shared::Shared;
 use super::task::promise;
+use super::toolkit;
 use crate::core::fold::scan::push_string;
 use crate::core::{AppendOptions, EventId, Filter};
 
@@ -91,7 +92,9 @@ impl EventLog {
             Ok(eid) => log.get(&eid),
             Err(_) => log.get_by_idempotency_key(id),
         };
-        Ok(e.map_or(JsValue::UNDEFINED, convert::event_to_js))
+        // The newest shape and revert links (see toolkit.rs).
+        let arr = toolkit::events_to_js(&self.shared, &log, e);
+        Ok(if e.is_some() { js_sys::Array::from(&arr).get(0) } else { JsValue::UNDEFINED })
     }
 
     /// Events matching `filter`, in the total order.
@@ -99,7 +102,7 @@ impl EventLog {
         self.shared.check_open()?;
         let f = filter_from_js(&filter)?;
         let log = self.shared.log.borrow();
-        Ok(convert::events_to_js(log.events(&f)))
+        Ok(toolkit::events_to_js(&self.shared, &log, log.events(&f)))
     }
 
     /// Number of events in `stream`.
@@ -123,13 +126,14 @@ impl EventLog {
         if let Some(spec) = fold::spec_of(&a) {
             let f = filter_from_js(&b)?;
             let log = self.shared.log.borrow();
-            return Ok(convert::parse(&fold::run(&spec, &f, &log)));
+            let up = self.shared.toolkit.upcasters.borrow();
+            return Ok(convert::parse(&fold::run(&spec, &f, &log, &up)));
         }
         let reducer: Function = a.dyn_into().map_err(|_| type_error("fold expects a reducer function or a Fold"))?;
         let f = filter_from_js(&c)?;
         let events = {
             let log = self.shared.log.borrow();
-            convert::events_to_js(log.events(&f))
+            toolkit::events_to_js(&self.shared, &log, log.events(&f))
         };
         js_reduce(&reducer, b, &events)
     }
@@ -278,6 +282,7 @@ impl EventLog {
                     s.close();
                 }
                 shared.listeners.borrow_mut().clear();
+                shared.toolkit.close();
                 shared.projections.borrow_mut().clear();
             }
             Ok(JsValue::UNDEFINED)

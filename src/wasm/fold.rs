@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::fold::scan;
 use crate::core::{Builtin, BuiltinState, Filter, Log};
+use crate::toolkit::{Upcasted, Upcasters};
 
 /// Which built-in fold. Its description (`__everlogFold`) is JSON such as
 /// `{"kind":"groupSum","key":"sku","field":"qty"}`, written and read by hand: a serde
@@ -77,10 +78,15 @@ pub fn state_json(fold: &Builtin, state: &BuiltinState) -> String {
     fold.json(state)
 }
 
-/// Runs a built-in fold over the events `filter` selects (core fold engine).
-pub fn run(spec: &FoldSpec, filter: &Filter, log: &Log) -> String {
+/// Runs a built-in fold over the events `filter` selects (core fold engine), on the
+/// events' newest shapes when upcasters are registered.
+pub fn run(spec: &FoldSpec, filter: &Filter, log: &Log, upcasters: &Upcasters) -> String {
     let b = spec.builtin();
-    state_json(&b, &log.fold(&b, filter))
+    if upcasters.is_empty() {
+        return state_json(&b, &log.fold(&b, filter));
+    }
+    let up = Upcasted::new(b, upcasters);
+    state_json(&up.inner, &log.fold(&up, filter))
 }
 
 /// A built-in fold, run in Rust: `log.fold(Fold.groupSum("sku", "qty"), filter)`.

@@ -3,13 +3,24 @@
 //! BroadcastChannel).
 //!
 //! One file per exposed type: [`event_log`] (`EventLog`), [`fold`] (`Fold`),
-//! [`projection`] (`Projection`), [`peer`] (`Peer`); the machinery behind them: [`shared`] (state and the
+//! [`projection`] (`Projection`), [`peer`] (`Peer`), and with the `documents` feature
+//! [`document`] (`Document`, the `everlog/docs` entry); the machinery behind them: [`shared`] (state and the
 //! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`errors`], [`task`],
 //! and [`types`] (the hand-written TypeScript declarations).
+//!
+//! The event-sourcing toolkit (docs/toolkit.md), one file per concern, each adding its
+//! methods to `EventLog`: [`consumers`] (`log.on`, the `Consumer` class), [`decide`],
+//! [`toolkit`] (`log.upcast`, revert links, the toolkit state of a log), [`cloudevents`],
+//! [`revert`]; declarations in [`toolkit_types`].
 
 pub mod batch;
+pub mod cloudevents;
 pub mod connection;
+pub mod consumers;
 pub mod convert;
+pub mod decide;
+#[cfg(feature = "documents")]
+pub mod document;
 pub mod errors;
 pub mod event_log;
 pub mod fold;
@@ -19,9 +30,12 @@ pub mod interop_bench;
 pub mod open;
 pub mod peer;
 pub mod projection;
+pub mod revert;
 pub mod shared;
 pub mod tabs;
 pub mod task;
+pub mod toolkit;
+pub mod toolkit_types;
 pub mod types;
 
 pub use event_log::EventLog;

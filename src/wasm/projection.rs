@@ -51,7 +51,7 @@ pub struct ProjectionState {
     next_listener: Cell<u32>,
 }
 
-fn structured_clone(v: &JsValue) -> JsValue {
+pub fn structured_clone(v: &JsValue) -> JsValue {
     if !v.is_object() {
         return v.clone();
     }
@@ -128,7 +128,8 @@ impl ProjectionState {
                 let (events, tip) = {
                     let log = shared.log.borrow();
                     let evs: Vec<&Event> = log.events(&self.filter).collect();
-                    (convert::events_to_js(evs.iter().copied()), evs.last().map(|e| e.order_key()))
+                    let js = super::toolkit::events_to_js(shared, &log, evs.iter().copied());
+                    (js, evs.last().map(|e| e.order_key()))
                 };
                 self.tip.set(tip);
                 js_reduce(f, structured_clone(initial), &events)?
@@ -164,7 +165,7 @@ impl ProjectionState {
             crate::core::event::sort_by_order(&mut matching);
             let incremental = self.tip.get().is_none_or(|tip| matching[0].order_key() > tip);
             if incremental {
-                self.fold_in(&matching)
+                self.fold_in(shared, &matching)
             } else {
                 self.recompute(shared)
             }
@@ -193,10 +194,10 @@ impl ProjectionState {
         });
     }
 
-    fn fold_in(&self, events: &[&Event]) -> Result<(), JsValue> {
+    fn fold_in(&self, shared: &Shared, events: &[&Event]) -> Result<(), JsValue> {
         let Reducer::Js { f, .. } = &self.reducer else { return Ok(()) }; // built-ins: on_events
         self.tip.set(events.last().map(|e| e.order_key()));
-        let js = convert::events_to_js(events.iter().copied());
+        let js = super::toolkit::events_to_js(shared, &shared.log.borrow(), events.iter().copied());
         let state = self.value.borrow().clone();
         let value = js_reduce(f, state, &js)?;
         *self.value.borrow_mut() = value;

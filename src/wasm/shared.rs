@@ -12,19 +12,27 @@
 //! BroadcastChannel message and a catch-up read of the same batch, are dropped there).
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::batch;
-use super::convert;
 use super::errors::{check_poison, closed, to_js};
 use super::idb::IdbStore;
 use super::projection::ProjectionState;
 use super::tabs::Tabs;
-use super::task::WriteLock;
+use super::task::{WriteGuard, WriteLock};
+use super::toolkit::{self, ToolkitState};
 use crate::core::{AppendOptions, Draft, Event, Log, OrderKey, Received};
+
+/// Something kept up to date with the log besides projections and subscribers: the
+/// documents of the `documents` build (src/wasm/document). Held weakly, so an observer the
+/// app dropped is forgotten; `Any` lets its owner find it again (one document per stream).
+pub trait Observer: std::any::Any {
+    /// Called after `applied` events were committed, before the log's subscribers.
+    fn on_events(&self, shared: &Shared, applied: &[Event]);
+}
 
 pub struct Shared {
     pub name: String,
@@ -39,6 +47,9 @@ pub struct Shared {
     pub next_listener: Cell<u32>,
     pub projections: RefCell<Vec<Rc<ProjectionState>>>,
     pub tabs: RefCell<Option<Tabs>>,
+    pub observers: RefCell<Vec<Weak<dyn Observer>>>,
+    /// Upcasters, revert links, named handlers (`src/wasm/toolkit.rs`).
+    pub toolkit: ToolkitState,
 }
 
 /// Wall clock in ms.
@@ -59,6 +70,8 @@ impl Shared {
             next_listener: Cell::new(0),
             projections: RefCell::new(Vec::new()),
             tabs: RefCell::new(None),
+            observers: RefCell::new(Vec::new()),
+            toolkit: ToolkitState::default(),
         }
     }
 
@@ -74,6 +87,18 @@ impl Shared {
     /// Appends this tab's drafts as one atomic batch; resolves after the batch is durable.
     pub async fn append_local(self: Rc<Self>, drafts: Vec<Draft>, opts: AppendOptions) -> Result<Vec<Event>, JsValue> {
         let guard = self.lock.lock().await;
+        self.append_locked(guard, drafts, opts).await
+    }
+
+    /// [`append_local`](Self::append_local) for a caller that already holds the write lock
+    /// (a document builds its change under the lock, so that changes reach the log in the
+    /// order they were made). The lock is released before subscribers are told.
+    pub async fn append_locked(
+        &self,
+        guard: WriteGuard,
+        drafts: Vec<Draft>,
+        opts: AppendOptions,
+    ) -> Result<Vec<Event>, JsValue> {
         self.check_open()?;
         let prepared = self.log.borrow().prepare(drafts, &opts, now_ms()).map_err(|e| to_js(&e))?;
         let results = prepared.results();
@@ -122,15 +147,24 @@ impl Shared {
         if applied.is_empty() {
             return;
         }
+        self.toolkit.on_applied(self, applied);
         let projections: Vec<Rc<ProjectionState>> = self.projections.borrow().clone();
         for p in projections {
             p.on_events(self, applied, earliest);
+        }
+        let observers: Vec<Rc<dyn Observer>> = {
+            let mut list = self.observers.borrow_mut();
+            list.retain(|o| o.strong_count() > 0);
+            list.iter().filter_map(Weak::upgrade).collect()
+        };
+        for o in observers {
+            o.on_events(self, applied);
         }
         let listeners: Vec<Function> = self.listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
         if listeners.is_empty() {
             return;
         }
-        let arr = convert::events_to_js(applied);
+        let arr = toolkit::events_to_js(self, &self.log.borrow(), applied);
         for f in listeners {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &arr) {
                 report(&e);

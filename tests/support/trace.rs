@@ -1,10 +1,15 @@
-//! Loads josephg/editing-traces' `friendsforever` trace (a real two-user concurrent
-//! editing session) as everlog events, for tests and benchmarks.
+//! Loads josephg/editing-traces' files in `../shared/data/` (CC BY 4.0) for tests,
+//! benchmarks and examples. One loader for every use:
 //!
-//! Each transaction becomes one event: `agent` is the actor, the transaction's
-//! `parents` are its causal past. An event names as dependencies only the parents its
-//! author's previous event does not already imply (what the log itself would write), so
-//! the log has to rebuild the rest of the graph from its knowledge points.
+//! - [`load_file`]: a trace as the file has it (transactions of `[pos, del, ins]` patches,
+//!   their agent and causal parents, the final text), to replay through documents;
+//! - [`load`]: the `friendsforever` trace (a real two-user concurrent session) as everlog
+//!   events, one per transaction, to test the log's causality against the parent graph.
+//!
+//! In [`load`], `agent` is the actor and the transaction's `parents` are its causal past.
+//! An event names as dependencies only the parents its author's previous event does not
+//! already imply (what the log itself would write), so the log has to rebuild the rest of
+//! the graph from its knowledge points.
 
 #![allow(dead_code)]
 
@@ -14,18 +19,48 @@ use std::path::PathBuf;
 use everlog::{ActorId, Event, EventId, VersionVector};
 use serde::Deserialize;
 
+/// One transaction of a trace file.
 #[derive(Deserialize)]
-struct RawTrace {
-    #[serde(rename = "numAgents")]
-    num_agents: usize,
-    txns: Vec<RawTxn>,
+pub struct Txn {
+    /// Indexes of the transactions this one saw last (empty in sequential traces).
+    #[serde(default)]
+    pub parents: Vec<usize>,
+    /// Who typed it (0 in single-user traces).
+    #[serde(default)]
+    pub agent: usize,
+    /// `[position, deleted, inserted]`, positions in Unicode code points.
+    pub patches: Vec<(usize, usize, String)>,
 }
 
+/// A trace file as written.
 #[derive(Deserialize)]
-struct RawTxn {
-    parents: Vec<usize>,
-    agent: usize,
-    patches: serde_json::Value,
+pub struct TraceFile {
+    #[serde(rename = "endContent")]
+    pub end_content: String,
+    /// Number of agents (0 when the file does not say: one user).
+    #[serde(rename = "numAgents", default)]
+    pub num_agents: usize,
+    pub txns: Vec<Txn>,
+}
+
+impl TraceFile {
+    /// Number of agents, at least one.
+    pub fn agents(&self) -> usize {
+        self.num_agents.max(1)
+    }
+}
+
+pub fn path_of(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(name)
+}
+
+/// Reads a trace file of `../shared/data/` (e.g. `"automerge-paper.json.gz"`).
+pub fn load_file(name: &str) -> TraceFile {
+    let path = path_of(name);
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(file).read_to_string(&mut json).expect("the trace is gzip'd UTF-8");
+    serde_json::from_str(&json).expect("the trace parses")
 }
 
 /// The trace as events, with the reference causal past of every one.
@@ -43,19 +78,12 @@ pub fn actor_of(agent: usize) -> ActorId {
     ActorId::from_u128((agent as u128 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D_9E37_79B9_7F4A_7C15))
 }
 
-pub fn path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/friendsforever.json.gz")
-}
-
+/// The `friendsforever` trace as events.
 pub fn load() -> Trace {
-    let file = std::fs::File::open(path()).unwrap_or_else(|e| panic!("cannot open {}: {e}", path().display()));
-    let mut json = String::new();
-    flate2::read::GzDecoder::new(file).read_to_string(&mut json).expect("the trace is gzip'd UTF-8");
-    let raw: RawTrace = serde_json::from_str(&json).expect("the trace parses");
-    build(raw)
+    build(load_file("friendsforever.json.gz"))
 }
 
-fn build(raw: RawTrace) -> Trace {
+fn build(raw: TraceFile) -> Trace {
     let n = raw.txns.len();
     let mut ids: Vec<EventId> = Vec::with_capacity(n);
     let mut past: Vec<VersionVector> = Vec::with_capacity(n);
@@ -86,7 +114,7 @@ fn build(raw: RawTrace) -> Trace {
             stream: "doc:friends".into(),
             kind: "Edit".into(),
             key: None,
-            data: t.patches.to_string().into(),
+            data: serde_json::to_string(&t.patches).expect("patches serialize").into(),
             meta: Default::default(),
             idempotency_key: None,
             lamport,

@@ -90,7 +90,9 @@ export function timelineView(root, store) {
 
 function describe(e) {
   const who = author(e);
-  const kept = e.meta?.resolves ? " (resolving a conflict)" : "";
+  // Links set by log.revert: `reverts` on a compensation, `revertedBy` on what it undid.
+  const kept = (e.meta?.resolves ? " (resolving a conflict)" : "") +
+    (e.reverts ? ` (undoing event ${e.reverts})` : "") + (e.revertedBy?.length ? " (reverted)" : "");
   if (String(e.stream).startsWith("doc:")) return `${who} set ${fieldLabel(e.key)} to ${describeDocEvent(e)}${kept}`;
   const d = dataOf(e) ?? {};
   const name = product(d.sku ?? String(e.key ?? "").slice(5)).name;
@@ -115,6 +117,7 @@ function legend() {
     h("span", {}, h("i.sw.sw-conflict"), "conflicting side"),
     h("span", {}, h("i.sw.sw-resolve"), "resolution"),
     h("span", {}, h("i.sw.sw-concurrent"), "concurrent with the selected event"),
+    h("span", {}, h("i.sw.sw-reverted"), "reverted (dotted arc: its undo)"),
   );
 }
 
@@ -140,6 +143,11 @@ function drawLanes(order, causal, sel, picked, conflictIds, me, select) {
     const [x2, y2] = pos.get(idString(e.id));
     const prev = pos.get(`${seq - 1}@${actor}`);
     if (prev) edges.push(svg("line", { class: "own", x1: prev[0], y1: prev[1], x2, y2 }));
+    const undone = e.reverts && pos.get(e.reverts);
+    if (undone) {
+      const mx = (undone[0] + x2) / 2;
+      edges.push(svg("path", { class: "undo", d: `M${undone[0]},${undone[1]} Q${mx},${Math.min(undone[1], y2) - LANE / 2} ${x2},${y2}` }));
+    }
     for (const d of e.deps ?? []) {
       const from = pos.get(idString(d));
       if (from && from[1] !== y2) {
@@ -154,7 +162,8 @@ function drawLanes(order, causal, sel, picked, conflictIds, me, select) {
     const rel = !picked ? "" : id === sel ? "selected" : causal.knows(sel, id) ? "past" : causal.knows(id, sel) ? "future" : "concurrent";
     const cls = ["ev", String(e.stream).startsWith("doc:") ? "doc" : "cart", rel,
       id === sel && !picked ? "latest" : "",
-      conflictIds.has(id) ? "conflict" : "", e.meta?.resolves ? "resolve" : ""].filter(Boolean).join(" ");
+      conflictIds.has(id) ? "conflict" : "", e.meta?.resolves ? "resolve" : "",
+      e.reverts ? "revert" : "", e.revertedBy?.length ? "reverted" : ""].filter(Boolean).join(" ");
     return svg("g", { class: cls, "data-id": id, tabindex: 0, role: "button", onclick: () => select(id),
       onkeydown: (ev) => (ev.key === "Enter" || ev.key === " ") && (ev.preventDefault(), select(id)) },
       svg("title", {}, `${describe(e)} — ${when(e.time)}`),

@@ -29,6 +29,7 @@ const { values: opt } = parseArgs({
     runs: { type: "string" },
     durability: { type: "string", default: "strict" },
     out: { type: "string", default: join(repo, "bench-results") },
+    traces: { type: "string", default: join(repo, "..", "shared", "data") }, // editing traces (documents workload)
     budget: { type: "string", default: "20" }, // seconds of wall time per contender and workload
     timeout: { type: "string", default: "300" }, // seconds for one run before it is abandoned
     chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
@@ -46,12 +47,15 @@ if (everlog.missing) log(`everlog package not found: ${everlog.missing}. Running
 else log(`everlog package: ${everlog.dir} (entry ${everlog.entry})`);
 
 const build = await bundle(join(opt.out, "build"));
-const importMap = everlog.entry
-  ? `<script type="importmap">${JSON.stringify({ imports: { everlog: `/everlog-pkg/${everlog.entry}` } })}</script>`
-  : "";
+const imports = everlog.entry ? { everlog: `/everlog-pkg/${everlog.entry}` } : {};
+if (everlog.docs) imports["everlog/docs"] = `/everlog-pkg/${everlog.docs}`;
+const importMap = everlog.entry ? `<script type="importmap">${JSON.stringify({ imports })}</script>` : "";
 const { readFile } = await import("node:fs/promises");
 const index = (await readFile(join(build, "index.html"), "utf8")).replace("<!--IMPORTMAP-->", importMap);
-const server = await serve({ "/": build, ...(everlog.dir ? { "/everlog-pkg/": everlog.dir } : {}) }, { "/index.html": index });
+const server = await serve(
+  { "/": build, "/traces/": resolve(opt.traces), ...(everlog.dir ? { "/everlog-pkg/": everlog.dir } : {}) },
+  { "/index.html": index },
+);
 
 // A persistent profile: Playwright's ordinary contexts are off-the-record, where Chromium
 // keeps IndexedDB in memory. The profile lives on disk, so IndexedDB does too, and it
@@ -182,7 +186,7 @@ const result = {
 };
 try {
   for (const w of selected) {
-    log(`${w.title} (${w.params.n} events)`);
+    log(`${w.title} (${w.params.n} ${w.kind === "doc" ? "transactions" : "events"})`);
     const rows = [];
     for (const c of contenders) {
       const info = await describe(c);

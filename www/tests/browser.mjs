@@ -10,12 +10,13 @@ export function launch() {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ARGS });
 }
 
-/** Opens the test page and waits until `window.everlog` (the package, initialised) is there. */
-export async function openPage(context, base) {
+/** Opens a test page (`docs.html`: the everlog/docs entry) and waits until `window.everlog`
+ * (the package, initialised) is there. */
+export async function openPage(context, base, file = "index.html") {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
-  await page.goto(`${base}/www/tests/pages/index.html`);
+  await page.goto(`${base}/www/tests/pages/${file}`);
   await page.waitForFunction(() => window.everlog !== undefined);
   page.pageErrors = errors;
   return page;

@@ -1,10 +1,12 @@
 // The packed npm package (`npm pack pkg`), installed the way apps install it:
 // into a plain page with an import map (no bundler), and into a fresh Vite app (vite build).
 // Each page opens a log in IndexedDB, appends, folds, and checks an exported error class.
+// The documents entry `everlog/docs` is opt-in: a page importing `everlog` downloads only
+// the core wasm, never the automerge-sized one; a page importing `everlog/docs` gets it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, renameSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, renameSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +29,23 @@ const APP = `
   window.result = { sums: log.fold(Fold.groupSum("sku", "qty"), { stream: "cart:1" }), errorClass };
 `;
 
+// What a page of the documents entry runs: a document edited through `everlog/docs`.
+const DOCS_APP = `
+  await init();
+  const log = await EventLog.open("notes");
+  const doc = await Document.open(log, "doc:7");
+  await doc.putText(["body"], "buy milk");
+  await doc.splice(["body"], 4, 0, "oat ");
+  let errorClass = false;
+  try { await doc.delete(["missing"]); } catch (e) { errorClass = e instanceof DocumentError && e.reason === "BAD_PATH"; }
+  window.result = { doc: doc.toJSON(), events: log.streamVersion("doc:7"), errorClass };
+`;
+const DOCS_RESULT = { doc: { body: "buy oat milk" }, events: 2, errorClass: true };
+
+// Sizes of the two wasm modules as built (the packed ones are the same files).
+const CORE_WASM = () => statSync(join(root, "pkg", "web", "everlog_bg.wasm")).size;
+const DOCS_WASM = () => statSync(join(root, "pkg", "docs", "web", "everlog_bg.wasm")).size;
+
 before(() => {
   dir = mkdtempSync(join(tmpdir(), "everlog-pack-"));
   const name = execFileSync("npm", ["pack", join(root, "pkg"), "--pack-destination", dir, "--silent"], { encoding: "utf8" }).trim();
@@ -44,11 +63,16 @@ async function run(appRoot, path) {
     const page = await browser.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
+    // The size of every wasm module the page downloads.
+    const wasm = [];
+    page.on("response", (r) => {
+      if (new URL(r.url()).pathname.endsWith(".wasm")) wasm.push(r.body().then((b) => b.length));
+    });
     await page.goto(server.url + path);
     await page.waitForFunction(() => window.result !== undefined || document.title === "failed", null, { timeout: 20000 });
     const result = await page.evaluate(() => window.result);
     await page.close();
-    return { result, errors };
+    return { result, errors, wasm: await Promise.all(wasm) };
   } finally {
     await server.close();
   }
@@ -59,15 +83,26 @@ test("the packed package works in a plain <script type=module> page", async () =
   mkdirSync(join(app, "node_modules"), { recursive: true });
   execFileSync("tar", ["-xzf", tgz, "-C", join(app, "node_modules")]);
   renameSync(join(app, "node_modules", "package"), join(app, "node_modules", "everlog"));
-  writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8">
-<script type="importmap">{ "imports": { "everlog": "./node_modules/everlog/web/index.js" } }</script>
+  const imports = `<script type="importmap">{ "imports": {
+  "everlog": "./node_modules/everlog/web/index.js", "everlog/docs": "./node_modules/everlog/docs/web/index.js" } }</script>`;
+  writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8">${imports}
 <script type="module">
   import init, { EventLog, Fold, ConcurrencyError } from "everlog";
   ${APP}
 </script>`);
-  const { result, errors } = await run(app, "/index.html");
-  assert.deepEqual(errors, []);
-  assert.deepEqual(result, { sums: { sock: 3 }, errorClass: true });
+  writeFileSync(join(app, "docs.html"), `<!doctype html><meta charset="utf-8">${imports}
+<script type="module">
+  import init, { EventLog, Document, DocumentError } from "everlog/docs";
+  ${DOCS_APP}
+</script>`);
+  const core = await run(app, "/index.html");
+  assert.deepEqual(core.errors, []);
+  assert.deepEqual(core.result, { sums: { sock: 3 }, errorClass: true });
+  assert.deepEqual(core.wasm, [CORE_WASM()], "importing everlog downloads only the core wasm");
+  const docs = await run(app, "/docs.html");
+  assert.deepEqual(docs.errors, []);
+  assert.deepEqual(docs.result, DOCS_RESULT);
+  assert.deepEqual(docs.wasm, [DOCS_WASM()], "everlog/docs downloads its own module (log + automerge)");
 });
 
 test("the packed package works installed into a fresh Vite app (vite build)", async () => {
@@ -80,10 +115,46 @@ test("the packed package works installed into a fresh Vite app (vite build)", as
   }));
   writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8"><script type="module" src="/src/main.js"></script>`);
   writeFileSync(join(app, "src", "main.js"), `import init, { EventLog, Fold, ConcurrencyError } from "everlog";\n${APP}`);
+  // A second page of the same app uses documents (Vite builds both pages).
+  writeFileSync(join(app, "docs.html"), `<!doctype html><meta charset="utf-8"><script type="module" src="/src/docs.js"></script>`);
+  writeFileSync(join(app, "src", "docs.js"), `import init, { EventLog, Document, DocumentError } from "everlog/docs";\n${DOCS_APP}`);
+  writeFileSync(join(app, "vite.config.js"), `export default { build: { rollupOptions: { input: ["index.html", "docs.html"] } } };\n`);
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: app, stdio: "inherit" });
   execFileSync(join(app, "node_modules", ".bin", "vite"), ["build", "--logLevel", "warn"], { cwd: app, stdio: "inherit" });
-  assert.ok(readdirSync(join(app, "dist", "assets")).some((f) => f.endsWith(".wasm")), "vite emitted the wasm asset");
-  const { result, errors } = await run(join(app, "dist"), "/index.html");
-  assert.deepEqual(errors, []);
-  assert.deepEqual(result, { sums: { sock: 3 }, errorClass: true });
+  const emitted = readdirSync(join(app, "dist", "assets")).filter((f) => f.endsWith(".wasm"));
+  assert.equal(emitted.length, 2, "vite emitted the core and the documents wasm assets");
+  const core = await run(join(app, "dist"), "/index.html");
+  assert.deepEqual(core.errors, []);
+  assert.deepEqual(core.result, { sums: { sock: 3 }, errorClass: true });
+  assert.deepEqual(core.wasm, [CORE_WASM()], "the core page downloads only the core wasm");
+  const docs = await run(join(app, "dist"), "/docs.html");
+  assert.deepEqual(docs.errors, []);
+  assert.deepEqual(docs.result, DOCS_RESULT);
+  assert.deepEqual(docs.wasm, [DOCS_WASM()]);
+});
+
+test("TypeScript finds the types of everlog and everlog/docs through the package's exports", () => {
+  const app = join(dir, "ts-app");
+  mkdirSync(join(app, "node_modules"), { recursive: true });
+  execFileSync("tar", ["-xzf", tgz, "-C", join(app, "node_modules")]);
+  renameSync(join(app, "node_modules", "package"), join(app, "node_modules", "everlog"));
+  writeFileSync(join(app, "main.ts"), `import init, { EventLog, Fold } from "everlog";
+import initDocs, { EventLog as DocsLog, Document, DocumentError, type DocPatch } from "everlog/docs";
+export async function main(): Promise<string> {
+  await init();
+  await initDocs();
+  const log = await EventLog.open("a");
+  const count: number = log.fold(Fold.count());
+  const doc: Document = await Document.open(await DocsLog.open("b"), "doc:1");
+  doc.subscribe((p: DocPatch[]) => p.length);
+  // @ts-expect-error: Document is only in everlog/docs
+  const { Document: none } = await import("everlog");
+  return String(count) + doc.stream + String(none) + DocumentError.name;
+}
+`);
+  writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
+    compilerOptions: { target: "ES2022", module: "ES2022", moduleResolution: "bundler", lib: ["ES2022", "DOM"], strict: true, noEmit: true },
+    files: ["main.ts"],
+  }));
+  execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", app], { stdio: "inherit" });
 });

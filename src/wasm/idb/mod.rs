@@ -181,6 +181,14 @@ impl IdbStore {
         self.put(META, key, bytes).await
     }
 
+    /// One meta record, read now (another tab may have written it since the load).
+    pub async fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>, IdbError> {
+        let tx = self.tx(&[META], "readonly")?;
+        let req = store(&tx, META)?.get(&key.into()).map_err(js("reading meta"))?;
+        let v = request(&req, "reading meta").await?;
+        Ok(v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
+    }
+
     async fn put(&self, store_name: &str, key: &str, bytes: &[u8]) -> Result<(), IdbError> {
         let tx = self.tx(&[store_name], "readwrite")?;
         store(&tx, store_name)?.put_with_key(&Uint8Array::from(bytes), &key.into()).map_err(js("writing"))?;

@@ -33,5 +33,7 @@ function inspect(dir) {
   if (/^import \* as \w+ from ["'][^"']+\.wasm["']/m.test(src)) {
     return { missing: `${dir} is a bundler build; the bench loads a --target web build (which exports init)` };
   }
-  return { dir, entry: entry.replace(/^\.\//, "") };
+  // The documents entry (`everlog/docs`) when the package root has one (pkg/docs/web).
+  const docs = existsSync(join(dir, "docs", "web", "index.js")) ? "docs/web/index.js" : undefined;
+  return { dir, entry: entry.replace(/^\.\//, ""), docs };
 }

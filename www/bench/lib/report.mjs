@@ -8,7 +8,7 @@ export function summarize(runs) {
   const events = runs[0].events;
   const out = { median, min: ms[0], max: ms[ms.length - 1], runs: ms.length, events, rate: (events / median) * 1000 };
   if (runs[0].bytes !== undefined) {
-    for (const k of ["bytes", "gzipBytes", "flights", "roundTrips", "messages"]) out[k] = runs[0][k];
+    for (const k of ["bytes", "gzipBytes", "flights", "roundTrips", "messages", "stored"]) out[k] = runs[0][k];
   }
   return out;
 }
@@ -31,9 +31,13 @@ export function markdown(result) {
   ];
   if (m.everlog) lines.push(`everlog: ${m.everlog}`, "");
   for (const w of result.workloads) {
-    lines.push(`## ${w.title} (${si(w.params.n)} events)`, "", `${w.what}.`, "");
+    lines.push(`## ${w.title} (${si(w.params.n)} ${w.kind === "doc" ? "transactions" : "events"})`, "", `${w.what}.`, "");
     const ok = w.rows.filter((r) => r.status === "ok");
     const cols = ok.map((r) => r.contender);
+    if (w.kind === "doc") {
+      lines.push(docTable(w, ok), "");
+      continue;
+    }
     if (w.kind === "sync") {
       lines.push(
         `| contender | median ms | min … max | wire bytes | B/event | gzip bytes | flights (RTT) |${cols.map((c) => ` bytes vs ${c} |`).join("")}`,
@@ -69,6 +73,33 @@ export function markdown(result) {
     lines.push("");
   }
   return lines.join("\n");
+}
+
+/** The documents workload: replay time and rate, then bytes stored and synced, each with ratios. */
+function docTable(w, ok) {
+  const out = [
+    `| contender | replay median ms | min … max | txns/s |${ok.map((o) => ` time vs ${o.contender} |`).join("")} stored bytes | synced bytes (messages) | gzip synced |${ok.map((o) => ` synced vs ${o.contender} |`).join("")}`,
+    `|---|---:|---:|---:|${ok.map(() => "---:|").join("")}---:|---:|---:|${ok.map(() => "---:|").join("")}`,
+  ];
+  for (const r of w.rows) {
+    if (r.status !== "ok") {
+      const why = r.status === "na" ? `n/a: ${r.reason}` : r.status === "absent" ? `not run: ${r.reason}` : `error: ${r.reason}`;
+      out.push(`| ${r.label} | ${esc(why)} |${" |".repeat(5 + 2 * ok.length)}`);
+      continue;
+    }
+    const s = r.summary;
+    // Time ratios: this contender's time over the other's (above 1 is slower).
+    const t = ok.map((o) => (o === r ? "—" : ratio(s.median / o.summary.median)));
+    const b = ok.map((o) => (o === r ? "—" : ratio(s.bytes / o.summary.bytes)));
+    const stored = s.stored === undefined ? "= synced" : s.stored.toLocaleString("en-US");
+    out.push(
+      `| ${r.label} | ${num(s.median)} | ${num(s.min)} … ${num(s.max)}${s.runs < w.runs ? ` (${s.runs} run${s.runs === 1 ? "" : "s"})` : ""} | ${si(s.rate)} | ${t.join(" | ")} | ${stored} | ${s.bytes.toLocaleString("en-US")} (${s.messages}) | ${s.gzipBytes.toLocaleString("en-US")} | ${b.join(" | ")} |`,
+    );
+  }
+  const notes = w.rows.filter((r) => r.note).map((r) => `- ${r.label}: ${r.note}`);
+  if (notes.length) out.push("", ...notes);
+  out.push("", "Time ratios are this contender's replay time over the other's (above 1 is slower); byte ratios likewise.");
+  return out.join("\n");
 }
 
 /** Every contender that computed a fold result must agree with the others. */

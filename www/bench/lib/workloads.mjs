@@ -56,6 +56,14 @@ export function workloads({ quick = false, big = false } = {}) {
       kind: "sync",
       params: { n: q(50_000, 5_000), base: 1000 },
     },
+    {
+      id: "docPaper",
+      run: "documents",
+      title: "Document: replay of the automerge-paper trace",
+      what: "the first transactions of a real single-user editing trace (259,778 in all; the same prefix for every contender), one change per transaction into a collaborative text, in memory; then a full sync to an empty replica (bytes) and the stored size",
+      kind: "doc",
+      params: { n: q(100_000, 26_000), trace: "automerge-paper.json.gz" },
+    },
   ];
   if (big) {
     list.splice(3, 0, {

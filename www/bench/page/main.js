@@ -4,6 +4,7 @@ import automerge from "./contenders/automerge.js";
 import loro from "./contenders/loro.js";
 import raw, { rawBatch, rawBytes } from "./contenders/raw.js";
 import yjs from "./contenders/yjs.js";
+import { automergeDocs, replayWorkload, yjsDocs } from "./documents.js";
 
 const bundled = { raw, rawBatch, rawBytes, automerge, yjs, loro };
 
@@ -14,12 +15,30 @@ async function contender(name) {
   throw new Error(`unknown contender ${name}`);
 }
 
+// The documents workload runs on a document library's own adapter (documents.js).
+async function docsAdapter(name) {
+  if (name === "automerge") return automergeDocs;
+  if (name === "yjs") return yjsDocs;
+  if (name !== "everlog") return { na: "not a document library" };
+  try {
+    return (await import(new URL("./everlog-docs.js", import.meta.url).href)).default;
+  } catch (e) {
+    return { na: `everlog/docs not built (${e.message.split("\n")[0]})` };
+  }
+}
+
 window.bench = {
   async describe(name) {
     const c = await contender(name);
     return { name: c.name, label: c.label, workloads: Object.keys(c.workloads), na: c.na, caps: c.caps || {} };
   },
   async run(name, workload, params) {
+    if (workload === "documents") {
+      const adapter = await docsAdapter(name);
+      if (adapter.na) return adapter;
+      if (globalThis.gc) globalThis.gc();
+      return replayWorkload(adapter, params);
+    }
     const c = await contender(name);
     const fn = c.workloads[workload];
     if (!fn) return { na: c.na[workload] || "not implemented for this contender" };

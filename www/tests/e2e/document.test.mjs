@@ -92,6 +92,21 @@ describe("document with conflict history, and the timeline", () => {
     await page.locator(".point h2", { hasText: "Now" }).waitFor();
   });
 
+  test("a revert shows in the timeline: the original dimmed, a dotted arc to its undo", async () => {
+    const page = ana.page;
+    const ids = await page.evaluate(async () => {
+      const { log } = window.everlogDemo;
+      const first = log.events({})[0];
+      const undo = await log.revert(first.id, { type: first.type, key: first.key, data: first.data, meta: first.meta });
+      return { first: first.id, undo: undo.id };
+    });
+    await page.locator(`.lanes-svg .ev.reverted[data-id="${ids.first}"]`).waitFor();
+    await page.locator(`.lanes-svg .ev.revert[data-id="${ids.undo}"]`).waitFor();
+    assert.equal(await page.locator(".lanes-svg path.undo").count(), 1);
+    assert.match(await page.locator(`.lanes-svg .ev[data-id="${ids.undo}"] title`).textContent(), /undoing event/);
+    await shot(page, "10b-timeline-revert");
+  });
+
   test("no console errors", () => {
     assert.deepEqual([...ana.errors, ...ben.errors], []);
   });

@@ -2,8 +2,12 @@
 // `@ts-expect-error` lines prove the declarations are exact (a looser type would make
 // those lines compile, and tsc would then fail on the unused directive).
 import init, {
-  EventLog, Fold, ConcurrencyError, StorageError, type LogEvent, type Filter, type Projection, type Version,
+  EventLog, Fold, ConcurrencyError, StorageError, DecodeError, type LogEvent, type Filter, type Projection, type Version,
+  type Consumer, type Decider, type HandlerFailure, type ImportResult, type UpcastShape,
 } from "everlog";
+import initDocs, {
+  EventLog as DocsLog, Document, DocumentError, EverlogError, type DocPatch, type DocConflict, type DocConflictRecord,
+} from "everlog/docs";
 
 interface Item { sku: string; qty: number }
 
@@ -51,6 +55,102 @@ export async function example(): Promise<number> {
   // @ts-expect-error: storage is "indexeddb" or "memory"
   await EventLog.open("x", { storage: "localStorage" });
 
+  // Toolkit: named handlers, decider, upcasters, CloudEvents, reverts.
+  const mailer: Consumer = log.on<Item>("ItemAdded", async (ev: LogEvent<Item>) => {
+    await fetch(`/mail?sku=${ev.data.sku}&id=${ev.id}`);
+  }, {
+    name: "mailer",
+    retry: { baseMs: 500, maxMs: 60_000 },
+    onError: (error: unknown, f: HandlerFailure<Item>) => console.log(error, f.name, f.attempts, f.retryAt, f.event?.data.qty),
+  });
+  await mailer.idle();
+  const running: boolean = mailer.active;
+  mailer.stop();
+  log.on(["A", "B"], (ev) => console.log(ev.type), { name: "audit" }).stop();
+
+  interface Withdraw { amount: number }
+  const account: Decider<{ balance: number }, Withdraw, { amount: number }> = {
+    initial: { balance: 0 },
+    evolve: (st, ev) => ({ balance: st.balance + (ev.type === "Deposited" ? ev.data.amount : -ev.data.amount) }),
+    decide: (cmd, st) => {
+      if (st.balance < cmd.amount) throw new Error("insufficient funds");
+      return [{ type: "Withdrawn", data: { amount: cmd.amount } }];
+    },
+  };
+  const decided: LogEvent<{ amount: number }>[] = await log.decide("acct:1", account, { amount: 5 }, { maxRetries: 3 });
+
+  log.upcast("UserRegistered", 1, (shape: UpcastShape) => ({ type: shape.type, data: { name: shape.data } }));
+  const lines: string = log.exportCloudEvents({ stream: "cart:42" });
+  try {
+    const merged: ImportResult = await log.importCloudEvents(lines);
+    console.log(merged.applied, merged.duplicates, merged.pending);
+  } catch (err) {
+    if (err instanceof DecodeError) console.log(err.code);
+  }
+  const undo: LogEvent<Item> = await log.revert<Item>(e.id, { type: "ItemRemoved", data: { sku: "sock", qty: 2 } });
+  const link: string | undefined = undo.reverts;
+  const by: string[] | undefined = log.get(e.id)?.revertedBy;
+
+  // @ts-expect-error: a handler needs a name
+  log.on("ItemAdded", () => {}, {});
+  // @ts-expect-error: the decider's command type is checked
+  await log.decide("acct:1", account, { amount: "5" });
+  // @ts-expect-error: an upcaster returns { type?, data }
+  log.upcast("T", 1, () => 42);
+  // @ts-expect-error: exportCloudEvents returns a string, not events
+  const notEvents: LogEvent[] = log.exportCloudEvents();
+
   await log.close();
+  console.log(running, decided.length, link, by, notEvents);
   return total + count + n + past + atVersion + batch.length + actor.length + items.length + (found ? 1 : 0) + Object.keys(perSku).length + wrong.length;
+}
+
+interface Notes { title: string; body: string; tags: string[] }
+
+// The documents entry: the same API plus Document (one module: its own EventLog).
+export async function docsExample(core: EventLog): Promise<number> {
+  await initDocs();
+  const log: DocsLog = await DocsLog.open("notes");
+  const doc: Document<Notes> = await Document.open<Notes>(log, "doc:7");
+  const same: Document = await log.document("doc:7");
+  const e: LogEvent | null = await doc.put(["title"], "Groceries");
+  await doc.putText(["body"], "buy milk");
+  await doc.splice(["body"], 4, 0, "oat ");
+  await doc.put(["tags"], []);
+  await doc.insert(["tags"], 0, "food");
+  await doc.delete(["tags", 0]);
+  await doc.change([
+    { op: "put", path: ["title"], value: "Shopping" },
+    { op: "splice", path: ["body"], index: 0, deleteCount: 3, text: "get" },
+  ]);
+  const notes: Notes = doc.toJSON();
+  const text: string = doc.text(["body"]);
+  const off: () => void = doc.subscribe((patches: DocPatch[]) => {
+    for (const p of patches) if (p.action === "splice") console.log(p.path, p.value.length);
+  });
+  off();
+  const conflicts: DocConflict[] = doc.conflicts(["title"]);
+  for (const c of conflicts) for (const v of c.values) console.log(v.value, v.event, v.actor, v.time);
+  const history: DocConflictRecord[] = doc.conflictHistory();
+  const v = log.version();
+  const past: Notes = doc.at(v);
+  const patches: DocPatch[] = doc.diff({}, v);
+  try {
+    await doc.delete(["missing"]);
+  } catch (err) {
+    if (err instanceof DocumentError) console.log(err.reason, err.path, err.code === "DOCUMENT");
+    if (err instanceof EverlogError) console.log(err.code);
+  }
+
+  // @ts-expect-error: a log of the core entry lives in the other module and cannot hold a document
+  await Document.open(core, "doc:7");
+  // @ts-expect-error: an edit names its op
+  await doc.change([{ path: ["title"], value: "x" }]);
+  // @ts-expect-error: paths are arrays
+  await doc.put("title", "x");
+  // @ts-expect-error: undefined is not JSON
+  await doc.put(["title"], undefined);
+
+  await log.close();
+  return notes.title.length + text.length + history.length + past.tags.length + patches.length + (e ? 1 : 0) + same.stream.length;
 }

@@ -1,0 +1,299 @@
+//! `Document`: collaborative JSON documents for JavaScript (feature `documents`, the
+//! package's `everlog/docs` entry). Built on [`crate::documents::Document`]; this file
+//! is the JS face and the glue to the log's write path.
+//!
+//! - One document per (log, stream): `Document.open(log, stream)` (or `log.document(stream)`)
+//!   returns a handle on the same state when the stream is already open, because two
+//!   automerge states writing as the same actor would both write change n+1.
+//! - Every edit (`put`, `delete`, `insert`, `splice`, `putText`, or a batch `change([...])`)
+//!   becomes one change, appended as one event. The change is built *under the log's write
+//!   lock* and appended before the lock is released, so changes reach the log in the order
+//!   they were made; if the append fails, the document is rebuilt from the log (it never
+//!   shows a change the log does not hold) and the promise rejects with the log's error.
+//! - The state is an [`Observer`] of the log: after every commit (local append, another
+//!   tab, a `Peer`, the relay) it applies the stream's new events and, when someone
+//!   subscribed, hands them automerge's patches of what changed (local edits included).
+//! - Text positions count UTF-16 code units, like JavaScript strings.
+
+mod ops;
+mod types;
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::*;
+
+use super::convert;
+use super::errors::type_error;
+use super::event_log::EventLog;
+use super::shared::{report, Observer, Shared};
+use super::task::promise;
+use crate::core::{AppendOptions, Event};
+use crate::documents::{Document as CoreDocument, PathSeg, TextEncoding};
+use ops::{doc_error, Op};
+
+/// The state behind every handle on one document.
+pub struct DocState {
+    stream: String,
+    doc: RefCell<CoreDocument>,
+    listeners: RefCell<Vec<(u32, Function)>>,
+    next_listener: Cell<u32>,
+}
+
+impl Observer for DocState {
+    fn on_events(&self, shared: &Shared, applied: &[Event]) {
+        if !applied.iter().any(|e| *e.stream == *self.stream) {
+            return;
+        }
+        let patches = {
+            let mut doc = self.doc.borrow_mut();
+            if let Err(e) = doc.update(&shared.log.borrow()) {
+                report(&doc_error(&e));
+            }
+            if self.listeners.borrow().is_empty() {
+                return;
+            }
+            doc.take_patches()
+        };
+        self.notify(&patches);
+    }
+}
+
+impl DocState {
+    fn notify(&self, patches: &[serde_json::Value]) {
+        if patches.is_empty() {
+            return;
+        }
+        let listeners: Vec<Function> = self.listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
+        let js = convert::to_js_value(&patches);
+        for f in listeners {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, &js) {
+                report(&e);
+            }
+        }
+    }
+
+    /// Rebuilds the document from the log after a change could not be appended.
+    fn reload(&self, shared: &Shared) {
+        let mut doc = self.doc.borrow_mut();
+        if let Err(e) = doc.reload(&shared.log.borrow()) {
+            report(&doc_error(&e));
+        }
+        if !self.listeners.borrow().is_empty() {
+            doc.track_patches();
+        }
+    }
+}
+
+/// The open document of `stream`, or a new one registered as an observer of the log.
+fn open_state(shared: &Rc<Shared>, stream: String) -> Result<Rc<DocState>, JsValue> {
+    shared.check_open()?;
+    if stream.is_empty() {
+        return Err(type_error("a document needs a stream name"));
+    }
+    let open: Vec<Rc<dyn Observer>> = shared.observers.borrow().iter().filter_map(Weak::upgrade).collect();
+    for o in open {
+        let any: Rc<dyn std::any::Any> = o;
+        if let Ok(state) = any.downcast::<DocState>() {
+            if state.stream == stream {
+                return Ok(state);
+            }
+        }
+    }
+    let doc = CoreDocument::open_with(&shared.log.borrow(), &stream, TextEncoding::Utf16CodeUnit)
+        .map_err(|e| doc_error(&e))?;
+    let state = Rc::new(DocState {
+        stream,
+        doc: RefCell::new(doc),
+        listeners: RefCell::new(Vec::new()),
+        next_listener: Cell::new(0),
+    });
+    let weak: Weak<dyn Observer> = Rc::downgrade(&state) as Weak<dyn Observer>;
+    shared.observers.borrow_mut().push(weak);
+    Ok(state)
+}
+
+/// A collaborative JSON document stored in one stream of a log.
+#[wasm_bindgen(js_name = Document, skip_typescript)]
+pub struct JsDocument {
+    state: Rc<DocState>,
+    shared: Rc<Shared>,
+}
+
+impl JsDocument {
+    fn open_in(shared: &Rc<Shared>, stream: String) -> Promise {
+        let shared = shared.clone();
+        promise(async move {
+            let state = open_state(&shared, stream)?;
+            Ok(JsDocument { state, shared }.into())
+        })
+    }
+
+    /// Runs `ops` as one change and appends it as one event; resolves with the event, or
+    /// `null` when the edits changed nothing.
+    fn edit(&self, ops: Result<Vec<Op>, JsValue>) -> Promise {
+        let ops = match ops.and_then(|o| self.shared.check_open().map(|_| o)) {
+            Ok(o) => o,
+            Err(e) => return Promise::reject(&e),
+        };
+        let (shared, state) = (self.shared.clone(), self.state.clone());
+        promise(async move {
+            let guard = shared.lock.lock().await;
+            shared.check_open()?;
+            let draft = {
+                let log = shared.log.borrow();
+                state.doc.borrow_mut().edit(&log, |e| ops.iter().try_for_each(|op| op.apply(e)))
+            }
+            .map_err(|e| doc_error(&e))?;
+            let Some(draft) = draft else { return Ok(JsValue::NULL) };
+            match shared.append_locked(guard, vec![draft], AppendOptions::default()).await {
+                Ok(events) => Ok(events.first().map_or(JsValue::NULL, convert::event_to_js)),
+                Err(e) => {
+                    // Not in the log, so not in the document either.
+                    state.reload(&shared);
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    fn doc(&self) -> Result<std::cell::Ref<'_, CoreDocument>, JsValue> {
+        self.shared.check_open()?;
+        Ok(self.state.doc.borrow())
+    }
+}
+
+#[wasm_bindgen(js_class = Document)]
+impl JsDocument {
+    /// Opens the document kept in `stream` of `log` (the same state if already open).
+    pub fn open(log: &EventLog, stream: String) -> Promise {
+        JsDocument::open_in(&log.shared, stream)
+    }
+
+    /// The stream holding the document's changes.
+    #[wasm_bindgen(getter)]
+    pub fn stream(&self) -> String {
+        self.state.stream.clone()
+    }
+
+    /// The document as plain JSON (texts as strings).
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> Result<JsValue, JsValue> {
+        Ok(convert::to_js_value(&self.doc()?.to_json()))
+    }
+
+    /// The string of the text at `path`.
+    pub fn text(&self, path: JsValue) -> Result<String, JsValue> {
+        let path = ops::path(&path)?;
+        self.doc()?.text(&path).map_err(|e| doc_error(&e))
+    }
+
+    /// Sets a map key or replaces a list element (objects and arrays become nested maps and lists).
+    pub fn put(&self, path: JsValue, value: JsValue) -> Promise {
+        self.edit((|| Ok(vec![Op::Put { path: ops::path(&path)?, value: ops::value(&value)? }]))())
+    }
+
+    /// Creates (or replaces) a collaborative text at `path`.
+    #[wasm_bindgen(js_name = putText)]
+    pub fn put_text(&self, path: JsValue, text: String) -> Promise {
+        self.edit(ops::path(&path).map(|path| vec![Op::PutText { path, text }]))
+    }
+
+    /// Removes a map key or a list element.
+    pub fn delete(&self, path: JsValue) -> Promise {
+        self.edit(ops::path(&path).map(|path| vec![Op::Delete { path }]))
+    }
+
+    /// Inserts a value into the list at `path`, at `index`.
+    pub fn insert(&self, path: JsValue, index: f64, value: JsValue) -> Promise {
+        self.edit((|| {
+            Ok(vec![Op::Insert {
+                path: ops::path(&path)?,
+                index: ops::index(index, "index")?,
+                value: ops::value(&value)?,
+            }])
+        })())
+    }
+
+    /// Deletes `deleteCount` characters at `index` of the text at `path`, inserts `text` there.
+    pub fn splice(&self, path: JsValue, index: f64, delete_count: f64, text: String) -> Promise {
+        self.edit((|| {
+            Ok(vec![Op::Splice {
+                path: ops::path(&path)?,
+                index: ops::index(index, "index")?,
+                delete_count: ops::index(delete_count, "deleteCount")?,
+                text,
+            }])
+        })())
+    }
+
+    /// Several edits as one change, one event: all or nothing.
+    pub fn change(&self, edits: JsValue) -> Promise {
+        self.edit(ops::ops(&edits))
+    }
+
+    /// Calls `listener(patches)` after every change, local or remote; returns an unsubscribe function.
+    pub fn subscribe(&self, listener: Function) -> Result<Function, JsValue> {
+        self.shared.check_open()?;
+        if self.state.listeners.borrow().is_empty() {
+            self.state.doc.borrow_mut().track_patches();
+        }
+        let id = self.state.next_listener.get();
+        self.state.next_listener.set(id + 1);
+        self.state.listeners.borrow_mut().push((id, listener));
+        let weak = Rc::downgrade(&self.state);
+        Ok(Closure::<dyn FnMut()>::new(move || {
+            if let Some(s) = weak.upgrade() {
+                s.listeners.borrow_mut().retain(|(i, _)| *i != id);
+            }
+        })
+        .into_js_value()
+        .unchecked_into())
+    }
+
+    /// Properties holding concurrent values (under `path`, if given), each value with the
+    /// event that wrote it: `[{ path, values: [{ value, event, actor, time }] }]`.
+    pub fn conflicts(&self, path: JsValue) -> Result<JsValue, JsValue> {
+        let under: Vec<PathSeg> = if path.is_undefined() || path.is_null() { Vec::new() } else { ops::path(&path)? };
+        let log = self.shared.log.borrow();
+        let all = self.doc()?.conflicts(&log).map_err(|e| doc_error(&e))?;
+        let found: Vec<_> = all.into_iter().filter(|c| c.path.starts_with(&under)).collect();
+        Ok(convert::to_js_value(&found))
+    }
+
+    /// Every conflict the document ever had and the event that resolved it (the same on
+    /// every replica): `[{ path, siblings, resolvedBy }]`.
+    #[wasm_bindgen(js_name = conflictHistory)]
+    pub fn conflict_history(&self) -> Result<JsValue, JsValue> {
+        let log = self.shared.log.borrow();
+        let history = self.doc()?.conflict_history(&log).map_err(|e| doc_error(&e))?;
+        Ok(convert::to_js_value(&history))
+    }
+
+    /// The document as it was at a past version of the log (`log.version()` then).
+    pub fn at(&self, version: JsValue) -> Result<JsValue, JsValue> {
+        let v = ops::version(&version)?;
+        Ok(convert::to_js_value(&self.doc()?.at(&v).map_err(|e| doc_error(&e))?))
+    }
+
+    /// The patches that lead from the document at version `from` to the one at `to`.
+    pub fn diff(&self, from: JsValue, to: JsValue) -> Result<JsValue, JsValue> {
+        let (from, to) = (ops::version(&from)?, ops::version(&to)?);
+        Ok(convert::to_js_value(&self.doc()?.diff(&from, &to)))
+    }
+
+    /// Change events of the stream that could not be read (skipped), as `DocumentError`s.
+    #[wasm_bindgen(getter)]
+    pub fn rejected(&self) -> Array {
+        self.state.doc.borrow().rejected().iter().map(doc_error).collect()
+    }
+}
+
+#[wasm_bindgen]
+impl EventLog {
+    /// `Document.open(this, stream)`.
+    pub fn document(&self, stream: String) -> Promise {
+        JsDocument::open_in(&self.shared, stream)
+    }
+}

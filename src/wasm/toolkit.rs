@@ -1,0 +1,206 @@
+//! The toolkit's per-log state in the browser, and how events are shown to JavaScript
+//! once upcasters and reverts are in play.
+//!
+//! - **Upcasters** (`log.upcast(type, fromVersion, fn)`): JS functions wrapped into the
+//!   core toolkit's [`Upcasters`]. Every read that hands events to JS (`events()`, `get()`,
+//!   JS reducers in `fold`/`project`, `subscribe`, handlers, `decide`) and the built-in
+//!   folds of `log.fold` see events in their newest shape. Stored events never change.
+//!   Built-in *projections* fold stored shapes (their incremental engine reads columns of
+//!   the stored events); docs/toolkit.md says so.
+//! - **Revert links**: `reverts` (on a compensation) and `revertedBy` (on what it undoes)
+//!   are added to the JS event objects from an index kept here. The index is built by one
+//!   scan the first time it is needed and then updated as events are applied, so a log
+//!   without any revert pays one scan per open and nothing per read.
+//!
+//! With neither upcasters nor reverts, events go out through the plain
+//! [`convert::events_json`] path, unchanged.
+
+use std::cell::{Ref, RefCell};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+
+use super::consumers::Runner;
+use super::convert;
+use super::errors::type_error;
+use super::event_log::EventLog;
+use super::shared::{report, Shared};
+use crate::core::{Event, EventId, Log};
+use crate::toolkit::revert::reverts;
+use crate::toolkit::{Shape, Upcasters};
+
+/// Which events revert which (only compensations that causally follow what they name,
+/// as in [`crate::toolkit::Reverts`]).
+#[derive(Default)]
+pub struct Links {
+    reverts: HashMap<EventId, EventId>,
+    reverted_by: HashMap<EventId, Vec<EventId>>,
+}
+
+impl Links {
+    fn add(&mut self, log: &Log, e: &Event) {
+        if let Some(o) = reverts(e).filter(|o| log.happened_before(o, &e.id)) {
+            self.reverts.insert(e.id, o);
+            self.reverted_by.entry(o).or_default().push(e.id);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.reverts.is_empty()
+    }
+}
+
+/// Toolkit state of one open log (a field of [`Shared`]).
+#[derive(Default)]
+pub struct ToolkitState {
+    pub upcasters: RefCell<Upcasters>,
+    /// `None` until first needed.
+    links: RefCell<Option<Links>>,
+    /// Named handlers registered with `log.on` (active or waiting for their lock).
+    pub consumers: RefCell<Vec<Rc<Runner>>>,
+}
+
+impl ToolkitState {
+    /// The revert index, built by one scan the first time. Borrowed shared, so a JS
+    /// callback run while it is held (an upcaster) may read the log again.
+    fn links(&self, log: &Log) -> Ref<'_, Option<Links>> {
+        if self.links.borrow().is_none() {
+            let mut l = Links::default();
+            for e in log.iter().filter(|e| !e.meta.is_empty()) {
+                l.add(log, e);
+            }
+            if let Ok(mut slot) = self.links.try_borrow_mut() {
+                *slot = Some(l);
+            }
+        }
+        self.links.borrow()
+    }
+
+    /// Called by [`Shared::publish`] after events were applied: keeps the revert index up
+    /// to date and wakes the handlers.
+    pub fn on_applied(&self, shared: &Shared, applied: &[Event]) {
+        if let Ok(mut slot) = self.links.try_borrow_mut() {
+            if let Some(links) = slot.as_mut() {
+                let log = shared.log.borrow();
+                for e in applied.iter().filter(|e| !e.meta.is_empty()) {
+                    links.add(&log, e);
+                }
+            }
+        }
+        let runners: Vec<Rc<Runner>> = self.consumers.borrow().clone();
+        for r in runners {
+            r.wake();
+        }
+    }
+
+    /// Stops every handler (the log is closing); their Web Locks are released.
+    pub fn close(&self) {
+        let runners: Vec<Rc<Runner>> = self.consumers.borrow_mut().drain(..).collect();
+        for r in runners {
+            r.stop();
+        }
+    }
+}
+
+/// Appends `,"reverts":…` / `,"revertedBy":[…]` to an event object written by
+/// [`convert::push_event`] (which ends in `}`).
+fn push_links(out: &mut String, id: &EventId, links: &Links) {
+    let of = links.reverts.get(id);
+    let by = links.reverted_by.get(id);
+    if of.is_none() && by.is_none() {
+        return;
+    }
+    out.pop();
+    if let Some(o) = of {
+        let _ = write!(out, ",\"reverts\":\"{o}\"");
+    }
+    if let Some(by) = by {
+        out.push_str(",\"revertedBy\":[");
+        for (i, b) in by.iter().enumerate() {
+            let _ = write!(out, "{}\"{b}\"", if i > 0 { "," } else { "" });
+        }
+        out.push(']');
+    }
+    out.push('}');
+}
+
+/// Events as JS objects: newest shape, with revert links.
+pub fn events_to_js<'a>(shared: &Shared, log: &Log, events: impl IntoIterator<Item = &'a Event>) -> JsValue {
+    let up = shared.toolkit.upcasters.borrow();
+    let links = shared.toolkit.links(log);
+    let links = links.as_ref().filter(|l| !l.is_empty());
+    if up.is_empty() && links.is_none() {
+        return convert::events_to_js(events);
+    }
+    let mut out = String::from("[");
+    for (i, e) in events.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        convert::push_event(&mut out, &Upcasters::upcast(&up, e));
+        if let Some(l) = links {
+            push_links(&mut out, &e.id, l);
+        }
+    }
+    out.push(']');
+    convert::parse(&out)
+}
+
+/// One event already in its newest shape (a consumer's batch) as a JS object, with links.
+pub fn shaped_event_to_js(shared: &Shared, log: &Log, e: &Event) -> JsValue {
+    let mut out = String::new();
+    convert::push_event(&mut out, e);
+    if let Some(l) = shared.toolkit.links(log).as_ref() {
+        push_links(&mut out, &e.id, l);
+    }
+    convert::parse(&out)
+}
+
+/// Calls a JS upcaster on `shape`; it returns `{ type?, data }`. A throw or a bad result
+/// is reported and the shape is passed on unchanged (a fold has no way to stop half-way;
+/// see docs/toolkit.md). The result is read with `Reflect` and one `JSON.stringify` of
+/// `data` (no derived deserializer: less code in the wasm build).
+fn call_upcaster(f: &Function, shape: Shape) -> Shape {
+    let input = Object::new();
+    let _ = Reflect::set(&input, &"type".into(), &shape.kind.as_str().into());
+    let _ = Reflect::set(&input, &"data".into(), &convert::parse(&shape.data.to_string()));
+    let out = f.call1(&JsValue::UNDEFINED, &input).and_then(|v| {
+        let bad = || type_error("an upcaster must return { type?, data } with JSON data");
+        if !v.is_object() {
+            return Err(bad());
+        }
+        let kind = Reflect::get(&v, &"type".into())?;
+        let kind = if kind.is_undefined() { None } else { Some(kind.as_string().ok_or_else(bad)?) };
+        let data = JSON::stringify(&Reflect::get(&v, &"data".into())?)?.as_string().unwrap_or_default();
+        let data: serde_json::Value = serde_json::from_str(&data).map_err(|_| bad())?;
+        Ok(Shape { kind: kind.unwrap_or_else(|| shape.kind.clone()), data })
+    });
+    out.unwrap_or_else(|e| {
+        report(&e);
+        shape
+    })
+}
+
+#[wasm_bindgen]
+impl EventLog {
+    /// Registers an upcaster from schema version `fromVersion` (meta `schema`, default 1)
+    /// of `type` to `fromVersion + 1`: `fn({ type, data }) -> { type?, data }`.
+    pub fn upcast(&self, kind: String, from_version: u32, f: JsValue) -> Result<(), JsValue> {
+        self.shared.check_open()?;
+        let f: Function = f.dyn_into().map_err(|_| type_error("upcast: the upcaster must be a function"))?;
+        if from_version == 0 {
+            return Err(type_error("schema versions start at 1"));
+        }
+        let mut up = self
+            .shared
+            .toolkit
+            .upcasters
+            .try_borrow_mut()
+            .map_err(|_| type_error("upcast() cannot be called from inside an upcaster"))?;
+        up.register(&kind, from_version, move |shape| call_upcaster(&f, shape));
+        Ok(())
+    }
+}

@@ -1,0 +1,307 @@
+// The documents entry (`everlog/docs`) in headless Chromium: documents kept in IndexedDB,
+// edited on two replicas synced through `peer()` or two tabs, with keep-both conflicts,
+// merged text, patches for subscribers, past versions and typed errors.
+// Run: node --test www/tests/ (after pkg-scripts/build.sh).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+import { serve } from "./server.mjs";
+import { launch, openPage } from "./browser.mjs";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+let server, browser;
+
+before(async () => {
+  server = await serve(root);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A page of the docs entry with `window.sync(a, b)`: exchange messages until both are quiet. */
+async function docsPage(context) {
+  const page = await openPage(context, server.url, "docs.html");
+  await page.evaluate(() => {
+    window.sync = async (a, b) => {
+      const [pa, pb] = [a.peer(), b.peer()];
+      for (let round = 0; round < 20; round++) {
+        const ab = pa.generateMessage();
+        if (ab) await pb.receiveMessage(ab);
+        const ba = pb.generateMessage();
+        if (ba) await pa.receiveMessage(ba);
+        if (!ab && !ba) return;
+      }
+      throw new Error("sync did not settle");
+    };
+  });
+  return page;
+}
+
+test("edits become one event each, and the document survives a reload (IndexedDB)", async () => {
+  const context = await browser.newContext();
+  const page = await docsPage(context);
+  const first = await page.evaluate(async () => {
+    const { EventLog, Document } = window.everlog;
+    const log = await EventLog.open("doc-reload");
+    const doc = await Document.open(log, "doc:7");
+    const e = await doc.put(["title"], "Groceries");
+    await doc.putText(["body"], "buy milk");
+    await doc.splice(["body"], 4, 0, "oat ");
+    await doc.put(["items"], []);
+    await doc.insert(["items"], 0, { sku: "sock", qty: 2 });
+    await doc.change([
+      { op: "insert", path: ["items"], index: 1, value: { sku: "hat", qty: 1 } },
+      { op: "put", path: ["items", 0, "qty"], value: 3 },
+      { op: "put", path: ["done"], value: false },
+    ]);
+    await doc.delete(["done"]);
+    const nothing = await doc.change([]);
+    return {
+      json: doc.toJSON(), body: doc.text(["body"]), events: log.streamVersion("doc:7"),
+      type: e.type, stream: e.stream, nothing, same: (await log.document("doc:7")).toJSON(),
+    };
+  });
+  assert.deepEqual(first.json, { title: "Groceries", body: "buy oat milk", items: [{ sku: "sock", qty: 3 }, { sku: "hat", qty: 1 }] });
+  assert.equal(first.body, "buy oat milk");
+  assert.equal(first.events, 7, "one event per edit, one for the batch, none for an empty batch");
+  assert.equal(first.type, "automerge.change");
+  assert.equal(first.stream, "doc:7");
+  assert.equal(first.nothing, null);
+  assert.deepEqual(first.same, first.json, "log.document() opens the same document");
+
+  await page.reload();
+  await page.waitForFunction(() => window.everlog !== undefined);
+  const again = await page.evaluate(async () => {
+    const log = await window.everlog.EventLog.open("doc-reload");
+    const doc = await log.document("doc:7");
+    await doc.splice(["body"], 0, 3, "get");
+    return { json: doc.toJSON(), events: log.streamVersion("doc:7") };
+  });
+  assert.deepEqual(again.json, { title: "Groceries", body: "get oat milk", items: [{ sku: "sock", qty: 3 }, { sku: "hat", qty: 1 }] });
+  assert.equal(again.events, 8, "after a reload the document keeps writing as the same actor");
+  assert.deepEqual(page.pageErrors, []);
+  await context.close();
+});
+
+test("concurrent property writes keep both values, each with the event that wrote it", async () => {
+  const context = await browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { EventLog } = window.everlog;
+    const [a, b] = [await EventLog.open("a", { storage: "memory" }), await EventLog.open("b", { storage: "memory" })];
+    const [da, db] = [await a.document("doc"), await b.document("doc")];
+    await da.put(["title"], "draft");
+    await window.sync(a, b);
+    const ea = await da.put(["title"], "Alice's");
+    const eb = await db.put(["title"], "Bob's");
+    await window.sync(a, b);
+    const conflicts = [da.conflicts(), db.conflicts(["title"]), da.conflicts(["other"])];
+    const json = [da.toJSON(), db.toJSON()];
+    const resolved = await db.put(["title"], "Both");
+    await window.sync(a, b);
+    return {
+      actors: [a.actor, b.actor], ea, eb, conflicts, json, resolvedId: resolved.id,
+      after: da.conflicts(), history: [da.conflictHistory(), db.conflictHistory()], title: da.toJSON().title,
+    };
+  });
+  const [onA, onB, elsewhere] = r.conflicts;
+  assert.deepEqual(onA, onB, "both replicas see the same conflict");
+  assert.deepEqual(elsewhere, []);
+  assert.equal(onA.length, 1);
+  assert.deepEqual(onA[0].path, ["title"]);
+  const values = [...onA[0].values].sort((x, y) => x.time - y.time);
+  assert.deepEqual(values, [
+    { value: "Alice's", event: r.ea.id, actor: r.actors[0], time: r.ea.time },
+    { value: "Bob's", event: r.eb.id, actor: r.actors[1], time: r.eb.time },
+  ]);
+  assert.deepEqual(r.json[0], r.json[1]);
+  assert.equal(r.json[0].title, onA[0].values.at(-1).value, "toJSON shows the last value");
+  assert.deepEqual(r.after, []);
+  assert.equal(r.title, "Both");
+  assert.deepEqual(r.history[0], r.history[1], "the history is the same on both replicas");
+  assert.equal(r.history[0].length, 1);
+  assert.deepEqual(r.history[0][0].path, "/title");
+  assert.deepEqual([...r.history[0][0].siblings].sort(), [r.ea.id, r.eb.id].sort());
+  assert.equal(r.history[0][0].resolvedBy, r.resolvedId);
+  await context.close();
+});
+
+test("concurrent text splices merge character by character", async () => {
+  const context = await browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { EventLog } = window.everlog;
+    const [a, b] = [await EventLog.open("a", { storage: "memory" }), await EventLog.open("b", { storage: "memory" })];
+    const da = await a.document("doc");
+    await da.putText(["body"], "hello world");
+    await window.sync(a, b);
+    const db = await b.document("doc");
+    await da.splice(["body"], 5, 0, ",");
+    await da.splice(["body"], 0, 0, "👋 ");
+    // Positions count UTF-16 code units, as JavaScript strings do: "👋" is two.
+    await da.splice(["body"], 3, 1, "H");
+    await db.splice(["body"], 11, 0, "!");
+    await db.splice(["body"], 6, 1, "W");
+    const before = [da.text(["body"]), db.text(["body"])];
+    await window.sync(a, b);
+    return [...before, da.text(["body"]), db.text(["body"]), db.toJSON().body];
+  });
+  assert.deepEqual(r, ["👋 Hello, world", "hello World!", "👋 Hello, World!", "👋 Hello, World!", "👋 Hello, World!"]);
+  await context.close();
+});
+
+test("subscribe hears local and remote changes as patches, until unsubscribed", async () => {
+  const context = await browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { EventLog } = window.everlog;
+    const [a, b] = [await EventLog.open("a", { storage: "memory" }), await EventLog.open("b", { storage: "memory" })];
+    const [da, db] = [await a.document("doc"), await b.document("doc")];
+    await da.putText(["body"], "hi");
+    await window.sync(a, b);
+    const heard = [];
+    const off = db.subscribe((patches) => heard.push(patches));
+    await da.put(["n"], 1);
+    await da.splice(["body"], 2, 0, "!");
+    await window.sync(a, b);
+    const remote = heard.splice(0);
+    await db.put(["m"], [1]);
+    const local = heard.splice(0);
+    off();
+    await da.put(["n"], 2);
+    await window.sync(a, b);
+    return { remote, local, afterOff: heard.length, n: db.toJSON().n };
+  });
+  // One sync delivers both remote events in one batch: one call with both patches.
+  assert.deepEqual(r.remote, [[
+    { action: "put", path: ["n"], value: 1, conflict: false },
+    { action: "splice", path: ["body", 2], value: "!" },
+  ]]);
+  assert.deepEqual(r.local, [[
+    { action: "put", path: ["m"], value: { object: "list" }, conflict: false },
+    { action: "insert", path: ["m", 0], values: [1] },
+  ]]);
+  assert.equal(r.afterOff, 0);
+  assert.equal(r.n, 2);
+  await context.close();
+});
+
+test("a document edited in another tab updates here, with patches", async () => {
+  const context = await browser.newContext();
+  const [a, b] = [await docsPage(context), await docsPage(context)];
+  for (const p of [a, b]) {
+    await p.evaluate(async () => {
+      window.log = await window.everlog.EventLog.open("doc-tabs");
+      window.doc = await window.log.document("doc:tabs");
+      window.heard = [];
+      window.doc.subscribe((patches) => window.heard.push(...patches));
+    });
+  }
+  await a.evaluate(() => window.doc.put(["from"], "tab a"));
+  await b.waitForFunction(() => window.heard.length > 0);
+  const seen = await b.evaluate(() => ({ heard: window.heard, json: window.doc.toJSON() }));
+  assert.deepEqual(seen.heard, [{ action: "put", path: ["from"], value: "tab a", conflict: false }]);
+  assert.deepEqual(seen.json, { from: "tab a" });
+  await context.close();
+});
+
+test("at() shows a past version, diff() the patches between two", async () => {
+  const context = await browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const log = await window.everlog.EventLog.open("past", { storage: "memory" });
+    const doc = await log.document("doc");
+    const v0 = log.version();
+    await doc.put(["n"], 1);
+    const v1 = log.version();
+    await doc.put(["n"], 2);
+    await doc.putText(["t"], "x");
+    const v2 = log.version();
+    return { at0: doc.at(v0), at1: doc.at(v1), at2: doc.at(v2), diff: doc.diff(v1, v2), back: doc.diff(v2, v1) };
+  });
+  assert.deepEqual(r.at0, {});
+  assert.deepEqual(r.at1, { n: 1 });
+  assert.deepEqual(r.at2, { n: 2, t: "x" });
+  assert.deepEqual(r.diff, [
+    { action: "put", path: ["n"], value: 2, conflict: false },
+    { action: "put", path: ["t"], value: { object: "text" }, conflict: false },
+    { action: "splice", path: ["t", 0], value: "x" },
+  ]);
+  assert.deepEqual(r.back, [
+    { action: "put", path: ["n"], value: 1, conflict: false },
+    { action: "del", path: ["t"] },
+  ]);
+  await context.close();
+});
+
+test("bad edits are typed errors and change nothing", async () => {
+  const context = await browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { EventLog, DocumentError, EverlogError, ClosedError } = window.everlog;
+    const log = await EventLog.open("errors", { storage: "memory" });
+    const doc = await log.document("doc");
+    await doc.put(["title"], "plain string");
+    const caught = async (p) => {
+      try { await p; return "no error"; } catch (e) {
+        return { doc: e instanceof DocumentError, base: e instanceof EverlogError, type: e instanceof TypeError,
+                 name: e.name, code: e.code, reason: e.reason, path: e.path };
+      }
+    };
+    const sync = (f) => caught((async () => f())());
+    const out = {
+      missing: await caught(doc.delete(["nope"])),
+      notText: await caught(doc.splice(["title"], 0, 0, "x")),
+      pastEnd: await caught(doc.change([{ op: "put", path: ["ok"], value: 1 }, { op: "insert", path: ["list"], index: 0, value: 1 }])),
+      readText: await sync(() => doc.text(["title", "deeper"])),
+      badPath: await caught(doc.put("title", 1)),
+      badValue: await caught(doc.put(["x"], undefined)),
+      badOp: await caught(doc.change([{ op: "rename", path: ["title"] }])),
+      badIndex: await caught(doc.insert(["list"], -1, 1)),
+      badVersion: await sync(() => doc.at("yesterday")),
+    };
+    out.json = doc.toJSON();
+    out.events = log.streamVersion("doc");
+    await log.close();
+    out.closed = await caught(doc.put(["x"], 1));
+    out.closedIsClosedError = await doc.put(["x"], 1).catch((e) => e instanceof ClosedError);
+    return out;
+  });
+  const docErr = (path) => ({ doc: true, base: true, type: false, name: "DocumentError", code: "DOCUMENT", reason: "BAD_PATH", path });
+  assert.deepEqual(r.missing, docErr("/nope"));
+  assert.deepEqual(r.notText, docErr("/title"));
+  assert.deepEqual(r.pastEnd, docErr("/list"));
+  assert.deepEqual(r.readText, docErr("/title"), "the path up to the step that fails");
+  for (const k of ["badPath", "badValue", "badOp", "badIndex", "badVersion"]) {
+    assert.equal(r[k].type, true, `${k} is a TypeError`);
+  }
+  assert.deepEqual(r.json, { title: "plain string" }, "a failed batch keeps none of its edits");
+  assert.equal(r.events, 1);
+  assert.equal(r.closed.name, "ClosedError");
+  assert.equal(r.closedIsClosedError, true);
+  await context.close();
+});
+
+test("a change event that cannot be read is skipped and listed, the rest of the document stays", async () => {
+  const context = await browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { EventLog, DocumentError } = window.everlog;
+    const log = await EventLog.open("rejected", { storage: "memory" });
+    const doc = await log.document("doc");
+    await doc.put(["ok"], true);
+    const bad = await log.append({ stream: "doc", type: "automerge.change", data: { change: "not base64!" } });
+    await doc.put(["after"], 1);
+    const [e] = doc.rejected;
+    return { json: doc.toJSON(), n: doc.rejected.length, isDocErr: e instanceof DocumentError, reason: e.reason, event: e.event, bad: bad.id };
+  });
+  assert.deepEqual(r.json, { ok: true, after: 1 });
+  assert.equal(r.n, 1);
+  assert.equal(r.isDocErr, true);
+  assert.equal(r.reason, "BAD_CHANGE");
+  assert.equal(r.event, r.bad);
+  await context.close();
+});
