@@ -12,7 +12,10 @@ export class ConcurrencyError extends EverlogError {
 }
 /** The storage failed; nothing of the operation was kept. `reason` is the DOMException name
  * where one applies (`QuotaExceededError`, `VersionError`, `InvalidStateError`, `AbortError`, …)
- * or `BlockedError` (an upgrade waits for another tab) / `FormatError` (unsupported stored format). */
+ * or one of everlog's: `BlockedError` (the upgrade waits for another tab that keeps an older
+ * version open), `FormatError` (unsupported stored format), and, as the `cause` of a
+ * `ClosedError`, `VersionChangeError` / `DeletedError` (another tab upgraded / deleted the
+ * database) or `ConnectionLostError` (the browser closed the connection). */
 export class StorageError extends EverlogError {
   readonly name: "StorageError";
   readonly code: "STORAGE";
@@ -28,10 +31,13 @@ export class InvalidEventError extends EverlogError {
   readonly name: "InvalidEventError";
   readonly code: "INVALID_EVENT";
 }
-/** The log was closed (by `close()`, by another tab upgrading the database, or after an internal error). */
+/** The log is closed: by `close()`; because its database went away (`cause` is a
+ * `StorageError` whose `reason` says why: `VersionChangeError`, `DeletedError`,
+ * `ConnectionLostError`); or after an internal error (`cause` is the `InternalError`). */
 export class ClosedError extends EverlogError {
   readonly name: "ClosedError";
   readonly code: "CLOSED";
+  readonly cause?: StorageError | InternalError;
 }
 /** A bug inside everlog (a Rust panic). Every EventLog of the module is closed afterwards. */
 export class InternalError extends EverlogError {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The browser suite (CI calls this from test-all.sh):
-#   1. wasm-bindgen-test in headless Chromium (real IndexedDB): src/wasm/tests.rs
+#   1. wasm-bindgen-test in headless Chromium (real IndexedDB): src/wasm/tests.rs, src/wasm/idb/tests.rs
 #   2. the npm package build (pkg-scripts/build.sh, with its size budget)
 #   3. tsc --noEmit over the typed usage example (www/tests/types/example.ts)
-#   4. Playwright end-to-end tests under www/tests/ (node's built-in test runner, TAP output)
+#   4. Playwright end-to-end tests under www/tests/ (node's built-in test runner, TAP output),
+#      including the failure paths (failures, panic with a test-only build, browser kill)
 # Needs: /usr/bin/chromium + chromedriver, wasm-bindgen-cli, npm packages (pkg-scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,9 @@ if [ "$rc" = 3 ]; then budget_ok=0; elif [ "$rc" != 0 ]; then exit "$rc"; fi
 
 step "TypeScript: tsc --noEmit over www/tests/types/example.ts"
 node_modules/.bin/tsc -p www/tests/types
+
+step "test-only build with the test-panic feature (for www/tests/panic.test.mjs)"
+bash pkg-scripts/build-test-panic.sh
 
 step "Playwright (www/tests)"
 # The demo's end-to-end tests (www/tests/e2e/) need the relay binary: test-e2e.sh runs them.

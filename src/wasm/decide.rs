@@ -18,10 +18,10 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::convert::{self, drafts_from_js};
 use super::errors::type_error;
+use super::event_cache;
 use super::event_log::EventLog;
-use super::projection::{js_reduce, structured_clone};
+use super::projection::structured_clone;
 use super::task::promise;
-use super::toolkit;
 use crate::core::{AppendOptions, ExpectedVersion, Filter};
 
 /// Three attempts in all by default, like `toolkit::DecideOptions`.
@@ -101,13 +101,14 @@ impl EventLog {
             let mut attempt = 0;
             loop {
                 shared.check_open()?;
-                let (events, folded) = {
+                // The stream's events from the JS fold cache (src/wasm/event_cache.rs).
+                let (cache, indices) = {
                     let log = shared.log.borrow();
                     let f = Filter::stream(&stream);
-                    let evs: Vec<_> = log.events(&f).collect();
-                    (toolkit::events_to_js(&shared, &log, evs.iter().copied()), evs.len())
+                    (shared.js_events.objects(&shared, &log), event_cache::selection(&log, &f))
                 };
-                let state = js_reduce(&evolve, structured_clone(&initial), &events)?;
+                let folded = indices.length() as usize;
+                let state = event_cache::fold(&cache, &indices, &evolve, structured_clone(&initial))?;
                 let out = decide.call2(&JsValue::UNDEFINED, &command, &state)?;
                 let out = JsFuture::from(Promise::resolve(&out)).await?;
                 let drafts = drafts_in(&stream, &out)?;

@@ -86,6 +86,15 @@ pub fn closed() -> JsValue {
     }
 }
 
+/// A `ClosedError` for a log whose database connection was closed under it (another tab
+/// upgraded or deleted the database, or the browser closed it): `cause` is the
+/// `StorageError` saying which.
+pub fn closed_by_storage(lost: &StorageError, cause: &JsValue) -> JsValue {
+    let storage = storage_to_js(lost, cause);
+    let msg = format!("the log was closed because its database went away: {}", lost.message);
+    make_error("CLOSED", &msg, &Object::new(), &storage)
+}
+
 /// A `TypeError` for an argument of the wrong shape.
 pub fn type_error(message: &str) -> JsValue {
     js_sys::TypeError::new(message).into()

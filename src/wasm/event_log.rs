@@ -12,10 +12,11 @@ use wasm_bindgen::prelude::*;
 
 use super::convert::{self, drafts_from_js, expected_version_from_js, filter_from_js};
 use super::errors::type_error;
+use super::event_cache;
 use super::fold;
 use super::open::{open, OpenOptions};
 use super::peer::Peer;
-use super::projection::{js_reduce, Projection, ProjectionState, Reducer};
+use super::projection::{Projection, ProjectionState, Reducer};
 use super::shared::Shared;
 use super::task::promise;
 use super::toolkit;
@@ -131,11 +132,12 @@ impl EventLog {
         }
         let reducer: Function = a.dyn_into().map_err(|_| type_error("fold expects a reducer function or a Fold"))?;
         let f = filter_from_js(&c)?;
-        let events = {
+        // The log is not borrowed while the reducer runs (it may read the log).
+        let (cache, indices) = {
             let log = self.shared.log.borrow();
-            toolkit::events_to_js(&self.shared, &log, log.events(&f))
+            (self.shared.js_events.objects(&self.shared, &log), event_cache::selection(&log, &f))
         };
-        js_reduce(&reducer, b, &events)
+        event_cache::fold(&cache, &indices, &reducer, b)
     }
 
     /// A live projection: `project(name, { reducer, initial, filter })`; `reducer` may be a `Fold`.
@@ -251,10 +253,11 @@ impl EventLog {
         Ok(super::connection::connect(&self.shared, &url, &options))
     }
 
-    /// True once `close()` was called.
+    /// True once `close()` was called, or once the database connection was lost (another
+    /// tab upgraded or deleted the database, or the browser closed it).
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> bool {
-        self.shared.closed.get()
+        self.shared.is_closed()
     }
 
     /// Waits for pending writes, then closes storage and tab links. Idempotent.
@@ -284,6 +287,7 @@ impl EventLog {
                 shared.listeners.borrow_mut().clear();
                 shared.toolkit.close();
                 shared.projections.borrow_mut().clear();
+                shared.js_events.clear();
             }
             Ok(JsValue::UNDEFINED)
         })

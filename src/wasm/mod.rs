@@ -5,7 +5,7 @@
 //! One file per exposed type: [`event_log`] (`EventLog`), [`fold`] (`Fold`),
 //! [`projection`] (`Projection`), [`peer`] (`Peer`), and with the `documents` feature
 //! [`document`] (`Document`, the `everlog/docs` entry); the machinery behind them: [`shared`] (state and the
-//! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`errors`], [`task`],
+//! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`event_cache`], [`errors`], [`task`],
 //! and [`types`] (the hand-written TypeScript declarations).
 //!
 //! The event-sourcing toolkit (docs/toolkit.md), one file per concern, each adding its
@@ -22,6 +22,7 @@ pub mod decide;
 #[cfg(feature = "documents")]
 pub mod document;
 pub mod errors;
+pub mod event_cache;
 pub mod event_log;
 pub mod fold;
 pub mod idb;
@@ -34,6 +35,8 @@ pub mod revert;
 pub mod shared;
 pub mod tabs;
 pub mod task;
+#[cfg(feature = "test-panic")]
+pub mod test_panic;
 pub mod toolkit;
 pub mod toolkit_types;
 pub mod types;
@@ -53,3 +56,5 @@ fn start() {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_js_fold;

@@ -14,10 +14,11 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::convert;
+use super::event_cache;
 use super::fold::state_json;
 use super::shared::{report, Shared};
 use super::task::promise;
@@ -57,16 +58,6 @@ pub fn structured_clone(v: &JsValue) -> JsValue {
     }
     let f = Reflect::get(&js_sys::global(), &"structuredClone".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
     f.and_then(|f| f.call1(&JsValue::UNDEFINED, v).ok()).unwrap_or_else(|| v.clone())
-}
-
-/// Folds JS events with a JS reducer: `events.reduce(f, state)`.
-pub fn js_reduce(f: &Function, state: JsValue, events: &JsValue) -> Result<JsValue, JsValue> {
-    let arr: &Array = events.unchecked_ref();
-    let mut acc = state;
-    for e in arr.iter() {
-        acc = f.call2(&JsValue::UNDEFINED, &acc, &e)?;
-    }
-    Ok(acc)
 }
 
 impl ProjectionState {
@@ -125,14 +116,15 @@ impl ProjectionState {
     fn recompute(&self, shared: &Shared) -> Result<(), JsValue> {
         let value = match &self.reducer {
             Reducer::Js { f, initial } => {
-                let (events, tip) = {
+                let (cache, indices, tip) = {
                     let log = shared.log.borrow();
-                    let evs: Vec<&Event> = log.events(&self.filter).collect();
-                    let js = super::toolkit::events_to_js(shared, &log, evs.iter().copied());
-                    (js, evs.last().map(|e| e.order_key()))
+                    let indices = event_cache::selection(&log, &self.filter);
+                    let last = indices.length().checked_sub(1).map(|i| indices.get_index(i) as usize);
+                    let tip = last.map(|i| log.arena_events()[i].order_key());
+                    (shared.js_events.objects(shared, &log), indices, tip)
                 };
                 self.tip.set(tip);
-                js_reduce(f, structured_clone(initial), &events)?
+                event_cache::fold(&cache, &indices, f, structured_clone(initial))?
             }
             Reducer::Builtin { proj, .. } => {
                 let log = shared.log.borrow();
@@ -197,9 +189,12 @@ impl ProjectionState {
     fn fold_in(&self, shared: &Shared, events: &[&Event]) -> Result<(), JsValue> {
         let Reducer::Js { f, .. } = &self.reducer else { return Ok(()) }; // built-ins: on_events
         self.tip.set(events.last().map(|e| e.order_key()));
-        let js = super::toolkit::events_to_js(shared, &shared.log.borrow(), events.iter().copied());
+        let (cache, indices) = {
+            let log = shared.log.borrow();
+            (shared.js_events.objects(shared, &log), event_cache::indices_of(&log, events))
+        };
         let state = self.value.borrow().clone();
-        let value = js_reduce(f, state, &js)?;
+        let value = event_cache::fold(&cache, &indices, f, state)?;
         *self.value.borrow_mut() = value;
         Ok(())
     }

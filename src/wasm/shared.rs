@@ -18,7 +18,8 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::batch;
-use super::errors::{check_poison, closed, to_js};
+use super::errors::{check_poison, closed, closed_by_storage, to_js};
+use super::event_cache::EventCache;
 use super::idb::IdbStore;
 use super::projection::ProjectionState;
 use super::tabs::Tabs;
@@ -47,6 +48,8 @@ pub struct Shared {
     pub next_listener: Cell<u32>,
     pub projections: RefCell<Vec<Rc<ProjectionState>>>,
     pub tabs: RefCell<Option<Tabs>>,
+    /// JS objects of the events, for JS reducer folds (built on the first one).
+    pub js_events: EventCache,
     pub observers: RefCell<Vec<Weak<dyn Observer>>>,
     /// Upcasters, revert links, named handlers (`src/wasm/toolkit.rs`).
     pub toolkit: ToolkitState,
@@ -70,18 +73,28 @@ impl Shared {
             next_listener: Cell::new(0),
             projections: RefCell::new(Vec::new()),
             tabs: RefCell::new(None),
+            js_events: EventCache::default(),
             observers: RefCell::new(Vec::new()),
             toolkit: ToolkitState::default(),
         }
     }
 
-    /// Fails with `ClosedError` after `close()` or a panic.
+    /// Fails with `ClosedError` after `close()`, a panic, or the loss of the database
+    /// connection (then with the `StorageError` saying why as `cause`).
     pub fn check_open(&self) -> Result<(), JsValue> {
         check_poison()?;
         if self.closed.get() {
             return Err(closed());
         }
+        if let Some(lost) = self.store.as_ref().and_then(|s| s.lost()) {
+            return Err(closed_by_storage(&lost.error, &lost.cause));
+        }
         Ok(())
+    }
+
+    /// True after `close()` or once the database connection was lost.
+    pub fn is_closed(&self) -> bool {
+        self.closed.get() || self.store.as_ref().is_some_and(|s| s.lost().is_some())
     }
 
     /// Appends this tab's drafts as one atomic batch; resolves after the batch is durable.

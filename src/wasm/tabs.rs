@@ -141,8 +141,8 @@ async fn handle(shared: Rc<Shared>, data: JsValue) {
 }
 
 async fn apply(shared: Rc<Shared>, data: JsValue) -> Result<(), JsValue> {
-    if shared.closed.get() {
-        return Ok(());
+    if shared.is_closed() {
+        return Ok(()); // closed, or its database went away: nothing to merge into
     }
     let bytes = Reflect::get(&data, &"bytes".into())?;
     let batches: Vec<Vec<u8>> = if let Some(b) = bytes.dyn_ref::<Uint8Array>() {

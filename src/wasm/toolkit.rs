@@ -82,6 +82,11 @@ impl ToolkitState {
     /// Called by [`Shared::publish`] after events were applied: keeps the revert index up
     /// to date and wakes the handlers.
     pub fn on_applied(&self, shared: &Shared, applied: &[Event]) {
+        // A compensation adds `revertedBy` to an event whose JS object may be cached
+        // already (src/wasm/event_cache.rs): rebuild the cache (reverts are rare).
+        if applied.iter().any(|e| !e.meta.is_empty() && reverts(e).is_some()) {
+            shared.js_events.clear();
+        }
         if let Ok(mut slot) = self.links.try_borrow_mut() {
             if let Some(links) = slot.as_mut() {
                 let log = shared.log.borrow();
@@ -129,24 +134,37 @@ fn push_links(out: &mut String, id: &EventId, links: &Links) {
 
 /// Events as JS objects: newest shape, with revert links.
 pub fn events_to_js<'a>(shared: &Shared, log: &Log, events: impl IntoIterator<Item = &'a Event>) -> JsValue {
+    let mut out = String::new();
+    write_events_json(shared, log, events, &mut out);
+    convert::parse(&out)
+}
+
+/// Writes events as a JSON array of their JS objects (newest shape, revert links) into
+/// `out`: what [`events_to_js`] parses, and what the JS fold cache is built from.
+pub fn write_events_json<'a>(
+    shared: &Shared,
+    log: &Log,
+    events: impl IntoIterator<Item = &'a Event>,
+    out: &mut String,
+) {
     let up = shared.toolkit.upcasters.borrow();
     let links = shared.toolkit.links(log);
     let links = links.as_ref().filter(|l| !l.is_empty());
-    if up.is_empty() && links.is_none() {
-        return convert::events_to_js(events);
-    }
-    let mut out = String::from("[");
+    out.push('[');
     for (i, e) in events.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        convert::push_event(&mut out, &Upcasters::upcast(&up, e));
+        if up.is_empty() {
+            convert::push_event(out, e);
+        } else {
+            convert::push_event(out, &Upcasters::upcast(&up, e));
+        }
         if let Some(l) = links {
-            push_links(&mut out, &e.id, l);
+            push_links(out, &e.id, l);
         }
     }
     out.push(']');
-    convert::parse(&out)
 }
 
 /// One event already in its newest shape (a consumer's batch) as a JS object, with links.
@@ -201,6 +219,8 @@ impl EventLog {
             .try_borrow_mut()
             .map_err(|_| type_error("upcast() cannot be called from inside an upcaster"))?;
         up.register(&kind, from_version, move |shape| call_upcaster(&f, shape));
+        // Cached JS event objects have the old shapes (src/wasm/event_cache.rs).
+        self.shared.js_events.clear();
         Ok(())
     }
 }

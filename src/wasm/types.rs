@@ -169,6 +169,8 @@ export class EventLog {
   /** This replica's actor id (32 hex digits). */
   readonly actor: string;
   readonly name: string;
+  /** True after `close()`, or once the database went away (another tab upgraded or deleted
+   * it, or the browser closed the connection): every call then throws `ClosedError`. */
   readonly closed: boolean;
   append<D = Json>(event: NewEvent<D>, options?: AppendOptions): Promise<LogEvent<D>>;
   append<D = Json>(events: NewEvent<D>[], options?: AppendOptions): Promise<LogEvent<D>[]>;

@@ -47,7 +47,11 @@ if (everlog.missing) log(`everlog package not found: ${everlog.missing}. Running
 else log(`everlog package: ${everlog.dir} (entry ${everlog.entry})`);
 
 const build = await bundle(join(opt.out, "build"));
-const imports = everlog.entry ? { everlog: `/everlog-pkg/${everlog.entry}` } : {};
+// "everlog-glue": the wasm-bindgen module beside the entry (the memory workload reads the
+// instance's linear memory through it).
+const imports = everlog.entry
+  ? { everlog: `/everlog-pkg/${everlog.entry}`, "everlog-glue": `/everlog-pkg/${join(dirname(everlog.entry), "everlog.js")}` }
+  : {};
 if (everlog.docs) imports["everlog/docs"] = `/everlog-pkg/${everlog.docs}`;
 const importMap = everlog.entry ? `<script type="importmap">${JSON.stringify({ imports })}</script>` : "";
 const { readFile } = await import("node:fs/promises");
@@ -67,7 +71,7 @@ const launchOptions = {
   args: [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
-    "--js-flags=--expose-gc",
+    "--js-flags=--expose-gc", "--enable-precise-memory-info",
   ],
 };
 let context = null;
@@ -133,6 +137,10 @@ async function measure(w, contender, cap) {
     const budget = Number(opt.budget) * 1000;
     for (let i = 0; i < wanted; i++) {
       const wall = Date.now();
+      if (w.kind === "memory" && i > 0) {
+        await page.close();
+        page = await newPage();
+      }
       if (fn === "coldOpen") {
         await page.close();
         await restart();
@@ -181,6 +189,7 @@ const result = {
     durability: opt.durability,
     maxRuns,
     everlog: everlog.dir ? `loaded from the package at ${everlog.entry}` : `not run: ${everlog.missing}`,
+    sizes: await packageSizes(everlog),
   },
   workloads: [],
 };
@@ -217,6 +226,48 @@ for (const name of [`bench-${stamp}`, "latest"]) {
 }
 console.log(md);
 log(`done in ${result.meta.seconds} s; wrote ${join(opt.out, `bench-${stamp}`)}.{json,md}`);
+
+/** Raw and gzip -9 bytes of what a page downloads: everlog's web target (wasm, JS glue,
+ *  snippets), and each peer as the bench bundles it (esbuild, minified; Automerge's and
+ *  Loro's entries inline their wasm as base64). */
+async function packageSizes(pkg) {
+  const { readdir, stat } = await import("node:fs/promises");
+  const { gzipSync } = await import("node:zlib");
+  const measure = (buf) => ({ raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
+  const out = {};
+  if (pkg.entry) {
+    const root = join(pkg.dir, dirname(pkg.entry));
+    let raw = 0;
+    let gzip = 0;
+    const walk = async (d) => {
+      for (const f of await readdir(d)) {
+        const p = join(d, f);
+        if ((await stat(p)).isDirectory()) await walk(p);
+        else if (/\.(wasm|js)$/.test(f)) {
+          const m = measure(await readFile(p));
+          raw += m.raw;
+          gzip += m.gzip;
+        }
+      }
+    };
+    await walk(root);
+    out.everlog = { raw, gzip };
+  }
+  const { build: esbuild } = await import("esbuild");
+  const peers = {
+    automerge: 'export * from "@automerge/automerge";',
+    yjs: 'export * from "yjs"; export { IndexeddbPersistence } from "y-indexeddb";',
+    loro: 'export * from "loro-crdt/base64";',
+  };
+  for (const [name, contents] of Object.entries(peers)) {
+    const r = await esbuild({
+      stdin: { contents, resolveDir: repo },
+      bundle: true, minify: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], write: false, logLevel: "silent",
+    }).catch(() => null);
+    if (r) out[name] = measure(Buffer.from(r.outputFiles[0].contents));
+  }
+  return out;
+}
 
 async function describe(c) {
   if (c === "everlog" && everlog.missing) return { label: "everlog (wasm + IndexedDB)" };

@@ -21,23 +21,27 @@
 //!   (quota, abort, closed connection) leaves no record behind and rejects with a
 //!   `StorageError` carrying the DOMException name.
 //! - The format version (meta `format`) and the schema version are checked on open.
+//! - When another tab upgrades or deletes the database, or the browser closes the
+//!   connection, the store records why ([`IdbStore::lost`]); the log then refuses further
+//!   use with a `ClosedError` whose `cause` is a `StorageError` with that reason.
 
 mod open;
 mod request;
 mod storage;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbTransaction};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransaction, IdbVersionChangeEvent};
 
 pub use open::delete_db;
 use open::{FORMAT_KEY, FORMAT_VERSION};
 pub use request::IdbError;
-use request::{request, transaction_done};
+use request::{request_promise, transaction_promise};
 
 pub(crate) const BATCHES: &str = "batches";
 pub(crate) const SNAPSHOTS: &str = "snapshots";
@@ -73,6 +77,11 @@ pub struct IdbStore {
     write_options: JsValue,
     /// Set when the connection was closed (by us, by a `versionchange`, or by the browser).
     closed: Rc<Cell<bool>>,
+    /// Set when it was closed by someone else (see [`IdbStore::lost`]).
+    lost: Rc<RefCell<Option<IdbError>>>,
+    /// Resolves with `dropped_marker` on the `close` event (see [`IdbStore::settle`]).
+    dropped: Promise,
+    dropped_marker: JsValue,
 }
 
 impl IdbStore {
@@ -83,35 +92,78 @@ impl IdbStore {
 
     /// Opens (or creates) the database of log `name`. `strict`: the durability of writes.
     pub async fn open(name: &str, strict: bool) -> Result<IdbStore, IdbError> {
-        let db = open::open_db(&Self::db_name(name)).await?;
+        Self::open_version(name, strict, open::SCHEMA_VERSION).await
+    }
+
+    /// [`IdbStore::open`] at an explicit schema version (tests simulate a newer build).
+    pub(crate) async fn open_version(name: &str, strict: bool, version: u32) -> Result<IdbStore, IdbError> {
+        let db = open::open_db(&Self::db_name(name), version).await?;
         let closed = Rc::new(Cell::new(false));
-        // Another tab wants to upgrade or delete the database: step aside.
-        let (db2, c2) = (db.clone(), closed.clone());
-        let on_change = Closure::<dyn FnMut()>::new(move || {
+        let lost: Rc<RefCell<Option<IdbError>>> = Rc::default();
+        // Another tab wants to upgrade or delete the database: step aside (a transaction
+        // already running still commits: `close()` waits for it), and remember why.
+        let (db2, c2, l2) = (db.clone(), closed.clone(), lost.clone());
+        let on_change = Closure::<dyn FnMut(IdbVersionChangeEvent)>::new(move |ev: IdbVersionChangeEvent| {
             c2.set(true);
             db2.close();
+            let why = match ev.new_version() {
+                None => IdbError::new("DeletedError", "another tab deleted the database"),
+                Some(v) => IdbError::new(
+                    "VersionChangeError",
+                    &format!(
+                        "another tab upgraded the database to version {} (a newer build of the app: reload)",
+                        v as u64
+                    ),
+                ),
+            };
+            l2.borrow_mut().get_or_insert(why);
         });
         db.set_onversionchange(Some(on_change.as_ref().unchecked_ref()));
-        let c3 = closed.clone();
-        let on_close = Closure::<dyn FnMut()>::new(move || c3.set(true));
+        // `close` fires only when the browser closes the connection itself (site data
+        // cleared, storage failure), after aborting the transactions in flight (all but
+        // the ones it never settles: see `settle`).
+        let (c3, l3) = (closed.clone(), lost.clone());
+        let dropped_marker: JsValue = Object::new().into();
+        let mut resolve_dropped: Option<Function> = None;
+        let dropped = Promise::new(&mut |resolve, _| resolve_dropped = Some(resolve));
+        let marker = dropped_marker.clone();
+        let on_close = Closure::<dyn FnMut()>::new(move || {
+            c3.set(true);
+            let why = IdbError::new(
+                "ConnectionLostError",
+                "the browser closed the database connection (site data cleared or a storage failure)",
+            );
+            l3.borrow_mut().get_or_insert(why);
+            if let Some(resolve) = &resolve_dropped {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
+            }
+        });
         db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         // The handlers live as long as the connection; the page keeps few of them.
         on_change.forget();
         on_close.forget();
         let write_options = Object::new();
         let _ = Reflect::set(&write_options, &"durability".into(), &(if strict { "strict" } else { "relaxed" }).into());
-        let store = IdbStore { db, write_options: write_options.into(), closed };
+        let store = IdbStore { db, write_options: write_options.into(), closed, lost, dropped, dropped_marker };
         store.check_format().await?;
         Ok(store)
     }
 
+    /// Why the connection went away without [`IdbStore::close`]: another tab upgraded
+    /// (`VersionChangeError`) or deleted (`DeletedError`) the database, or the browser
+    /// closed it (`ConnectionLostError`). `None` while open or after our own `close`.
+    pub fn lost(&self) -> Option<IdbError> {
+        self.lost.borrow().clone()
+    }
+
     async fn check_format(&self) -> Result<(), IdbError> {
         let tx = self.tx(&[META], "readonly")?;
-        let v = request(
-            &store(&tx, META)?.get(&FORMAT_KEY.into()).map_err(js("reading the format"))?,
-            "reading the format",
-        )
-        .await?;
+        let v = self
+            .request(
+                &store(&tx, META)?.get(&FORMAT_KEY.into()).map_err(js("reading the format"))?,
+                "reading the format",
+            )
+            .await?;
         let format = v.dyn_ref::<Uint8Array>().filter(|a| a.length() == 1).map(|a| a.get_index(0));
         match format {
             Some(f) if f <= FORMAT_VERSION => Ok(()),
@@ -131,7 +183,18 @@ impl IdbStore {
         let db: &DbWithOptions = self.db.unchecked_ref();
         let options = if mode == "readwrite" { &self.write_options } else { &JsValue::UNDEFINED };
         let r = db.transaction_with_options(&names, mode, options);
-        r.map_err(js("starting a transaction"))
+        r.map_err(|e| {
+            let err = IdbError::from_js(e, "starting a transaction");
+            if err.error.name == "InvalidStateError" {
+                // We did not close it: the browser is closing the connection, and its
+                // `close` event is still queued. The log is closed from now on (a caller
+                // retrying in a loop of microtasks would never let that event run).
+                self.closed.set(true);
+                let why = IdbError::new("ConnectionLostError", "the browser closed the database connection");
+                self.lost.borrow_mut().get_or_insert(why);
+            }
+            err
+        })
     }
 
     /// Everything: batches, snapshots and meta records.
@@ -145,7 +208,7 @@ impl IdbStore {
         }
         let mut out = Vec::with_capacity(6);
         for r in &reqs {
-            out.push(Array::from(&request(r, "loading the log").await?));
+            out.push(Array::from(&self.request(r, "loading the log").await?));
         }
         let batches = zip(&out[0], &out[1], |k| k.as_f64())?;
         let snapshots = zip(&out[2], &out[3], |k| k.as_string())?;
@@ -160,8 +223,8 @@ impl IdbStore {
         let s = store(&tx, BATCHES)?;
         let keys = s.get_all_keys_with_key(&range).map_err(js("reading"))?;
         let vals = s.get_all_with_key(&range).map_err(js("reading"))?;
-        let keys = Array::from(&request(&keys, "reading new batches").await?);
-        let vals = Array::from(&request(&vals, "reading new batches").await?);
+        let keys = Array::from(&self.request(&keys, "reading new batches").await?);
+        let vals = Array::from(&self.request(&vals, "reading new batches").await?);
         zip(&keys, &vals, |k| k.as_f64())
     }
 
@@ -169,7 +232,7 @@ impl IdbStore {
     pub async fn append(&self, batch: &[u8]) -> Result<f64, IdbError> {
         let tx = self.tx(&[BATCHES], "readwrite")?;
         let req = store(&tx, BATCHES)?.add(&Uint8Array::from(batch)).map_err(js("writing a batch"))?;
-        transaction_done(&tx, "writing a batch").await?;
+        self.transaction(&tx, "writing a batch").await?;
         req.result().ok().and_then(|k| k.as_f64()).ok_or_else(|| IdbError::new("UnknownError", "no key for the batch"))
     }
 
@@ -185,14 +248,37 @@ impl IdbStore {
     pub async fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>, IdbError> {
         let tx = self.tx(&[META], "readonly")?;
         let req = store(&tx, META)?.get(&key.into()).map_err(js("reading meta"))?;
-        let v = request(&req, "reading meta").await?;
+        let v = self.request(&req, "reading meta").await?;
         Ok(v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
     }
 
     async fn put(&self, store_name: &str, key: &str, bytes: &[u8]) -> Result<(), IdbError> {
         let tx = self.tx(&[store_name], "readwrite")?;
         store(&tx, store_name)?.put_with_key(&Uint8Array::from(bytes), &key.into()).map_err(js("writing"))?;
-        transaction_done(&tx, "writing").await
+        self.transaction(&tx, "writing").await
+    }
+
+    /// The result of a request; see [`IdbStore::settle`].
+    async fn request(&self, req: &IdbRequest, doing: &'static str) -> Result<JsValue, IdbError> {
+        self.settle(request_promise(req), doing).await
+    }
+
+    /// Waits for a transaction's `complete`; see [`IdbStore::settle`].
+    async fn transaction(&self, tx: &IdbTransaction, doing: &'static str) -> Result<(), IdbError> {
+        self.settle(transaction_promise(tx), doing).await.map(|_| ())
+    }
+
+    /// Waits for `p` (a request or a transaction), unless the browser closes the connection
+    /// first. Chromium aborts the transactions in flight before the `close` event, but one
+    /// started in the instant before that event (the page did not know yet) never
+    /// completes nor aborts (seen in Chromium 156): without this race, that append, and
+    /// every write queued behind its lock, would wait forever.
+    async fn settle(&self, p: Promise, doing: &'static str) -> Result<JsValue, IdbError> {
+        let v = JsFuture::from(Promise::race(&Array::of2(&p, &self.dropped))).await.map_err(js(doing))?;
+        if v == self.dropped_marker {
+            return Err(self.lost().unwrap_or_else(|| IdbError::new("ConnectionLostError", doing)));
+        }
+        Ok(v)
     }
 
     /// Closes the connection; later calls fail with `InvalidStateError`.
@@ -221,3 +307,6 @@ fn zip<K>(keys: &Array, vals: &Array, key: impl Fn(&JsValue) -> Option<K>) -> Re
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,9 +7,12 @@
 //! format) instead of being misread.
 //!
 //! If another tab holds the database open at an older schema version and does not close
-//! it, the upgrade is `blocked`: the open fails at once with `StorageError` (`BlockedError`)
-//! rather than hanging. Our own connections close themselves on `versionchange`, so only
-//! an older build of the app can block.
+//! it, the upgrade is `blocked`: the open fails at once (on the `blocked` event, no timer)
+//! with `StorageError` (`reason: "BlockedError"`) rather than hanging, and the old tab
+//! keeps its data and its connection. The request itself cannot be cancelled: it stays
+//! queued in the browser, and once the old tab closes the upgrade runs and the orphan
+//! connection is closed at once, so a retry of the open then succeeds. Our own connections
+//! close themselves on `versionchange`, so only an older build of the app can block.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -37,10 +40,10 @@ fn factory() -> Result<IdbFactory, IdbError> {
         .ok_or_else(|| IdbError::new("NotSupportedError", "IndexedDB is not available here"))
 }
 
-/// Opens `name`, creating or upgrading its object stores.
-pub async fn open_db(name: &str) -> Result<IdbDatabase, IdbError> {
-    let req =
-        factory()?.open_with_u32(name, SCHEMA_VERSION).map_err(|e| IdbError::from_js(e, "opening the database"))?;
+/// Opens `name` at `version` (always [`SCHEMA_VERSION`] outside tests, which simulate a
+/// newer build with a higher one), creating or upgrading its object stores.
+pub async fn open_db(name: &str, version: u32) -> Result<IdbDatabase, IdbError> {
+    let req = factory()?.open_with_u32(name, version).map_err(|e| IdbError::from_js(e, "opening the database"))?;
     let settled = Rc::new(Cell::new(false));
     let mut handler: Option<Closure<dyn FnMut(web_sys::Event)>> = None;
     let p = Promise::new(&mut |resolve: Function, reject: Function| {

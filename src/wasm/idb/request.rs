@@ -1,13 +1,12 @@
-//! IndexedDB's callbacks as futures.
+//! IndexedDB's callbacks as promises (awaited through `IdbStore::settle`).
 //!
-//! Each future wraps one `IDBRequest` or `IDBTransaction` in a `Promise`: a single
+//! Each promise wraps one `IDBRequest` or `IDBTransaction`: a single
 //! `FnOnce` closure is installed as both the success and the failure handler (only one of
 //! them ever fires), so nothing leaks and nothing is called twice.
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbRequest, IdbTransaction};
 
 use crate::core::StorageError;
@@ -34,10 +33,17 @@ impl IdbError {
     }
 }
 
-/// The result of a request (its `success` event), or its `error`.
+/// The result of a request (its `success` event), or its `error`. (The store itself
+/// waits through `IdbStore::settle`, which also watches for a lost connection.)
+#[cfg(test)]
 pub async fn request(req: &IdbRequest, doing: &'static str) -> Result<JsValue, IdbError> {
+    wasm_bindgen_futures::JsFuture::from(request_promise(req)).await.map_err(|e| IdbError::from_js(e, doing))
+}
+
+/// A promise of the request's result (rejects with its `error`).
+pub fn request_promise(req: &IdbRequest) -> Promise {
     let req2 = req.clone();
-    let p = Promise::new(&mut |resolve: Function, reject: Function| {
+    Promise::new(&mut |resolve: Function, reject: Function| {
         let r = req2.clone();
         let cb = Closure::once_into_js(move |ev: web_sys::Event| {
             let _ = if ev.type_() == "success" {
@@ -48,14 +54,14 @@ pub async fn request(req: &IdbRequest, doing: &'static str) -> Result<JsValue, I
         });
         req2.set_onsuccess(Some(cb.unchecked_ref()));
         req2.set_onerror(Some(cb.unchecked_ref()));
-    });
-    JsFuture::from(p).await.map_err(|e| IdbError::from_js(e, doing))
+    })
 }
 
-/// Waits for a transaction to commit (`complete`), or reports why it aborted.
-pub async fn transaction_done(tx: &IdbTransaction, doing: &'static str) -> Result<(), IdbError> {
+/// A promise that resolves (with `undefined`) when the transaction commits (`complete`)
+/// and rejects with the reason when it aborts.
+pub fn transaction_promise(tx: &IdbTransaction) -> Promise {
     let tx2 = tx.clone();
-    let p = Promise::new(&mut |resolve: Function, reject: Function| {
+    Promise::new(&mut |resolve: Function, reject: Function| {
         let t = tx2.clone();
         let cb = Closure::once_into_js(move |ev: web_sys::Event| {
             let _ = if ev.type_() == "complete" {
@@ -72,6 +78,5 @@ pub async fn transaction_done(tx: &IdbTransaction, doing: &'static str) -> Resul
         });
         tx2.set_oncomplete(Some(cb.unchecked_ref()));
         tx2.set_onabort(Some(cb.unchecked_ref()));
-    });
-    JsFuture::from(p).await.map(|_| ()).map_err(|e| IdbError::from_js(e, doing))
+    })
 }

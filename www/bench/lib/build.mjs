@@ -23,7 +23,7 @@ export async function bundle(outdir) {
     logLevel: "warning",
   };
   await build({ ...common, entryPoints: { bench: join(page, "main.js") }, outdir });
-  await build({ ...common, entryPoints: { everlog: join(page, "contenders", "everlog.js") }, outdir, external: ["everlog"] });
+  await build({ ...common, entryPoints: { everlog: join(page, "contenders", "everlog.js") }, outdir, external: ["everlog", "everlog-glue"] });
   await build({ ...common, entryPoints: { "everlog-docs": join(page, "contenders", "everlog-docs.js") }, outdir, external: ["everlog/docs"] });
   await copyFile(join(page, "index.html"), join(outdir, "index.html"));
   return outdir;

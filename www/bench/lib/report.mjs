@@ -7,6 +7,13 @@ export function summarize(runs) {
   const median = ms.length % 2 ? ms[mid] : (ms[mid - 1] + ms[mid]) / 2;
   const events = runs[0].events;
   const out = { median, min: ms[0], max: ms[ms.length - 1], runs: ms.length, events, rate: (events / median) * 1000 };
+  if (runs[0].wasmBytes !== undefined) {
+    const med = (k) => {
+      const v = runs.map((r) => r[k]).filter((x) => x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
+      return v.length ? v[v.length >> 1] : undefined;
+    };
+    for (const k of ["payload", "wasmBytes", "jsBytes", "cacheBytes"]) out[k] = med(k);
+  }
   if (runs[0].bytes !== undefined) {
     for (const k of ["bytes", "gzipBytes", "flights", "roundTrips", "messages", "stored"]) out[k] = runs[0][k];
   }
@@ -30,10 +37,41 @@ export function markdown(result) {
     "",
   ];
   if (m.everlog) lines.push(`everlog: ${m.everlog}`, "");
+  if (m.sizes && Object.keys(m.sizes).length) {
+    const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+    lines.push(
+      "## Package size",
+      "",
+      "What a page downloads: everlog's web target (wasm + JS glue + snippets); each peer as the bench bundles it (esbuild, minified; Automerge and Loro inline their wasm as base64). gzip -9.",
+      "",
+      "| contender | raw | gzip |",
+      "|---|---:|---:|",
+      ...Object.entries(m.sizes).map(([k, s]) => `| ${k} | ${kb(s.raw)} | ${kb(s.gzip)} |`),
+      "",
+    );
+  }
   for (const w of result.workloads) {
     lines.push(`## ${w.title} (${si(w.params.n)} ${w.kind === "doc" ? "transactions" : "events"})`, "", `${w.what}.`, "");
     const ok = w.rows.filter((r) => r.status === "ok");
     const cols = ok.map((r) => r.contender);
+    if (w.kind === "memory") {
+      lines.push(
+        "| contender | payload B/event | wasm heap B/event | JS heap B/event | + JS heap of the fold cache B/event |",
+        "|---|---:|---:|---:|---:|",
+      );
+      for (const r of w.rows) {
+        const s = r.summary;
+        if (r.status !== "ok") {
+          const why = r.status === "na" ? `n/a: ${r.reason}` : r.status === "absent" ? `not run: ${r.reason}` : `error: ${r.reason}`;
+          lines.push(`| ${r.label} | ${esc(why)} | | | |`);
+          continue;
+        }
+        const b = (x) => (x === undefined ? "—" : Math.round(x).toLocaleString("en-US"));
+        lines.push(`| ${r.label} | ${b(s.payload)} | ${b(s.wasmBytes)} | ${b(s.jsBytes)} | ${b(s.cacheBytes)} |`);
+      }
+      lines.push("", `Medians of ${w.runs} runs at most, each in a fresh page. Wasm memory grows in 64 KiB pages and never shrinks: the figure includes allocator slack and the peak of the appends' transient buffers.`, "");
+      continue;
+    }
     if (w.kind === "doc") {
       lines.push(docTable(w, ok), "");
       continue;

@@ -1,6 +1,7 @@
 // The workloads, their sizes (default and --quick) and how each figure is read.
 // kind: "time" (events per second from the median time), "cold" (setup in one browser,
-// measured after a browser restart), "sync" (time plus bytes and round trips).
+// measured after a browser restart), "sync" (time plus bytes and round trips), "memory"
+// (heap bytes per event, each run in a fresh page: wasm memory never shrinks).
 
 export function workloads({ quick = false, big = false } = {}) {
   const q = (full, small) => (quick ? small : full);
@@ -25,6 +26,14 @@ export function workloads({ quick = false, big = false } = {}) {
       what: "stored events; browser restarted (OS file cache warm); time from open to the first fold result (quantity per SKU)",
       kind: "cold",
       params: { n: q(100_000, 10_000) },
+    },
+    {
+      id: "coldOpenSnapshot",
+      run: "coldOpen",
+      title: "Cold open with a persisted fold snapshot",
+      what: "as cold open, but the fold is a live projection whose snapshot was persisted when the log was closed (no events since): open → projection value",
+      kind: "cold",
+      params: { n: q(100_000, 10_000), snapshot: true },
     },
     {
       id: "merge",
@@ -55,6 +64,13 @@ export function workloads({ quick = false, big = false } = {}) {
       what: "in memory; 1,000 shared events, then each side appended its own events; both sides talk at once; two flights = one round trip",
       kind: "sync",
       params: { n: q(50_000, 5_000), base: 1000 },
+    },
+    {
+      id: "memory",
+      title: "Memory per event",
+      what: "events appended to an in-memory log in batches of 1,000, measured in a fresh page after gc(); payload = data JSON + stream + type + key",
+      kind: "memory",
+      params: { n: q(100_000, 10_000) },
     },
     {
       id: "docPaper",

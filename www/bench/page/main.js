@@ -42,6 +42,8 @@ window.bench = {
     const c = await contender(name);
     const fn = c.workloads[workload];
     if (!fn) return { na: c.na[workload] || "not implemented for this contender" };
+    // The snapshot variant of the cold open: only for contenders that persist fold state.
+    if (params.snapshot && !c.snapshot) return { na: c.na.snapshot || "persists no fold result: its cold open is the one above" };
     if (globalThis.gc) globalThis.gc();
     return fn(params);
   },

@@ -178,6 +178,7 @@ export default {
     },
   },
   na: {
+    memory: "not measured: the harness reads only everlog's wasm memory",
     foldBuiltin: "no built-in fold: a fold is a JS reduce over the materialized document",
   },
   // Building a 1M-event document takes minutes; the rate is measured on fewer.

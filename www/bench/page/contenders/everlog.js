@@ -49,6 +49,18 @@ const versionKey = (log) => JSON.stringify(Object.entries(log.version()).sort())
 const NO_PEER = { na: "this everlog build has no log.peer() yet" };
 const hasPeer = (log) => typeof log.peer === "function";
 
+// The wasm-bindgen module next to the package entry (the page's import map names it
+// "everlog-glue"): its init() returns the instance's exports, `memory` among them.
+const glue = async () => {
+  try {
+    await start();
+    return await (await import("everlog-glue")).default();
+  } catch {
+    return null;
+  }
+};
+const SNAPSHOT = "bench-skus";
+
 // The log's own delete when the build has it (it knows its database name), else IndexedDB's.
 const drop = (name) => (typeof EventLog.deleteDatabase === "function" ? EventLog.deleteDatabase(name) : deleteDb(name));
 
@@ -62,12 +74,16 @@ export default {
     async coldSetup(p) {
       const log = await open(p.db, "indexeddb", "relaxed");
       await appendAll(log, makeEvents(p.n), 1000);
+      // close() persists the snapshot of every built-in projection.
+      if (p.snapshot) log.project(SNAPSHOT, { reducer: Fold.groupSum("sku", "qty") });
       await log.close();
     },
     async coldOpen(p) {
       const t0 = performance.now();
       const log = await open(p.db, "indexeddb");
-      const state = log.fold(Fold.groupSum("sku", "qty"), {});
+      const state = p.snapshot
+        ? log.project(SNAPSHOT, { reducer: Fold.groupSum("sku", "qty") }).value
+        : log.fold(Fold.groupSum("sku", "qty"), {});
       const ms = performance.now() - t0;
       await log.close();
       return { ms, events: p.n, check: checksum(state) };
@@ -118,6 +134,29 @@ export default {
       return { ms: performance.now() - t0, events: p.n, check: checksum(state) };
     },
 
+    // Heap per event: wasm linear memory (the log) and JS heap (what the page keeps), then
+    // the JS heap the event cache of JS reducer folds adds after the first such fold.
+    async memory(p) {
+      const wasm = await glue();
+      if (!wasm) return { na: "the package's wasm-bindgen module was not found next to its entry" };
+      const events = makeEvents(p.n);
+      const payload = events.reduce((s, e) => s + JSON.stringify(e.data).length + e.stream.length + e.type.length + e.key.length, 0);
+      const heap = () => (globalThis.gc?.(), performance.memory?.usedJSHeapSize ?? NaN);
+      const js0 = heap();
+      const w0 = wasm.memory.buffer.byteLength;
+      const log = await open(`${p.db}-mem`, "memory");
+      const t0 = performance.now();
+      await appendAll(log, events, 1000);
+      const ms = performance.now() - t0;
+      const js1 = heap();
+      const w1 = wasm.memory.buffer.byteLength;
+      const check = checksum(log.fold(reducer, {}, {}));
+      const js2 = heap();
+      await log.close();
+      const n = p.n;
+      return { ms, events: n, check, payload: payload / n, wasmBytes: (w1 - w0) / n, jsBytes: (js1 - js0) / n, cacheBytes: (js2 - js1) / n };
+    },
+
     async sync(p) {
       const a = await memoryLog(`${p.db}-a`, makeEvents(p.base, "base"));
       const b = await open(`${p.db}-b`, "memory");
@@ -133,5 +172,6 @@ export default {
       return { ...res, events: 2 * p.n, check };
     },
   },
+  snapshot: true,
   na: {},
 };

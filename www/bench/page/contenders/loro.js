@@ -145,6 +145,7 @@ export default {
     },
   },
   na: {
+    memory: "not measured: the harness reads only everlog's wasm memory",
     foldBuiltin: "no built-in fold: a fold is a JS reduce over the list's JSON",
   },
   // Building a 1M-event document takes about a minute; the rate is measured on fewer.

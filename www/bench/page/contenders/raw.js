@@ -64,6 +64,19 @@ export default {
     },
     coldCleanup: (p) => deleteDb(p.db),
 
+    // The reference for memory: the same events as plain JS objects, nothing else.
+    async memory(p) {
+      const heap = () => (globalThis.gc?.(), performance.memory?.usedJSHeapSize ?? NaN);
+      const js0 = heap();
+      const t0 = performance.now();
+      const events = makeEvents(p.n);
+      const ms = performance.now() - t0;
+      const js1 = heap();
+      const check = checksum(events.reduce(reducer, {}));
+      const payload = events.reduce((s, e) => s + JSON.stringify(e.data).length + e.stream.length + e.type.length + e.key.length, 0);
+      return { ms, events: p.n, check, payload: payload / p.n, wasmBytes: 0, jsBytes: (js1 - js0) / p.n, keep: events.length };
+    },
+
     // The reference for every JS fold: Array.prototype.reduce over objects already in memory.
     async foldJs(p) {
       const events = await memo(`raw-fold-${p.n}`, () => makeEvents(p.n));
@@ -134,6 +147,7 @@ export const rawBatch = {
     foldJs: "same as raw",
     foldBuiltin: "same as raw",
     sync: "same as raw",
+    memory: "same as raw",
   },
 };
 

@@ -125,6 +125,7 @@ export default {
     },
   },
   na: {
+    memory: "not measured: the harness reads only everlog's wasm memory",
     foldBuiltin: "no built-in fold: a fold is a JS reduce over the array",
   },
 };
