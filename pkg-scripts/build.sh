@@ -4,6 +4,7 @@
 #   2. wasm-bindgen for the `web` and the `bundler` targets,
 #   3. wasm-opt -Oz from the npm package `binaryen` (Debian's binaryen writes broken modules),
 #   4. pkg-scripts/package.mjs: entry points, exact .d.ts, package.json, README,
+#   5. pkg-scripts/minify.mjs: esbuild minifies the JS in place,
 # once for the core entry (`everlog`: pkg/web, pkg/bundler) and once with the `documents`
 # feature for the opt-in entry `everlog/docs` (pkg/docs/web, pkg/docs/bundler; automerge
 # inside). Then prints raw and gzip sizes of both and exits with status 3 if the gzipped
@@ -15,6 +16,11 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 WASM_OPT=node_modules/.bin/wasm-opt
 [ -x "$WASM_OPT" ] || { echo "missing $WASM_OPT: run npm ci (or pkg-scripts/setup.sh)" >&2; exit 1; }
 
+# Panic locations embed source paths: drop the machine-specific prefixes (registry
+# checkout, this checkout) so the module carries `serde_json-1.0.x/src/de.rs`, not the
+# builder's home directory (smaller, and the same bytes on every machine).
+remap=""
+for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ "$PWD/"; do remap+="--remap-path-prefix=$d="$'\x1f'; done
 wasm="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/everlog.wasm"
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -27,7 +33,7 @@ mkdir -p "$OUT"
 raw_web=$(mktemp); trap 'rm -f "$raw_web"' EXIT
 bindgen() {
 dest=$1; converge=$2; shift 2
-cargo build --lib --profile wasm-release --target wasm32-unknown-unknown "$@"
+CARGO_ENCODED_RUSTFLAGS="${remap%$'\x1f'}" cargo build --lib --profile wasm-release --target wasm32-unknown-unknown "$@"
 for target in web bundler; do
   wasm-bindgen --target "$target" --out-dir "$dest/$target" --out-name everlog "$wasm"
   if [ "$target" = bundler ] && cmp -s "$dest/bundler/everlog_bg.wasm" "$raw_web"; then
@@ -45,6 +51,7 @@ done
 bindgen "$OUT" --converge
 bindgen "$OUT/docs" "" --features documents
 node pkg-scripts/package.mjs "$OUT"
+node pkg-scripts/minify.mjs "$OUT"
 
 # sizes <dir>: what a web-target app downloads (wasm + JS glue + snippets); sets total_gz.
 sizes() {

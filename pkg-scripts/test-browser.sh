@@ -14,7 +14,7 @@ step "wasm-bindgen-test (headless Chromium)"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} cargo test --lib --target wasm32-unknown-unknown
 
 step "npm package"
-# An over-budget package still gets tested; the budget failure is reported at the end.
+# An over-budget package still gets tested; the suite then fails at the end.
 budget_ok=1
 rc=0
 bash pkg-scripts/build.sh || rc=$?
@@ -30,8 +30,9 @@ step "Playwright (www/tests)"
 # The demo's end-to-end tests (www/tests/e2e/) need the relay binary: test-e2e.sh runs them.
 node --test --test-reporter=tap --test-concurrency=1 www/tests/*.test.mjs
 
-# The size budget is a figure we measure and report (docs/benchmarks.md), like the other
-# budgets in docs/design.md, not a test: it is printed loudly here and tracked in the issue.
+# The size budget (150 KB gzipped, docs/size.md) is a test: an over-budget package fails
+# the suite, after the other tests have run on it so that their results are still seen.
 if [ "$budget_ok" = 0 ]; then
   echo "SIZE BUDGET NOT MET: the npm package is over 150 KB gzipped (see the size table above)" >&2
+  exit 1
 fi

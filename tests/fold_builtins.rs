@@ -27,6 +27,11 @@ fn set(key: &str, v: Value) -> Draft {
 fn then_value(log: &Log, fold: Builtin, filter: &Filter, expected: Value) {
     let state = log.fold(&fold, filter);
     assert_eq!(fold.value(&state), expected, "{fold:?} over {filter:?}");
+    // The JSON text the JS face gets is the same value, and the state round-trips
+    // through its snapshot encoding (decoded by hand, see src/core/fold/states.rs).
+    assert_eq!(serde_json::from_str::<Value>(&fold.json(&state)).unwrap(), expected, "{fold:?} json");
+    let bytes = fold.encode_state(&state).unwrap();
+    assert_eq!(fold.decode_state(&bytes).unwrap(), state, "{fold:?} snapshot state");
 }
 
 /// Payloads covering every skip rule, with hand-computed results.

@@ -90,7 +90,7 @@ impl Conflicts {
             })
             .collect();
         // (stream, key) pairs are unique: the slots are keyed by them.
-        out.sort_unstable_by(|a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
+        super::sort::sort_by(&mut out, |a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
         out
     }
 
@@ -108,7 +108,7 @@ impl Conflicts {
         stream: &dyn Fn(&str) -> bool,
     ) -> Vec<ConflictRecord> {
         let mut slots: Vec<&Slot> = self.slots.values().filter(|s| stream(&s.stream)).collect();
-        slots.sort_unstable_by(|a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
+        super::sort::sort_by(&mut slots, |a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
         let mut out = Vec::new();
         for slot in slots {
             let mut evs: Vec<&Event> = slot.history.iter().map(|i| &arena[*i as usize]).collect();

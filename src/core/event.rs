@@ -175,13 +175,16 @@ pub type OrderKey = (u64, [u8; 16], u64);
 /// instance for every caller (the wasm package's size, docs/size.md).
 #[inline(never)]
 pub fn sort_by_order(events: &mut [&Event]) {
-    events.sort_unstable_by_key(|e| e.order_key());
+    super::sort::sort_by(events, |a, b| a.order_key().cmp(&b.order_key()));
 }
 
 /// Sorts arena indices into the total order of the events they point at (see
 /// [`sort_by_order`]; one sort instance for every caller).
 #[inline(never)]
 pub fn sort_indices_by_order(indices: &mut [u32], arena: &[Event]) {
+    #[cfg(target_arch = "wasm32")]
+    super::sort::sort_positions(indices, &|a, b| arena[a as usize].order_key().cmp(&arena[b as usize].order_key()));
+    #[cfg(not(target_arch = "wasm32"))]
     indices.sort_unstable_by_key(|i| arena[*i as usize].order_key());
 }
 

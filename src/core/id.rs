@@ -49,7 +49,10 @@ impl ActorId {
     /// A fresh random actor id from the platform's secure random source.
     pub fn random() -> Self {
         let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).expect("the platform has no random source");
+        // Not `expect`: that would format the error with its Debug impl (package size).
+        if getrandom::fill(&mut bytes).is_err() {
+            panic!("the platform has no random source");
+        }
         ActorId(bytes)
     }
 

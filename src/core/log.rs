@@ -207,7 +207,7 @@ impl Log {
     /// Names of all streams, sorted.
     pub fn streams(&self) -> Vec<Arc<str>> {
         let mut v: Vec<Arc<str>> = self.streams.keys().cloned().collect();
-        v.sort_unstable();
+        super::sort::sort_by(&mut v, Ord::cmp);
         v
     }
 
@@ -277,7 +277,9 @@ impl Log {
         let all = heads.clone();
         heads.retain(|h| !all.iter().any(|o| o != h && self.knows(o, h)));
         // Applied heads have unique order keys: the unstable sort is exact.
-        heads.sort_unstable_by_key(|h| self.get(h).map(Event::order_key));
+        super::sort::sort_by(&mut heads, |a, b| {
+            self.get(a).map(Event::order_key).cmp(&self.get(b).map(Event::order_key))
+        });
         heads
     }
 

@@ -15,6 +15,7 @@ pub mod id;
 pub(crate) mod json;
 pub mod log;
 pub mod pending;
+pub(crate) mod sort;
 pub mod sync;
 pub mod version;
 

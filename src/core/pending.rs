@@ -68,7 +68,7 @@ impl Pending {
 
     pub fn info(&self) -> PendingInfo {
         let mut waiting: Vec<(EventId, EventId)> = self.events.iter().map(|(id, (_, m))| (*id, *m)).collect();
-        waiting.sort_unstable();
+        crate::core::sort::sort_by(&mut waiting, Ord::cmp);
         PendingInfo { waiting, dropped: self.dropped }
     }
 

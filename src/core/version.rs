@@ -72,6 +72,22 @@ impl VersionVector {
         self.get(&id.actor) >= id.seq
     }
 
+    /// Appends the JSON serde writes for it (`{"<actor hex>": seq, …}`), by hand: the wasm
+    /// package then links no serde_json serializer (docs/size.md).
+    pub fn push_json(&self, out: &mut String) {
+        out.push('{');
+        for (i, (a, s)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('"');
+            out.push_str(&a.to_hex());
+            out.push_str("\":");
+            out.push_str(&s.to_string());
+        }
+        out.push('}');
+    }
+
     /// Pointwise maximum.
     pub fn merge(&mut self, other: &VersionVector) {
         for (a, s) in &other.0 {

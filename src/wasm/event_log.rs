@@ -20,6 +20,7 @@ use super::projection::{Projection, ProjectionState, Reducer};
 use super::shared::Shared;
 use super::task::promise;
 use super::toolkit;
+use crate::core::fold::scan::push_string;
 use crate::core::{AppendOptions, EventId, Filter};
 
 #[wasm_bindgen(skip_typescript)]
@@ -115,7 +116,9 @@ impl EventLog {
     /// The version vector `{ [actor]: seq }`.
     pub fn version(&self) -> Result<JsValue, JsValue> {
         self.shared.check_open()?;
-        Ok(convert::to_js_value(self.shared.log.borrow().version()))
+        let mut out = String::new();
+        self.shared.log.borrow().version().push_json(&mut out);
+        Ok(convert::parse(&out))
     }
 
     /// `fold(reducer, initial, filter?)` with a JS reducer, or `fold(Fold.x(), filter?)`.
@@ -193,9 +196,9 @@ impl EventLog {
                 out.push(',');
             }
             out.push_str("{\"stream\":");
-            out.push_str(&serde_json::to_string(&*c.stream).unwrap_or_default());
+            push_string(&mut out, &c.stream);
             out.push_str(",\"key\":");
-            out.push_str(&serde_json::to_string(&*c.key).unwrap_or_default());
+            push_string(&mut out, &c.key);
             out.push_str(",\"events\":");
             out.push_str(&convert::events_json(&c.events));
             out.push('}');
@@ -210,7 +213,31 @@ impl EventLog {
     pub fn conflict_history(&self, filter: JsValue) -> Result<JsValue, JsValue> {
         self.shared.check_open()?;
         let f = filter_from_js(&filter)?;
-        Ok(convert::to_js_value(&self.shared.log.borrow().conflict_history(&f)))
+        let mut out = String::from("[");
+        for (i, c) in self.shared.log.borrow().conflict_history(&f).iter().enumerate() {
+            out.push_str(if i > 0 { ",{\"stream\":" } else { "{\"stream\":" });
+            push_string(&mut out, &c.stream);
+            out.push_str(",\"key\":");
+            push_string(&mut out, &c.key);
+            out.push_str(",\"siblings\":[");
+            for (j, s) in c.siblings.iter().enumerate() {
+                out.push_str(if j > 0 { ",\"" } else { "\"" });
+                out.push_str(&s.to_string());
+                out.push('"');
+            }
+            out.push_str("],\"resolvedBy\":");
+            match &c.resolved_by {
+                Some(id) => {
+                    out.push('"');
+                    out.push_str(&id.to_string());
+                    out.push('"');
+                }
+                None => out.push_str("null"),
+            }
+            out.push('}');
+        }
+        out.push(']');
+        Ok(convert::parse(&out))
     }
 
     /// Syncs with one other replica over any transport: a `Peer`, bytes in and bytes out.

@@ -8,15 +8,16 @@
 //! The folds themselves (semantics, fast paths) are the core's [`Builtin`]s
 //! (`src/core/fold/`); this file only names them for JS.
 
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use crate::core::fold::scan;
 use crate::core::{Builtin, BuiltinState, Filter, Log};
 use crate::toolkit::{Upcasted, Upcasters};
 
-/// Which built-in fold.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+/// Which built-in fold. Its description (`__everlogFold`) is JSON such as
+/// `{"kind":"groupSum","key":"sku","field":"qty"}`, written and read by hand: a serde
+/// derive for an internally tagged enum costs the package kilobytes (docs/size.md).
+#[derive(Clone, Debug, PartialEq)]
 pub enum FoldSpec {
     Count,
     Sum { field: String },
@@ -36,11 +37,45 @@ impl FoldSpec {
             FoldSpec::Register => Builtin::register(),
         }
     }
+
+    /// The JSON description.
+    pub fn to_json(&self) -> String {
+        let (kind, key, field) = match self {
+            FoldSpec::Count => ("count", None, None),
+            FoldSpec::Sum { field } => ("sum", None, Some(field)),
+            FoldSpec::GroupSum { key, field } => ("groupSum", Some(key), Some(field)),
+            FoldSpec::Latest => ("latest", None, None),
+            FoldSpec::Register => ("register", None, None),
+        };
+        let mut out = String::from("{\"kind\":");
+        scan::push_string(&mut out, kind);
+        for (name, v) in [(",\"key\":", key), (",\"field\":", field)] {
+            if let Some(v) = v {
+                out.push_str(name);
+                scan::push_string(&mut out, v);
+            }
+        }
+        out.push('}');
+        out
+    }
+
+    /// Reads a description written by [`FoldSpec::to_json`].
+    pub fn from_json(d: &str) -> Option<FoldSpec> {
+        let get = |name| scan::field(d, name).and_then(scan::string);
+        Some(match get("kind")?.as_str() {
+            "count" => FoldSpec::Count,
+            "sum" => FoldSpec::Sum { field: get("field")? },
+            "groupSum" => FoldSpec::GroupSum { key: get("key")?, field: get("field")? },
+            "latest" => FoldSpec::Latest,
+            "register" => FoldSpec::Register,
+            _ => return None,
+        })
+    }
 }
 
 /// The state of a built-in fold as JSON text (what JS receives).
 pub fn state_json(fold: &Builtin, state: &BuiltinState) -> String {
-    fold.value(state).to_string()
+    fold.json(state)
 }
 
 /// Runs a built-in fold over the events `filter` selects (core fold engine), on the
@@ -91,7 +126,7 @@ impl Fold {
     /// The fold's description; how `log.fold` recognises a `Fold`.
     #[wasm_bindgen(getter, js_name = __everlogFold)]
     pub fn description(&self) -> String {
-        serde_json::to_string(&self.spec).unwrap_or_default()
+        self.spec.to_json()
     }
 }
 
@@ -101,5 +136,5 @@ pub fn spec_of(v: &JsValue) -> Option<FoldSpec> {
         return None;
     }
     let d = js_sys::Reflect::get(v, &JsValue::from_str("__everlogFold")).ok()?.as_string()?;
-    serde_json::from_str(&d).ok()
+    FoldSpec::from_json(&d)
 }

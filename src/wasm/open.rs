@@ -40,14 +40,14 @@ impl OpenOptions {
             Some("memory") => true,
             Some("indexeddb") => false,
             Some(s) => {
-                return Err(type_error(&format!("options.storage must be \"indexeddb\" or \"memory\", not {s:?}")))
+                return Err(type_error(&format!("options.storage must be \"indexeddb\" or \"memory\", not \"{s}\"")))
             }
         };
         let strict = match opt_str(opts, "durability")?.as_deref() {
             None | Some("strict") => true,
             Some("relaxed") => false,
             Some(s) => {
-                return Err(type_error(&format!("options.durability must be \"strict\" or \"relaxed\", not {s:?}")))
+                return Err(type_error(&format!("options.durability must be \"strict\" or \"relaxed\", not \"{s}\"")))
             }
         };
         Ok(OpenOptions { memory, strict })

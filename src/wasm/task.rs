@@ -33,6 +33,13 @@ pub fn promise<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue, JsValue>> + 'static,
 {
+    promise_boxed(Box::pin(fut))
+}
+
+/// [`promise`] for a boxed future: one copy of this code for every async method, not one
+/// per future type (the package's size, docs/size.md).
+#[inline(never)]
+fn promise_boxed(fut: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
     if let Err(e) = errors::check_poison() {
         return Promise::reject(&e);
     }

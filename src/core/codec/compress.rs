@@ -117,7 +117,8 @@ pub fn inflate_exact(stored: &[u8], raw_len: usize) -> Result<Vec<u8>, DecodeErr
             stored.len()
         ))),
         TINFLStatus::HasMoreOutput => Err(DecodeError::Decompress(format!("more than the {raw_len} bytes declared"))),
-        other => Err(DecodeError::Decompress(format!("{other:?}"))),
+        // The status code, not its Debug name: names would add a Debug impl to the wasm package.
+        other => Err(DecodeError::Decompress(format!("corrupt deflate data (miniz status {})", other as i32))),
     }
 }
 

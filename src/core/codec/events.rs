@@ -40,7 +40,7 @@ impl ActorTable {
             actors.push(e.id.actor);
             actors.extend(e.deps().iter().map(|d| d.actor));
         }
-        actors.sort_unstable();
+        crate::core::sort::sort_by(&mut actors, Ord::cmp);
         actors.dedup();
         Self::from_sorted(actors)
     }

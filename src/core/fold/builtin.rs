@@ -13,7 +13,7 @@ use serde_json::{Map, Number, Value};
 
 use super::keyed::{Latest, LatestState, Register, RegisterState};
 use super::numeric::{Count, Exact, GroupSum, GroupSumState, Sum};
-use super::{Causality, Fold, Run, StateCodec};
+use super::{states, Causality, Fold, Run, StateCodec};
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::Event;
 
@@ -59,6 +59,49 @@ impl Builtin {
                     .collect(),
             ),
         }
+    }
+}
+
+impl Builtin {
+    /// The state as JSON text: the same value as [`Builtin::value`], written directly
+    /// (event data spliced in as stored, object keys in the same sorted order). What the
+    /// JavaScript face hands to `JSON.parse`; it builds no `serde_json::Value`, so the wasm
+    /// package links no JSON tree for it (docs/size.md).
+    pub fn json(&self, state: &BuiltinState) -> String {
+        let mut out = String::new();
+        match state {
+            BuiltinState::Count(n) => out.push_str(&n.to_string()),
+            BuiltinState::Sum(s) => states::push_number(&mut out, s.0),
+            BuiltinState::GroupSum(g) => {
+                out.push('{');
+                for (i, (k, v)) in g.sorted().into_iter().enumerate() {
+                    states::push_key(&mut out, i == 0, k);
+                    states::push_number(&mut out, v);
+                }
+                out.push('}');
+            }
+            BuiltinState::Latest(l) => {
+                out.push('{');
+                for (i, (k, v)) in l.0.iter().enumerate() {
+                    states::push_key(&mut out, i == 0, k);
+                    out.push_str(v);
+                }
+                out.push('}');
+            }
+            BuiltinState::Register(r) => {
+                out.push('{');
+                for (i, (k, heads)) in r.0.iter().enumerate() {
+                    states::push_key(&mut out, i == 0, k);
+                    for (j, (_, v)) in heads.iter().enumerate() {
+                        out.push(if j == 0 { '[' } else { ',' });
+                        out.push_str(v);
+                    }
+                    out.push_str(if heads.is_empty() { "[]" } else { "]" });
+                }
+                out.push('}');
+            }
+        }
+        out
     }
 }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{decode_json, encode_json, Causality, Fold, StateCodec};
+use super::{states, Causality, Fold, StateCodec};
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::Event;
 use crate::core::id::EventId;
@@ -54,10 +54,10 @@ impl StateCodec for Latest {
         "latest/1".into()
     }
     fn encode_state(&self, state: &LatestState) -> Result<Vec<u8>, Error> {
-        encode_json(state)
+        Ok(states::encode_latest(&state.0))
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<LatestState, DecodeError> {
-        decode_json(bytes)
+        states::decode_latest(bytes).map(LatestState)
     }
 }
 
@@ -88,9 +88,9 @@ impl StateCodec for Register {
         "register/1".into()
     }
     fn encode_state(&self, state: &RegisterState) -> Result<Vec<u8>, Error> {
-        encode_json(state)
+        Ok(states::encode_register(&state.0))
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<RegisterState, DecodeError> {
-        decode_json(bytes)
+        states::decode_register(bytes).map(RegisterState)
     }
 }

@@ -17,22 +17,26 @@
 //!
 //! Layout (one concern per file):
 //! - `scan`: a top-level JSON field scanner, so built-ins never parse whole payloads;
+//! - `decimal`: JSON number text to `f64`, correctly rounded, without std's parser;
 //! - `numeric`: count, sum(field), groupSum(key, field);
 //! - `keyed`: latest and register (per event `key`);
 //! - `columns`: a per-log cache of extracted fields, so repeated folds skip the scan;
 //! - `run`: a stretch of the log handed to a fold at once (the fast path);
 //! - `builtin`: the built-ins as one enum with a JSON result, for the JavaScript face;
 //! - `projection`: live, incremental folds with checkpoints for rewinds;
-//! - `snapshot`: the versioned byte format of a projection's persisted state.
+//! - `snapshot`: the versioned byte format of a projection's persisted state;
+//! - `states`: the built-ins' states as JSON text (snapshot decoding, JS results), by hand.
 
 mod builtin;
 pub(crate) mod columns;
+mod decimal;
 mod keyed;
 mod numeric;
 mod projection;
 mod run;
 pub mod scan;
 mod snapshot;
+mod states;
 
 pub use builtin::{Builtin, BuiltinState};
 pub use keyed::{Latest, LatestState, Register, RegisterState};

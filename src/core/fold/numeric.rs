@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::columns::NO_GROUP;
 use super::scan;
-use super::{decode_json, encode_json, Causality, Fold, Run, StateCodec};
+use super::{states, Causality, Fold, Run, StateCodec};
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::Event;
 
@@ -50,10 +50,10 @@ impl StateCodec for Count {
         "count/1".into()
     }
     fn encode_state(&self, state: &u64) -> Result<Vec<u8>, Error> {
-        encode_json(state)
+        Ok(states::encode_u64(*state))
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<u64, DecodeError> {
-        decode_json(bytes)
+        states::decode_u64(bytes)
     }
 }
 
@@ -114,13 +114,15 @@ impl Fold for Sum {
 
 impl StateCodec for Sum {
     fn fingerprint(&self) -> String {
-        format!("sum/1:{}", serde_json::json!([self.field]))
+        let mut f = String::from("sum/1:[");
+        scan::push_string(&mut f, &self.field);
+        f + "]"
     }
     fn encode_state(&self, state: &Exact) -> Result<Vec<u8>, Error> {
-        encode_json(state)
+        Ok(states::encode_u64(state.0.to_bits()))
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<Exact, DecodeError> {
-        decode_json(bytes)
+        states::decode_u64(bytes).map(|b| Exact(f64::from_bits(b)))
     }
 }
 
@@ -162,7 +164,7 @@ impl GroupSumState {
     /// The groups sorted by name (the order of the JSON result).
     pub fn sorted(&self) -> Vec<(&str, f64)> {
         let mut v: Vec<(&str, f64)> = self.0.iter().map(|(k, s)| (&**k, s.0)).collect();
-        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        crate::core::sort::sort_by(&mut v, |a, b| a.0.cmp(b.0));
         v
     }
 }
@@ -278,12 +280,16 @@ fn commit(state: &mut GroupSumState, names: &[Box<str>], sums: impl Iterator<Ite
 
 impl StateCodec for GroupSum {
     fn fingerprint(&self) -> String {
-        format!("groupSum/1:{}", serde_json::json!([self.key, self.field]))
+        let mut f = String::from("groupSum/1:[");
+        scan::push_string(&mut f, &self.key);
+        f.push(',');
+        scan::push_string(&mut f, &self.field);
+        f + "]"
     }
     fn encode_state(&self, state: &GroupSumState) -> Result<Vec<u8>, Error> {
-        encode_json(state)
+        Ok(states::encode_sums(&state.0))
     }
     fn decode_state(&self, bytes: &[u8]) -> Result<GroupSumState, DecodeError> {
-        decode_json(bytes)
+        states::decode_sums(bytes).map(GroupSumState)
     }
 }

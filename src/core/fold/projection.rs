@@ -297,7 +297,7 @@ pub struct RestoreReport {
 }
 
 fn fingerprint<F: StateCodec>(fold: &F, filter: &Filter) -> String {
-    format!("{}\n{}", fold.fingerprint(), serde_json::to_string(filter).unwrap_or_default())
+    format!("{}\n{}", fold.fingerprint(), filter.to_json())
 }
 
 /// When the snapshot's state is a valid starting point in `log`: the number of log

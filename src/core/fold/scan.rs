@@ -58,8 +58,7 @@ fn key_eq(raw: &str, name: &str) -> bool {
         return false;
     }
     // Rare: an escaped key. Decode it properly.
-    let quoted = format!("\"{raw}\"");
-    serde_json::from_str::<String>(&quoted).is_ok_and(|k| k == name)
+    unescape(raw).is_some_and(|k| k == name)
 }
 
 #[inline]
@@ -103,7 +102,7 @@ fn string_end(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The index just past the value starting at `b[i]`.
-fn value_end(b: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn value_end(b: &[u8], i: usize) -> Option<usize> {
     match b.get(i)? {
         b'"' => string_end(b, i).map(|j| j + 1),
         b'{' | b'[' => {
@@ -159,9 +158,9 @@ pub fn number(raw: &str) -> Option<f64> {
         let v = n as f64;
         return Some(if neg { -v } else { v });
     }
-    // Slow path: fractions and exponents, correctly rounded by the standard library.
-    // `digits` starts with a digit, so "inf"/"nan" spellings cannot get here.
-    raw.parse::<f64>().ok().filter(|v| v.is_finite())
+    // Slow path: fractions and exponents, correctly rounded (by hand, not the standard
+    // library's parser: the package's size, see `decimal`).
+    super::decimal::parse(raw)
 }
 
 /// A raw JSON value as a group name: strings give their contents; numbers and booleans
@@ -172,7 +171,7 @@ pub fn group_name(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
         b'"' => {
             let inner = raw.get(1..raw.len().checked_sub(1)?)?;
             if inner.contains('\\') {
-                serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+                string(raw).map(Cow::Owned)
             } else {
                 Some(Cow::Borrowed(inner))
             }
@@ -180,6 +179,96 @@ pub fn group_name(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
         b'{' | b'[' | b'n' => None,
         _ => Some(Cow::Borrowed(raw)),
     }
+}
+
+/// The contents of a raw JSON string literal (`"a\"b"` → `a"b`); `None` when `raw` is not
+/// exactly one well-formed string.
+pub fn string(raw: &str) -> Option<String> {
+    unescape(raw.strip_prefix('"')?.strip_suffix('"')?)
+}
+
+/// Decodes the text between the quotes of a JSON string, as serde_json does (escapes,
+/// surrogate pairs; a control character, a bare quote or a lone surrogate is `None`).
+/// Hand-written so that the wasm package links no serde deserializer for it (docs/size.md).
+pub fn unescape(inner: &str) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\0'..='\u{1f}' => return None,
+            '\\' => out.push(match chars.next()? {
+                '"' => '"',
+                '\\' => '\\',
+                '/' => '/',
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'u' => {
+                    let hi = hex4(&mut chars)?;
+                    let code = match hi {
+                        0xD800..=0xDBFF => {
+                            if chars.next()? != '\\' || chars.next()? != 'u' {
+                                return None;
+                            }
+                            let lo = hex4(&mut chars)?;
+                            if !(0xDC00..=0xDFFF).contains(&lo) {
+                                return None;
+                            }
+                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                        }
+                        0xDC00..=0xDFFF => return None,
+                        _ => hi,
+                    };
+                    char::from_u32(code)?
+                }
+                _ => return None,
+            }),
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+    let mut v = 0;
+    for _ in 0..4 {
+        v = v * 16 + chars.next()?.to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Appends `s` as a JSON string literal, escaped exactly as serde_json does (the inverse
+/// of [`string`]).
+pub fn push_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -227,6 +316,39 @@ mod tests {
         assert_eq!(number("1e400"), None);
         for bad in ["\"3\"", "true", "null", "-", "-inf", "inf", "{}", ""] {
             assert_eq!(number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn strings_decode_like_serde_json() {
+        for raw in [
+            r#""""#,
+            r#""plain""#,
+            r#""a\"b\\c\/d\b\f\n\r\t""#,
+            r#""\u00e9\u0000\uD83D\uDE00""#,
+            r#""é😀""#,
+            r#""\uD83D""#,
+            r#""\uDE00x""#,
+            r#""\uD83Dx""#,
+            r#""\x""#,
+            r#""a\""#,
+            r#""a"b""#,
+            "\"tab\there\"",
+            r#""\u12G4""#,
+            "\"",
+            "x",
+        ] {
+            assert_eq!(string(raw), serde_json::from_str::<String>(raw).ok(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn push_string_round_trips() {
+        for s in ["", "plain", "a\"b\\c", "\n\r\t\u{1}\u{8}\u{c}\u{1f}", "é😀", "\u{7f}"] {
+            let mut out = String::new();
+            push_string(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap());
+            assert_eq!(string(&out).as_deref(), Some(s));
         }
     }
 

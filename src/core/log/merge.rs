@@ -97,7 +97,8 @@ impl Log {
         }
         out.ready = plan.ready;
         out.parked = plan.waiting.into_iter().flat_map(|(m, evs)| evs.into_iter().map(move |e| (e, m))).collect();
-        out.parked.sort_by_key(|(e, _)| e.id);
+        // Ids are unique: the unstable sort is exact.
+        crate::core::sort::sort_by(&mut out.parked, |a, b| a.0.id.cmp(&b.0.id));
         Ok(out)
     }
 
