@@ -41,7 +41,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::error::ToolkitError;
-use super::text::{base64_decode, base64_encode, format_rfc3339_ms, parse_rfc3339_ms};
+use super::text::{base64_decode, base64_encode, format_rfc3339_ms, parse_rfc3339_ms, MAX_RFC3339_MS};
 use crate::core::error::InvalidEvent;
 use crate::core::event::{Event, Meta};
 use crate::core::filter::Filter;
@@ -179,6 +179,15 @@ pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitE
     }
     out.push('}');
     Ok(out)
+}
+
+/// Whether `e` can be exported (its time fits RFC 3339): the check of [`to_cloudevent`],
+/// for the browser build, which writes the same lines in JavaScript (js/cloudevents.js).
+pub fn check_exportable(e: &Event) -> Result<(), ToolkitError> {
+    if e.time > MAX_RFC3339_MS {
+        return Err(ToolkitError::TimeOutOfRange { id: e.id, time: e.time });
+    }
+    Ok(())
 }
 
 fn bad_json(e: serde_json::Error) -> ToolkitError {
