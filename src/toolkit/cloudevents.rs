@@ -33,14 +33,15 @@
 //! filtered export is not causally closed unless the filter makes it so (`at`): its
 //! events wait in the pending set until the rest arrives.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
+use serde::de::{Deserializer, Error as _, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::error::ToolkitError;
-use super::text::{base64_decode, base64_encode, format_rfc3339_ms, parse_rfc3339_ms};
+use super::text::{base64_decode, base64_encode, format_rfc3339_ms, parse_rfc3339_ms, MAX_RFC3339_MS};
 use crate::core::error::InvalidEvent;
 use crate::core::event::{Event, Extra, Meta};
 use crate::core::filter::Filter;
@@ -55,41 +56,61 @@ pub struct ExportOptions {
     pub source: Option<String>,
 }
 
-/// A CloudEvent as read on import (export writes the same attributes by hand, in this
-/// order: a derived `Serialize` would add its code to the wasm build for one writer).
-#[derive(Deserialize)]
-struct Wire {
-    specversion: String,
-    id: String,
-    /// Required by the spec (a line without it is refused), not kept by the log.
-    #[allow(dead_code)]
-    source: String,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    subject: Option<String>,
-    #[serde(default)]
-    time: Option<String>,
-    #[serde(default)]
-    datacontenttype: Option<String>,
-    #[serde(default)]
-    data: Option<Box<RawValue>>,
-    #[serde(default)]
-    data_base64: Option<String>,
-    #[serde(default)]
-    everlogactor: Option<String>,
-    #[serde(default)]
-    everlogseq: Option<Value>,
-    #[serde(default)]
-    everloglamport: Option<Value>,
-    #[serde(default)]
-    everlogdeps: Option<String>,
-    #[serde(default)]
-    everlogkey: Option<String>,
-    #[serde(default)]
-    everlogmeta: Option<String>,
-    #[serde(default)]
-    everlogidempotency: Option<String>,
+/// A CloudEvent's attributes as read on import: each value's JSON text, in line order.
+/// Read by hand rather than through a derived struct deserializer, which was the largest
+/// piece of the toolkit in the wasm build (docs/toolkit.md, "Size"); `data` must stay its
+/// exact text anyway. A repeated attribute is refused, as a derived reader would.
+struct Wire<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Wire<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(WireVisitor)
+    }
+}
+
+struct WireVisitor;
+
+impl<'de> Visitor<'de> for WireVisitor {
+    type Value = Wire<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Wire<'de>, A::Error> {
+        let mut out: Vec<(String, &'de RawValue)> = Vec::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v = map.next_value()?;
+            if out.iter().any(|(o, _)| *o == k) {
+                return Err(A::Error::custom(format!("duplicate field `{k}`")));
+            }
+            out.push((k, v));
+        }
+        Ok(Wire(out))
+    }
+}
+
+impl<'a> Wire<'a> {
+    /// The attribute's JSON text; `None` when absent or `null` (like an `Option` field).
+    fn raw(&self, name: &str) -> Option<&'a RawValue> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v).filter(|v| v.get() != "null")
+    }
+
+    fn string(&self, name: &str) -> Result<Option<String>, String> {
+        self.raw(name)
+            .map(|v| serde_json::from_str::<String>(v.get()).map_err(|e| format!("not a CloudEvent: {name}: {e}")))
+            .transpose()
+    }
+
+    fn required(&self, name: &str) -> Result<String, String> {
+        self.string(name)?.ok_or_else(|| format!("not a CloudEvent: missing field `{name}`"))
+    }
+
+    fn value(&self, name: &str) -> Result<Option<Value>, String> {
+        self.raw(name)
+            .map(|v| serde_json::from_str::<Value>(v.get()).map_err(|e| format!("not a CloudEvent: {name}: {e}")))
+            .transpose()
+    }
 }
 
 /// `s` as a JSON string literal.
@@ -160,6 +181,15 @@ pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitE
     Ok(out)
 }
 
+/// Whether `e` can be exported (its time fits RFC 3339): the check of [`to_cloudevent`],
+/// for the browser build, which writes the same lines in JavaScript (js/cloudevents.js).
+pub fn check_exportable(e: &Event) -> Result<(), ToolkitError> {
+    if e.time > MAX_RFC3339_MS {
+        return Err(ToolkitError::TimeOutOfRange { id: e.id, time: e.time });
+    }
+    Ok(())
+}
+
 fn bad_json(e: serde_json::Error) -> ToolkitError {
     ToolkitError::Log(InvalidEvent::BadJson(e.to_string()).into())
 }
@@ -188,28 +218,34 @@ fn u64_attr(v: Option<&Value>, name: &str) -> Result<u64, String> {
 /// One CloudEvent (one JSON object) back into an event; `Err` says why not.
 pub fn from_cloudevent(line: &str) -> Result<Event, String> {
     let w: Wire = serde_json::from_str(line).map_err(|e| format!("not a CloudEvent: {e}"))?;
-    if w.specversion != "1.0" {
-        return Err(format!("specversion {:?} is not supported (only 1.0)", w.specversion));
+    let specversion = w.required("specversion")?;
+    let wid = w.required("id")?;
+    w.required("source")?; // required by the spec, not kept by the log
+    let kind = w.required("type")?;
+    if specversion != "1.0" {
+        return Err(format!("specversion {specversion:?} is not supported (only 1.0)"));
     }
-    let id: EventId = w.id.parse().map_err(|_| format!("id {:?} is not an everlog event id", w.id))?;
-    if let Some(a) = &w.everlogactor {
+    let id: EventId = wid.parse().map_err(|_| format!("id {wid:?} is not an everlog event id"))?;
+    if let Some(a) = &w.string("everlogactor")? {
         if a.parse::<ActorId>().map_err(|e| e.to_string())? != id.actor {
             return Err("everlogactor disagrees with id".into());
         }
     }
-    if w.everlogseq.is_some() && u64_attr(w.everlogseq.as_ref(), "everlogseq")? != id.seq {
+    let seq = w.value("everlogseq")?;
+    if seq.is_some() && u64_attr(seq.as_ref(), "everlogseq")? != id.seq {
         return Err("everlogseq disagrees with id".into());
     }
-    let lamport = u64_attr(w.everloglamport.as_ref(), "everloglamport")?;
-    let time = w.time.as_deref().ok_or("time is missing")?;
+    let lamport = u64_attr(w.value("everloglamport")?.as_ref(), "everloglamport")?;
+    let time = w.string("time")?;
+    let time = time.as_deref().ok_or("time is missing")?;
     let time = parse_rfc3339_ms(time).ok_or_else(|| format!("time {time:?} is not an RFC 3339 time"))?;
-    let stream = w.subject.ok_or("subject (the stream) is missing")?;
-    if let Some(ct) = &w.datacontenttype {
+    let stream = w.string("subject")?.ok_or("subject (the stream) is missing")?;
+    if let Some(ct) = &w.string("datacontenttype")? {
         if ct != "application/json" && !ct.ends_with("+json") {
             return Err(format!("datacontenttype {ct:?} is not JSON"));
         }
     }
-    let data = match (w.data, w.data_base64) {
+    let data = match (w.raw("data"), w.string("data_base64")?) {
         (Some(raw), None) => raw.get().to_owned(),
         (None, Some(b64)) => {
             let bytes = base64_decode(&b64).ok_or("data_base64 is not base64")?;
@@ -218,23 +254,23 @@ pub fn from_cloudevent(line: &str) -> Result<Event, String> {
         (None, None) => "null".to_owned(),
         (Some(_), Some(_)) => return Err("both data and data_base64".into()),
     };
-    let meta: Meta = match &w.everlogmeta {
+    let meta: Meta = match &w.string("everlogmeta")? {
         Some(m) => serde_json::from_str(m).map_err(|_| "everlogmeta is not a JSON object of strings")?,
         None => Meta::new(),
     };
-    let deps = match &w.everlogdeps {
+    let deps = match &w.string("everlogdeps")? {
         Some(d) => d.split(' ').map(|s| s.parse::<EventId>().map_err(|e| format!("everlogdeps: {e}"))).collect(),
         None => Ok(Vec::new()),
     }?;
     Ok(Event {
         id,
         stream: stream.into(),
-        kind: w.kind.into(),
-        key: w.everlogkey.map(Into::into),
+        kind: kind.into(),
+        key: w.string("everlogkey")?.map(Into::into),
         data: data.into_boxed_str(),
         lamport,
         time,
-        extra: Extra::boxed(meta, w.everlogidempotency.map(Into::into), deps.into_boxed_slice()),
+        extra: Extra::boxed(meta, w.string("everlogidempotency")?.map(Into::into), deps.into_boxed_slice()),
     })
 }
 

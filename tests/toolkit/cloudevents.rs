@@ -132,3 +132,31 @@ fn an_import_is_validated_like_a_sync() {
     let ok = block_on(import_cloudevents_replica(&mut replica, &text)).unwrap();
     assert_eq!(ok.applied.len(), last + 1);
 }
+
+#[test]
+fn attributes_are_read_by_name_with_their_exact_data_text() {
+    // Given a hand-written CloudEvent with spacing inside data, unknown and null attributes
+    let id = format!("1@{ME}");
+    let line = format!(
+        r#"{{"x":[1,{{"y":2}}],"data" :  {{"b" : 1.50}} ,"type":"T","specversion":"1.0","id":"{id}","source":"s",
+"subject":"s:1","time":"2023-11-14T22:13:20.123Z","everloglamport":1,"everlogkey":null}}"#
+    )
+    .replace('\n', "");
+    // When it is parsed
+    let events = parse_cloudevents(&line).unwrap();
+    // Then data keeps its text byte for byte, null reads as absent, unknown attributes are ignored
+    assert_eq!(&*events[0].data, r#"{"b" : 1.50}"#);
+    assert_eq!((&*events[0].kind, &*events[0].stream, events[0].key.is_none()), ("T", "s:1", true));
+    // And a repeated attribute, a missing required one or a wrongly typed one is refused
+    for (bad, why) in [
+        (line.replace(r#""type":"T""#, r#""type":"T","type":"U""#), "duplicate field `type`"),
+        (line.replace(r#""source":"s","#, ""), "missing field `source`"),
+        (line.replace(r#""subject":"s:1""#, r#""subject":5"#), "subject"),
+        ("[1]".to_owned(), "not a CloudEvent"),
+    ] {
+        match parse_cloudevents(&bad).unwrap_err() {
+            ToolkitError::Import { line: 1, reason } => assert!(reason.contains(why), "{reason}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
