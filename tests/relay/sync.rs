@@ -97,7 +97,21 @@ async fn a_durable_replica_syncs_and_keeps_what_it_received() {
     drop(replica);
 
     // What the replica received is on its disk, and what it wrote reached the room.
-    let reopened = open().await;
+    // The directory lock is an flock on a file descriptor: while another test thread of
+    // this binary forks to start its relay, the child briefly shares every descriptor
+    // (until exec closes them), ours included, so the lock may outlive `drop` by that
+    // window. Retry the reopen for a moment; any other failure is still a failure.
+    let mut tries = 0;
+    let reopened = loop {
+        match FileStorage::open(dir.join("replica"), FileOptions::default()) {
+            Ok(s) => break Replica::open(s, None).await.unwrap(),
+            Err(e) if e.name == "NoModificationAllowedError" && tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("reopening the replica: {e:?}"),
+        }
+    };
     assert_eq!(reopened.log().len(), sent.len() + 1);
     a.receive(mine).unwrap();
     relay.client("server-side").await.sync(&mut a).await.unwrap();
