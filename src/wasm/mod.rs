@@ -31,6 +31,7 @@ pub mod interop_bench;
 pub mod open;
 pub mod peer;
 pub mod projection;
+mod projection_fold;
 pub mod revert;
 pub mod shared;
 pub mod tabs;

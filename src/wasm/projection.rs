@@ -3,7 +3,8 @@
 //! A projection is a fold kept up to date as events arrive, local or remote. Built-in
 //! folds (`reducer: Fold.x()`) use the core's incremental `Projection` (checkpoints, and
 //! snapshots persisted in IndexedDB every [`SNAPSHOT_EVERY`] events and on `close()`,
-//! restored on `project()` after an open). JS reducers work as follows. Local events
+//! restored on `project()` after an open); with upcasters registered they fold upcast
+//! events and take no snapshots (`projection_fold.rs`). JS reducers work as follows. Local events
 //! always land at the end of the total order, so they are folded in incrementally.
 //! Remote events may land *before* the projection's last folded event (a concurrent
 //! event with a smaller Lamport clock); then the fold is recomputed from `initial`, which
@@ -20,6 +21,7 @@ use wasm_bindgen::prelude::*;
 use super::convert;
 use super::event_cache;
 use super::fold::state_json;
+use super::projection_fold::ProjectionFold;
 use super::shared::{report, Shared};
 use super::task::promise;
 use crate::core::{Builtin, Event, Filter, OrderKey, Projection as CoreProjection, ProjectionOptions};
@@ -36,7 +38,7 @@ pub enum Reducer {
     /// The core's incremental projection (checkpoints: an early remote insert rewinds to
     /// the latest checkpoint before it, not to the start; snapshots).
     Builtin {
-        proj: RefCell<Box<CoreProjection<Builtin>>>,
+        proj: RefCell<Box<CoreProjection<ProjectionFold>>>,
         since_snapshot: Cell<usize>,
     },
 }
@@ -77,10 +79,13 @@ impl ProjectionState {
 
     /// A built-in projection, restored from its persisted snapshot when there is a valid
     /// one (the core falls back to a full fold when the snapshot does not fit the log).
-    pub fn builtin(name: String, filter: Filter, fold: Builtin, shared: &Shared) -> Result<Rc<Self>, JsValue> {
+    /// With upcasters registered, it folds upcast events and ignores snapshots.
+    pub fn builtin(name: String, filter: Filter, fold: Builtin, shared: &Rc<Shared>) -> Result<Rc<Self>, JsValue> {
+        let upcast = (!shared.toolkit.upcasters.borrow().is_empty()).then(|| Rc::downgrade(shared));
+        let fold = ProjectionFold::new(fold, upcast);
         let proj = {
             let log = shared.log.borrow();
-            let snap = shared.snapshots.borrow_mut().remove(&name);
+            let snap = shared.snapshots.borrow_mut().remove(&name).filter(|_| !fold.upcasts());
             let restored = snap.and_then(|b| {
                 CoreProjection::restore(&log, fold.clone(), filter.clone(), ProjectionOptions::default(), &b).ok()
             });
@@ -89,7 +94,7 @@ impl ProjectionState {
                 None => CoreProjection::open(&log, fold, filter.clone(), ProjectionOptions::default()),
             }
         };
-        let value = convert::parse(&state_json(proj.fold(), proj.state()));
+        let value = convert::parse(&state_json(&proj.fold().inner, proj.state()));
         Ok(Rc::new(ProjectionState {
             name,
             filter,
@@ -101,12 +106,17 @@ impl ProjectionState {
         }))
     }
 
-    /// The snapshot bytes of a built-in projection (None for JS reducers).
+    /// The snapshot bytes of a built-in projection (None for JS reducers and for built-ins
+    /// that fold upcast events: see `projection_fold.rs`).
     pub fn snapshot(&self, shared: &Shared) -> Option<Vec<u8>> {
         match &self.reducer {
             Reducer::Builtin { proj, since_snapshot } => {
                 since_snapshot.set(0);
-                proj.borrow_mut().snapshot(&shared.log.borrow()).ok()
+                let mut p = proj.borrow_mut();
+                if p.fold().upcasts() {
+                    return None;
+                }
+                p.snapshot(&shared.log.borrow()).ok()
             }
             Reducer::Js { .. } => None,
         }
@@ -130,7 +140,7 @@ impl ProjectionState {
                 let log = shared.log.borrow();
                 let mut p = proj.borrow_mut();
                 p.update(&log);
-                convert::parse(&state_json(p.fold(), p.state()))
+                convert::parse(&state_json(&p.fold().inner, p.state()))
             }
         };
         *self.value.borrow_mut() = value;
@@ -146,7 +156,7 @@ impl ProjectionState {
         let r = if let Reducer::Builtin { proj, since_snapshot } = &self.reducer {
             let mut p = proj.borrow_mut();
             p.update_with(&shared.log.borrow(), applied);
-            *self.value.borrow_mut() = convert::parse(&state_json(p.fold(), p.state()));
+            *self.value.borrow_mut() = convert::parse(&state_json(&p.fold().inner, p.state()));
             since_snapshot.set(since_snapshot.get() + matching.len());
             if since_snapshot.get() >= SNAPSHOT_EVERY {
                 drop(p);

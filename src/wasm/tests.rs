@@ -334,3 +334,53 @@ async fn cloudevents_export_matches_the_rust_writer() {
     wait(log.import_cloud_events(text.clone().into())).await.unwrap();
     assert_eq!(log.export_cloud_events(JsValue::UNDEFINED).unwrap(), text);
 }
+
+/// Issue #8: a built-in projection folds upcast events exactly as `log.fold(Fold.*)` does,
+/// live (local appends, merges) and after a reopen over a snapshot taken without upcasters.
+#[wasm_bindgen_test]
+async fn builtin_projection_folds_upcast_events_like_log_fold() {
+    fresh_db("upcast-proj").await;
+    let old = |sku: &str, n: i32| json!({"stream": "c", "type": "Added", "data": {"sku": sku, "n": n}});
+    let opts = || {
+        let o = js(json!({"filter": {"stream": "c"}}));
+        Reflect::set(&o, &"reducer".into(), &Fold::group_sum("sku".into(), "qty".into()).into()).unwrap();
+        o
+    };
+    let fold = |log: &EventLog| {
+        to_json(
+            &log.fold(
+                Fold::group_sum("sku".into(), "qty".into()).into(),
+                js(json!({"stream": "c"})),
+                JsValue::UNDEFINED,
+            )
+            .unwrap(),
+        )
+    };
+    // Session 1, no upcasters: the projection folds stored shapes (no `qty`) and leaves a snapshot.
+    let log = open_log("upcast-proj", false).await;
+    wait(log.append(js(json!([old("a", 2), old("b", 1)])), JsValue::UNDEFINED)).await.unwrap();
+    let plain = log.project("skus".into(), opts()).unwrap();
+    assert_eq!(to_json(&plain.value()), fold(&log));
+    wait(log.close()).await.unwrap();
+
+    // Session 2, with an upcaster `n` → `qty`: the snapshot of stored shapes is not reused.
+    let log = open_log("upcast-proj", false).await;
+    let up = js_sys::Function::new_with_args("s", "return { data: { sku: s.data.sku, qty: s.data.n } };");
+    log.upcast("Added".into(), 1, up.into()).unwrap();
+    let p = log.project("skus".into(), opts()).unwrap();
+    assert_eq!(to_json(&p.value()), json!({"a": 2, "b": 1}));
+    assert_eq!(to_json(&p.value()), fold(&log));
+
+    // A local append is folded in upcast.
+    wait(log.append(js(old("a", 5)), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(to_json(&p.value()), json!({"a": 7, "b": 1}));
+    assert_eq!(to_json(&p.value()), fold(&log));
+
+    // Old-schema events merged from a peer without upcasters are folded upcast too.
+    let remote = open_log("upcast-proj-peer", true).await;
+    wait(remote.append(js(json!([old("b", 3), old("c", 4)])), JsValue::UNDEFINED)).await.unwrap();
+    sync_pair(&log.peer().unwrap(), &remote.peer().unwrap()).await;
+    assert_eq!(to_json(&p.value()), json!({"a": 7, "b": 4, "c": 4}));
+    assert_eq!(to_json(&p.value()), fold(&log));
+    wait(log.close()).await.unwrap();
+}
