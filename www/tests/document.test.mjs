@@ -2,28 +2,17 @@
 // edited on two replicas synced through `peer()` or two tabs, with keep-both conflicts,
 // merged text, patches for subscribers, past versions and typed errors.
 // Run: node --test www/tests/ (after pkg-scripts/build.sh).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 
-import { serve } from "./server.mjs";
-import { launch, openPage } from "./browser.mjs";
+import { openPage } from "./browser.mjs";
+import { serveAndLaunch } from "./fixture.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-let server, browser;
-
-before(async () => {
-  server = await serve(root);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = serveAndLaunch();
 
 /** A page of the docs entry with `window.sync(a, b)`: exchange messages until both are quiet. */
 async function docsPage(context) {
-  const page = await openPage(context, server.url, "docs.html");
+  const page = await openPage(context, env.server.url, "docs.html");
   await page.evaluate(() => {
     window.sync = async (a, b) => {
       const [pa, pb] = [a.peer(), b.peer()];
@@ -41,7 +30,7 @@ async function docsPage(context) {
 }
 
 test("edits become one event each, and the document survives a reload (IndexedDB)", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await docsPage(context);
   const first = await page.evaluate(async () => {
     const { EventLog, Document } = window.everlog;
@@ -87,7 +76,7 @@ test("edits become one event each, and the document survives a reload (IndexedDB
 });
 
 test("concurrent property writes keep both values, each with the event that wrote it", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
     const { EventLog } = window.everlog;
@@ -130,7 +119,7 @@ test("concurrent property writes keep both values, each with the event that wrot
 });
 
 test("concurrent text splices merge character by character", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
     const { EventLog } = window.everlog;
@@ -154,7 +143,7 @@ test("concurrent text splices merge character by character", async () => {
 });
 
 test("subscribe hears local and remote changes as patches, until unsubscribed", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
     const { EventLog } = window.everlog;
@@ -190,7 +179,7 @@ test("subscribe hears local and remote changes as patches, until unsubscribed", 
 });
 
 test("a document edited in another tab updates here, with patches", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const [a, b] = [await docsPage(context), await docsPage(context)];
   for (const p of [a, b]) {
     await p.evaluate(async () => {
@@ -209,7 +198,7 @@ test("a document edited in another tab updates here, with patches", async () => 
 });
 
 test("at() shows a past version, diff() the patches between two", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
     const log = await window.everlog.EventLog.open("past", { storage: "memory" });
@@ -238,7 +227,7 @@ test("at() shows a past version, diff() the patches between two", async () => {
 });
 
 test("bad edits are typed errors and change nothing", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
     const { EventLog, DocumentError, EverlogError, ClosedError } = window.everlog;
@@ -286,7 +275,7 @@ test("bad edits are typed errors and change nothing", async () => {
 });
 
 test("a change event that cannot be read is skipped and listed, the rest of the document stays", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
     const { EventLog, DocumentError } = window.everlog;

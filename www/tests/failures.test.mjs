@@ -3,24 +3,13 @@
 // deletes the database, the browser force-closes it) gives typed errors and no partial
 // batch. The blocked upgrade and the upgrade by a newer tab are wasm-bindgen tests
 // (src/wasm/idb/tests.rs): they need a second schema version, which only Rust can ask for.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 
-import { serve } from "./server.mjs";
-import { launch, launchPersistent, openPage } from "./browser.mjs";
+import { launchPersistent, openPage } from "./browser.mjs";
+import { serveAndLaunch } from "./fixture.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-let server, browser;
-
-before(async () => {
-  server = await serve(root);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = serveAndLaunch();
 
 /** In-page helpers: `describe(error)` as plain data, `settle(promise)` without throwing. */
 async function helpers(page) {
@@ -49,9 +38,9 @@ function spyOnTransactions() {
 for (const durability of ["relaxed", "strict", undefined]) {
   const expected = durability ?? "strict";
   test(`durability ${durability ?? "(default)"}: every write transaction is ${expected}, and the data survives a reopen`, async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     await context.addInitScript(spyOnTransactions);
-    const page = await openPage(context, server.url);
+    const page = await openPage(context, env.server.url);
     const name = `durability-${expected}-${durability === undefined ? "default" : "explicit"}`;
     const writes = await page.evaluate(async ({ name, durability }) => {
       const log = await window.everlog.EventLog.open(name, durability === undefined ? {} : { durability });
@@ -75,8 +64,8 @@ for (const durability of ["relaxed", "strict", undefined]) {
 }
 
 test("another page deletes the database: the log steps aside and reports ClosedError (cause DeletedError)", async () => {
-  const context = await browser.newContext();
-  const [a, b] = [await openPage(context, server.url), await openPage(context, server.url)];
+  const context = await env.browser.newContext();
+  const [a, b] = [await openPage(context, env.server.url), await openPage(context, env.server.url)];
   await helpers(a);
   await helpers(b);
   await a.evaluate(async () => {
@@ -118,7 +107,7 @@ test("another page deletes the database: the log steps aside and reports ClosedE
 // The timeout is a guard against the hang this test is about, not a timing assertion.
 test("the browser closes the connection mid-burst (site data cleared): typed errors, no hang, no partial batch", { timeout: 120_000 }, async (t) => {
   const context = await launchPersistent();
-  const page = await openPage(context, server.url);
+  const page = await openPage(context, env.server.url);
   await helpers(page);
   await page.evaluate(async () => {
     window.log = await window.everlog.EventLog.open("forced-close");
@@ -142,7 +131,7 @@ test("the browser closes the connection mid-burst (site data cleared): typed err
   await page.waitForFunction(() => window.done >= 20, null, { timeout: 60_000 });
   // What "Clear site data" does: Chromium force-closes the connection (`close` event).
   const cdp = await context.newCDPSession(page);
-  await cdp.send("Storage.clearDataForOrigin", { origin: server.url, storageTypes: "indexeddb" });
+  await cdp.send("Storage.clearDataForOrigin", { origin: env.server.url, storageTypes: "indexeddb" });
   const r = await page.evaluate(async () => ({ ...(await window.burst), closed: window.log.closed }));
   // The appends in flight or started while the browser was closing the connection failed
   // as storage failures (transaction aborted, never settled and given up on the `close`

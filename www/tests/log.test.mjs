@@ -1,27 +1,16 @@
 // End-to-end tests of the npm package in headless Chromium (real IndexedDB, real tabs).
 // Run: node --test www/tests/ (after pkg-scripts/build.sh).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 
-import { serve } from "./server.mjs";
-import { launch, launchPersistent, openPage } from "./browser.mjs";
+import { launchPersistent, openPage } from "./browser.mjs";
+import { serveAndLaunch } from "./fixture.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-let server, browser;
-
-before(async () => {
-  server = await serve(root);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = serveAndLaunch();
 
 test("open, append, reload: the data is still there", async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url);
   const first = await page.evaluate(async () => {
     const { EventLog } = window.everlog;
     const log = await EventLog.open("reload");
@@ -50,8 +39,8 @@ test("open, append, reload: the data is still there", async () => {
 });
 
 test("expectedVersion, idempotency keys and typed errors", async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url);
   const r = await page.evaluate(async () => {
     const { EventLog, ConcurrencyError, InvalidEventError, EverlogError } = window.everlog;
     const log = await EventLog.open("occ", { storage: "memory" });
@@ -83,11 +72,11 @@ test("expectedVersion, idempotency keys and typed errors", async () => {
 
 test("a quota failure mid-batch leaves the log intact and usable", async () => {
   const context = await launchPersistent();
-  const page = await openPage(context, server.url);
+  const page = await openPage(context, env.server.url);
   // A real QuotaExceededError: shrink this origin's quota below the big batch (the quota
   // is read when the database opens, so before that).
   const cdp = await context.newCDPSession(page);
-  await cdp.send("Storage.overrideQuotaForOrigin", { origin: server.url, quotaSize: 64 * 1024 });
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin: env.server.url, quotaSize: 64 * 1024 });
   await page.evaluate(async () => {
     await navigator.storage.estimate(); // makes the storage service pick the override up
     const log = await window.everlog.EventLog.open("quota");
@@ -106,7 +95,7 @@ test("a quota failure mid-batch leaves the log intact and usable", async () => {
     }
   });
   assert.deepEqual(failed, { name: "StorageError", code: "STORAGE", reason: "QuotaExceededError", isClass: true, count: 2 });
-  await cdp.send("Storage.overrideQuotaForOrigin", { origin: server.url });
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin: env.server.url });
   const after = await page.evaluate(async () => {
     await window.log.append({ stream: "s", type: "Small", data: 3 });
     await window.log.close();
@@ -118,8 +107,8 @@ test("a quota failure mid-batch leaves the log intact and usable", async () => {
 });
 
 test("two tabs appending at the same time end with identical logs", async () => {
-  const context = await browser.newContext();
-  const [a, b] = [await openPage(context, server.url), await openPage(context, server.url)];
+  const context = await env.browser.newContext();
+  const [a, b] = [await openPage(context, env.server.url), await openPage(context, env.server.url)];
   const setup = async (page) =>
     page.evaluate(async () => {
       window.log = await window.everlog.EventLog.open("tabs");

@@ -3,34 +3,24 @@
 // with a `ClosedError` whose `cause` is the `InternalError`; a reload recovers the
 // committed data. The panics come from test-only exports (feature `test-panic`), built by
 // pkg-scripts/build-test-panic.sh into www/tests/pages/pkg-panic/, never into the package.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-
-import { serve } from "./server.mjs";
-import { launch } from "./browser.mjs";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
-let server, browser;
+import { root, serveAndLaunch } from "./fixture.mjs";
 
 before(async () => {
   if (!existsSync(`${root}/www/tests/pages/pkg-panic/index.js`)) {
     throw new Error("www/tests/pages/pkg-panic is missing: run bash pkg-scripts/build-test-panic.sh");
   }
-  server = await serve(root);
-  browser = await launch();
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+
+const env = serveAndLaunch();
 
 async function openPanicPage(context) {
   const page = await context.newPage();
   page.pageErrors = [];
   page.on("pageerror", (e) => page.pageErrors.push(e.message));
-  await page.goto(`${server.url}/www/tests/pages/panic.html`);
+  await page.goto(`${env.server.url}/www/tests/pages/panic.html`);
   await page.waitForFunction(() => window.everlog !== undefined);
   await page.evaluate(() => {
     // Plain data about an error, for the assertions in node.
@@ -45,7 +35,7 @@ async function openPanicPage(context) {
 }
 
 test("a panic in a call: InternalError to the caller and to promises in flight, then ClosedError", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openPanicPage(context);
   const r = await page.evaluate(async () => {
     const { EventLog, panicForTest } = window.everlog;
@@ -95,7 +85,7 @@ test("a panic in a call: InternalError to the caller and to promises in flight, 
 });
 
 test("a panic inside an async task rejects that task's promise with InternalError", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openPanicPage(context);
   const r = await page.evaluate(async () => {
     const { EventLog, panicInTaskForTest } = window.everlog;

@@ -1,34 +1,23 @@
 // The event-sourcing toolkit's JavaScript API in headless Chromium (real IndexedDB, real
 // tabs and Web Locks): named handlers (log.on), decide, upcasters, CloudEvents, revert.
 // Run: node --test www/tests/ (after pkg-scripts/build.sh).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 
-import { serve } from "./server.mjs";
-import { launch, openPage } from "./browser.mjs";
+import { openPage } from "./browser.mjs";
+import { serveAndLaunch } from "./fixture.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-let server, browser;
-
-before(async () => {
-  server = await serve(root);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = serveAndLaunch();
 
 test("a named handler survives a reload without running twice; folds never trigger it", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   // The handler's effect goes to localStorage, which survives the reload like IndexedDB.
   await context.addInitScript(() => {
     window.ran = () => JSON.parse(localStorage.getItem("ran") ?? "[]");
     window.register = () =>
       window.log.on("OrderPlaced", (e) => localStorage.setItem("ran", JSON.stringify([...window.ran(), e.id])), { name: "mailer" });
   });
-  const page = await openPage(context, server.url);
+  const page = await openPage(context, env.server.url);
   const first = await page.evaluate(async () => {
     window.log = await window.everlog.EventLog.open("tk-reload");
     const h = window.register();
@@ -72,8 +61,8 @@ test("a named handler survives a reload without running twice; folds never trigg
 });
 
 test("two tabs with the same named handler run it once per event on the device", async () => {
-  const context = await browser.newContext();
-  const [a, b] = [await openPage(context, server.url), await openPage(context, server.url)];
+  const context = await env.browser.newContext();
+  const [a, b] = [await openPage(context, env.server.url), await openPage(context, env.server.url)];
   const setup = (page) =>
     page.evaluate(async () => {
       window.log = await window.everlog.EventLog.open("tk-tabs");
@@ -117,8 +106,8 @@ test("two tabs with the same named handler run it once per event on the device",
 });
 
 test("a failing handler is retried with backoff and reported; another handler proceeds", async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url);
   const r = await page.evaluate(async () => {
     const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
     const log = await window.everlog.EventLog.open("tk-retry", { storage: "memory" });
@@ -155,8 +144,8 @@ test("a failing handler is retried with backoff and reported; another handler pr
 });
 
 test("decide retries on a concurrent append, then succeeds; gives up after the bound", async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url);
   const r = await page.evaluate(async () => {
     const { EventLog, ConcurrencyError } = window.everlog;
     const log = await EventLog.open("tk-decide", { storage: "memory" });
@@ -210,8 +199,8 @@ test("decide retries on a concurrent append, then succeeds; gives up after the b
 });
 
 test("upcasters: folds, events() and handlers see old events in the newest shape; storage unchanged", async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url);
   const r = await page.evaluate(async () => {
     const { EventLog, Fold } = window.everlog;
     const log = await EventLog.open("tk-upcast", { storage: "memory" });
@@ -250,8 +239,8 @@ test("upcasters: folds, events() and handlers see old events in the newest shape
 });
 
 test("CloudEvents: a round trip gives an identical log; bad input is typed and changes nothing", async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url);
   const r = await page.evaluate(async () => {
     const { EventLog, DecodeError, InvalidEventError } = window.everlog;
     const a = await EventLog.open("tk-ce-a", { storage: "memory" });
@@ -302,8 +291,8 @@ test("CloudEvents: a round trip gives an identical log; bad input is typed and c
 });
 
 test("revert appends a linked compensation; events(), get() and a reload show the link", async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url);
   const r = await page.evaluate(async () => {
     const { EventLog, InvalidEventError } = window.everlog;
     await EventLog.deleteDatabase("tk-revert");
