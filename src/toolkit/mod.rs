@@ -25,4 +25,4 @@ pub use decider::{decide, decide_replica, DecideError, DecideOptions, Decider, D
 pub use error::ToolkitError;
 pub use progress::{Failure, Progress, RetryPolicy};
 pub use revert::{is_reverted, revert, revert_replica, reverted_by, Reverts};
-pub use upcast::{Shape, Upcasted, Upcasters};
+pub use upcast::{Shape, TextShape, Upcasted, Upcasters};

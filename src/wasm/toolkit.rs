@@ -30,7 +30,7 @@ use super::event_log::EventLog;
 use super::shared::{report, Shared};
 use crate::core::{Event, EventId, Log};
 use crate::toolkit::revert::reverts;
-use crate::toolkit::{Shape, Upcasters};
+use crate::toolkit::{TextShape, Upcasters};
 
 /// Which events revert which (only compensations that causally follow what they name,
 /// as in [`crate::toolkit::Reverts`]).
@@ -179,12 +179,12 @@ pub fn shaped_event_to_js(shared: &Shared, log: &Log, e: &Event) -> JsValue {
 
 /// Calls a JS upcaster on `shape`; it returns `{ type?, data }`. A throw or a bad result
 /// is reported and the shape is passed on unchanged (a fold has no way to stop half-way;
-/// see docs/toolkit.md). The result is read with `Reflect` and one `JSON.stringify` of
-/// `data` (no derived deserializer: less code in the wasm build).
-fn call_upcaster(f: &Function, shape: Shape) -> Shape {
+/// see docs/toolkit.md). The data goes in through `JSON.parse` and comes back through
+/// `JSON.stringify` (which writes one JSON value or nothing): no JSON parser in the wasm.
+fn call_upcaster(f: &Function, shape: TextShape) -> TextShape {
     let input = Object::new();
     let _ = Reflect::set(&input, &"type".into(), &shape.kind.as_str().into());
-    let _ = Reflect::set(&input, &"data".into(), &convert::parse(&shape.data.to_string()));
+    let _ = Reflect::set(&input, &"data".into(), &convert::parse(&shape.data));
     let out = f.call1(&JsValue::UNDEFINED, &input).and_then(|v| {
         let bad = || type_error("an upcaster must return { type?, data } with JSON data");
         if !v.is_object() {
@@ -192,9 +192,8 @@ fn call_upcaster(f: &Function, shape: Shape) -> Shape {
         }
         let kind = Reflect::get(&v, &"type".into())?;
         let kind = if kind.is_undefined() { None } else { Some(kind.as_string().ok_or_else(bad)?) };
-        let data = JSON::stringify(&Reflect::get(&v, &"data".into())?)?.as_string().unwrap_or_default();
-        let data: serde_json::Value = serde_json::from_str(&data).map_err(|_| bad())?;
-        Ok(Shape { kind: kind.unwrap_or_else(|| shape.kind.clone()), data })
+        let data = JSON::stringify(&Reflect::get(&v, &"data".into())?)?.as_string().ok_or_else(bad)?;
+        Ok(TextShape { kind: kind.unwrap_or_else(|| shape.kind.clone()), data })
     });
     out.unwrap_or_else(|e| {
         report(&e);
@@ -218,7 +217,7 @@ impl EventLog {
             .upcasters
             .try_borrow_mut()
             .map_err(|_| type_error("upcast() cannot be called from inside an upcaster"))?;
-        up.register(&kind, from_version, move |shape| call_upcaster(&f, shape));
+        up.register_text(&kind, from_version, move |shape| Some(call_upcaster(&f, shape)));
         // Cached JS event objects have the old shapes (src/wasm/event_cache.rs).
         self.shared.js_events.clear();
         Ok(())
