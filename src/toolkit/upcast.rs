@@ -17,7 +17,6 @@
 //! binding whose function throws must decide what to return (e.g. the input unchanged).
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::core::event::Event;
@@ -47,17 +46,17 @@ pub struct TextShape {
 /// `None`: the event cannot be upcast (its data has no `Value`) and is seen as stored.
 type Upcaster = Box<dyn Fn(TextShape) -> Option<TextShape>>;
 
-/// Upcasters by `(type, from version)`.
+/// Upcasters by `(type, from version)`: a short list searched in order (an app registers
+/// a handful; a hash map per key type costs the wasm package several KB, docs/size.md).
+/// Most events' types have none, and are found so without allocating.
 #[derive(Default)]
 pub struct Upcasters {
-    by_version: HashMap<(String, u32), Upcaster>,
-    /// Types with an upcaster: most events have none, and are found so without allocating.
-    kinds: HashSet<String>,
+    by_version: Vec<(String, u32, Upcaster)>,
 }
 
 impl fmt::Debug for Upcasters {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut keys: Vec<_> = self.by_version.keys().collect();
+        let mut keys: Vec<_> = self.by_version.iter().map(|(k, v, _)| (k, v)).collect();
         keys.sort();
         f.debug_struct("Upcasters").field("registered", &keys).finish()
     }
@@ -92,9 +91,16 @@ impl Upcasters {
         from: u32,
         f: impl Fn(TextShape) -> Option<TextShape> + 'static,
     ) -> &mut Self {
-        self.by_version.insert((kind.to_owned(), from), Box::new(f));
-        self.kinds.insert(kind.to_owned());
+        let f: Upcaster = Box::new(f);
+        match self.by_version.iter_mut().find(|(k, v, _)| k == kind && *v == from) {
+            Some(slot) => slot.2 = f,
+            None => self.by_version.push((kind.to_owned(), from, f)),
+        }
         self
+    }
+
+    fn get(&self, kind: &str, from: u32) -> Option<&Upcaster> {
+        self.by_version.iter().find(|(k, v, _)| k == kind && *v == from).map(|(_, _, f)| f)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -104,11 +110,11 @@ impl Upcasters {
     /// The event in its newest shape: borrowed unchanged when no upcaster applies.
     pub fn upcast<'e>(&self, e: &'e Event) -> Cow<'e, Event> {
         let mut version = schema_version(e);
-        if !self.kinds.contains(&*e.kind) || !self.by_version.contains_key(&(e.kind.to_string(), version)) {
+        if self.get(&e.kind, version).is_none() {
             return Cow::Borrowed(e);
         }
         let mut shape = TextShape { kind: e.kind.to_string(), data: e.data.to_string() };
-        while let Some(f) = self.by_version.get(&(shape.kind.clone(), version)) {
+        while let Some(f) = self.get(&shape.kind, version) {
             let Some(next) = f(shape) else {
                 return Cow::Borrowed(e);
             };

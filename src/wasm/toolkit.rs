@@ -16,7 +16,6 @@
 //! [`convert::events_json`] path, unchanged.
 
 use std::cell::{Ref, RefCell};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
@@ -28,22 +27,25 @@ use super::convert;
 use super::errors::type_error;
 use super::event_log::EventLog;
 use super::shared::{report, Shared};
+use crate::core::hash::Map;
 use crate::core::{Event, EventId, Log};
 use crate::toolkit::revert::reverts;
 use crate::toolkit::{TextShape, Upcasters};
 
 /// Which events revert which (only compensations that causally follow what they name,
 /// as in [`crate::toolkit::Reverts`]).
+/// Both maps have the type of the pending set's `waiting_on` (`reverts` holds one id per
+/// entry): one instance of the hash map code in the wasm package instead of three.
 #[derive(Default)]
 pub struct Links {
-    reverts: HashMap<EventId, EventId>,
-    reverted_by: HashMap<EventId, Vec<EventId>>,
+    reverts: Map<EventId, Vec<EventId>>,
+    reverted_by: Map<EventId, Vec<EventId>>,
 }
 
 impl Links {
     fn add(&mut self, log: &Log, e: &Event) {
         if let Some(o) = reverts(e).filter(|o| log.happened_before(o, &e.id)) {
-            self.reverts.insert(e.id, o);
+            self.reverts.insert(e.id, vec![o]);
             self.reverted_by.entry(o).or_default().push(e.id);
         }
     }
@@ -113,7 +115,7 @@ impl ToolkitState {
 /// Appends `,"reverts":…` / `,"revertedBy":[…]` to an event object written by
 /// [`convert::push_event`] (which ends in `}`).
 fn push_links(out: &mut String, id: &EventId, links: &Links) {
-    let of = links.reverts.get(id);
+    let of = links.reverts.get(id).and_then(|v| v.first());
     let by = links.reverted_by.get(id);
     if of.is_none() && by.is_none() {
         return;
