@@ -132,7 +132,7 @@ impl<'a> Reader<'a> {
 
 /// Is `text` one well-formed JSON value? (The check events get on entry.)
 pub(crate) fn is_json(text: &str) -> bool {
-    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+    crate::core::json::is_json(text)
 }
 
 fn decode<T>(bytes: &[u8], read: impl FnOnce(&mut Reader<'_>) -> Option<T>) -> Result<T, DecodeError> {
