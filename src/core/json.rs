@@ -36,7 +36,7 @@ pub(crate) fn check(s: &str) -> Result<(), usize> {
                 if b.get(i) == Some(&close) {
                     i += 1;
                 } else {
-                    if depth > 0 && depth % 64 == 0 {
+                    if depth > 0 && depth.is_multiple_of(64) {
                         deeper.push(stack);
                         stack = 0;
                     }
@@ -85,7 +85,7 @@ pub(crate) fn check(s: &str) -> Result<(), usize> {
             i += 1;
             depth -= 1;
             stack >>= 1;
-            if depth > 0 && depth % 64 == 0 {
+            if depth > 0 && depth.is_multiple_of(64) {
                 stack = deeper.pop().unwrap_or(0);
             }
         }
