@@ -8,11 +8,12 @@
 import { dataOf } from "./events.js";
 import { formatAddress, product } from "./cart-model.js";
 
-export function describeEvent(e, store) {
+/** `brief`: a document change only says "edited the document" (no diff to work out). */
+export function describeEvent(e, store, { brief = false } = {}) {
   const who = store.author(e);
   const kept = (e.meta?.resolves ? " (resolving a conflict)" : "") +
     (e.reverts ? ` (undoing event ${e.reverts})` : "") + (e.revertedBy?.length ? " (reverted)" : "");
-  if (e.stream === store.streams.doc) return `${who} ${store.describeDocEvent(e)}${kept}`;
+  if (e.stream === store.streams.doc) return `${who} ${brief ? "edited the document" : store.describeDocEvent(e)}${kept}`;
   const d = dataOf(e) ?? {};
   const name = product(d.sku ?? String(e.key ?? "").slice(5)).name;
   switch (e.type) {

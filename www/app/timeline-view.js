@@ -147,9 +147,13 @@ function drawLanes(order, causal, sel, picked, { conflictIds, resolveIds }, stor
       id === sel && !picked ? "latest" : "",
       conflictIds.has(id) ? "conflict" : "", resolves(e) ? "resolve" : "",
       e.reverts ? "revert" : "", e.revertedBy?.length ? "reverted" : ""].filter(Boolean).join(" ");
+    // What a document change did costs a diff: worked out when the pointer or focus gets there.
+    const title = svg("title", {}, `${describeEvent(e, store, { brief: true })} — ${when(e.time)}`);
+    const full = () => (title.textContent = `${describeEvent(e, store)} — ${when(e.time)}`);
     return svg("g", { class: cls, "data-id": id, tabindex: 0, role: "button", onclick: () => select(id),
+      onmouseenter: full, onfocus: full,
       onkeydown: (ev) => (ev.key === "Enter" || ev.key === " ") && (ev.preventDefault(), select(id)) },
-      svg("title", {}, `${describeEvent(e, store)} — ${when(e.time)}`),
+      title,
       svg("circle", { cx, cy, r: 15, class: "hit" }),
       resolves(e)
         ? svg("rect", { x: cx - 8, y: cy - 8, width: 16, height: 16, transform: `rotate(45 ${cx} ${cy})`, class: "dot" })

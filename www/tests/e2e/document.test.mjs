@@ -116,20 +116,37 @@ describe("collaborative document with conflict history, and the timeline", () =>
     assert.match(await page.locator('.snap [data-field="title"]').innerText(), /Picnic by the river/);
     await shot(page, "09-timeline-now");
 
-    const ev = (text) => page.locator(".lanes-svg .ev", { has: page.locator("title", { hasText: text }) }).first();
+    // A document change event, by what it did (the log's order: the first such one).
+    const pick = async (text) => {
+      const id = await page.evaluate((t) => {
+        const { store, log } = window.everlogDemo;
+        return log.events({ stream: store.streams.doc }).find((e) => `${store.author(e)} ${store.describeDocEvent(e)}` === t)?.id;
+      }, text);
+      assert.ok(id, `no event: ${text}`);
+      await page.locator(`.lanes-svg .ev[data-id="${id}"]`).click();
+      await page.locator(".point p", { hasText: text }).waitFor();
+      return id;
+    };
     // Ana's first title: nothing else in the document yet.
-    await ev("Ana set Title to “Picnic”").click();
+    const first = await pick("Ana set Title to “Picnic”");
     await page.locator(".point h2", { hasText: "As Ana saw it" }).waitFor();
     assert.equal(await page.locator('.snap [data-field="title"]').innerText(), "Picnic");
     assert.match(await page.locator('.snap [data-field="place"]').innerText(), /—/);
     assert.match(await page.locator('.snap [data-field="notes"]').innerText(), /—/);
+    // Hovering a document event says what it did.
+    await page.hover(`.lanes-svg .ev[data-id="${first}"]`);
+    assert.match(await page.locator(`.lanes-svg .ev[data-id="${first}"] title`).textContent(), /^Ana set Title to “Picnic” — /);
 
-    // Ben's offline title: Ana's concurrent edits are not in its past, and drawn as concurrent.
-    await ev("Ben set Title to “Picnic by the river”").click();
+    // Ben's offline title: Ana's concurrent edits (her typing too) are not in its past.
+    await pick("Ben set Title to “Picnic by the river”");
     assert.match(await page.locator('.snap [data-field="title"]').innerText(), /Picnic by the river/);
     assert.equal(await page.locator('.snap [data-field="notes"]').innerText(), "Bring:\nbread\nfruit");
-    assert.ok((await page.locator(".lanes-svg .ev.concurrent").count()) >= 1);
-    assert.ok((await page.locator(".lanes-svg .ev.doc title", { hasText: "Ana typed “S” in Notes" }).count()) === 1);
+    assert.ok((await page.locator(".lanes-svg .ev.doc.concurrent").count()) >= "Sunday! ".length);
+
+    // Ana's first offline keystroke: her text, not yet Ben's.
+    await pick("Ana typed “S” in Notes");
+    assert.equal(await page.locator('.snap [data-field="notes"]').innerText(), "SBring:\nbread\nfruit");
+    assert.equal(await page.locator('.snap [data-field="title"]').innerText(), "Spring picnic");
     await shot(page, "10-timeline-travel");
 
     await page.click("button.now");
