@@ -10,10 +10,10 @@
 
 import init, { EventLog, Document } from "everlog/docs";
 import { cartReducer, cartStream, emptyCart } from "./cart-model.js";
-import { describePatches, docStream, keyOfPath } from "./doc-model.js";
+import { docStream } from "./doc-model.js";
+import { docReader } from "./doc-reader.js";
 import { authors } from "./names.js";
-import { causalIndex } from "./causal.js";
-import { idString, parseId, totalOrder } from "./events.js";
+import { idString } from "./events.js";
 
 export async function openStore(room) {
   await init();
@@ -24,28 +24,9 @@ export async function openStore(room) {
   const names = authors(log, room);
 
   const byId = (id) => log.get(idString(id));
-  // What an event did to the document, and the value it wrote at a key, never change:
-  // they depend only on the event's causal past. Kept by event id.
-  let causal = null;
-  const said = new Map();
-  const wrote = new Map();
-  const causalNow = () => (causal ??= causalIndex(totalOrder(log.events({}))));
-  /** Its author's view just before the event: the event's causal past without it. */
-  const before = (id) => {
-    const v = { ...causalNow().versionAt(id) };
-    const { actor, seq } = parseId(id);
-    if (seq > 1) v[actor] = seq - 1;
-    else delete v[actor];
-    return v;
-  };
-  const valueWritten = (id, key) => {
-    const k = `${idString(id)}|${key}`;
-    if (!wrote.has(k)) wrote.set(k, doc.at(causalNow().versionAt(id))?.[key]);
-    return wrote.get(k);
-  };
-
+  const reader = docReader(log, doc);
   log.subscribe(() => {
-    causal = null;
+    reader.forget();
     names.forget();
   });
 
@@ -65,28 +46,12 @@ export async function openStore(room) {
         siblings: r.siblings.map(byId).filter(Boolean),
         resolvedBy: r.resolvedBy ? byId(r.resolvedBy) : null,
       })),
-    /** The document's open conflicts, each side as its event with the `value` it wrote. */
-    docConflicts: () =>
-      doc.conflicts().map((c) => ({
-        key: String(c.path[0]),
-        events: c.values.map((v) => ({ ...(byId(v.event) ?? { id: v.event, time: v.time }), value: v.value })),
-      })),
+    /** The document's open conflicts, each side as its event with the `value` it holds. */
+    docConflicts: reader.conflicts,
     /** Every conflict the document ever had: sides and resolution as events with their `value`. */
-    docHistory: () =>
-      doc.conflictHistory().map((r) => {
-        const key = keyOfPath(r.path);
-        const withValue = (id) => {
-          const e = byId(id);
-          return e && { ...e, value: valueWritten(id, key) };
-        };
-        return { key, siblings: r.siblings.map(withValue).filter(Boolean), resolvedBy: r.resolvedBy ? withValue(r.resolvedBy) : null };
-      }),
+    docHistory: reader.history,
     /** What a document change event did, in words ("typed “x” in Notes"). */
-    describeDocEvent: (e) => {
-      const id = idString(e.id);
-      if (!said.has(id)) said.set(id, describePatches(doc.diff(before(id), causalNow().versionAt(id))));
-      return said.get(id);
-    },
+    describeDocEvent: reader.describe,
     /** All events, every stream (the log is small in a demo). */
     events: () => log.events({}),
     version: () => log.version(),
