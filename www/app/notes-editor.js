@@ -5,7 +5,8 @@
 // document's `subscribe` hands over automerge's patches; the textarea takes the new text
 // and the caret moves with the text before it (someone typing earlier in the notes pushes
 // the caret right, a deletion before it pulls it left). While local splices are still on
-// their way into the log, remote updates wait, then the textarea catches up once.
+// their way into the log (or an input method composes), remote updates wait, then the
+// textarea catches up once.
 
 import { spliceOf } from "./doc-model.js";
 
@@ -17,13 +18,22 @@ export function notesEditor(textarea, doc, key) {
   let shown = current();
   let pending = 0;
   let stale = false;
+  let composing = false;
   textarea.value = shown;
 
-  textarea.addEventListener("input", () => {
+  // While an input method composes a character, wait for the composed text.
+  textarea.addEventListener("input", (ev) => ev.isComposing || save());
+  textarea.addEventListener("compositionstart", () => (composing = true));
+  textarea.addEventListener("compositionend", () => {
+    composing = false;
+    save();
+  });
+
+  function save() {
     const after = textarea.value;
     const s = spliceOf(shown, after);
     shown = after;
-    if (!s) return;
+    if (!s) return stale && !pending && update(null);
     pending++;
     // The first edit ever creates the text; later ones splice it.
     const write = typeof doc.toJSON()[key] === "string"
@@ -33,11 +43,11 @@ export function notesEditor(textarea, doc, key) {
       .catch((err) => console.error("could not save the notes:", err))
       .finally(() => {
         pending--;
-        if (!pending && stale) update(null);
+        if (!pending && !composing && stale) update(null);
       });
-  });
+  }
 
-  const off = doc.subscribe((patches) => (pending ? (stale = true) : update(patches)));
+  const off = doc.subscribe((patches) => (pending || composing ? (stale = true) : update(patches)));
 
   /** Shows the document's text; `patches` (or, without them, a diff) move the caret. */
   function update(patches) {
