@@ -25,14 +25,15 @@ wasm="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/everlog.wasm"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-# bindgen <dest> <wasm-opt --converge or ""> <cargo args...>: one wasm build, bound and
-# optimised for both targets. The two targets' modules are byte-identical with this
-# wasm-bindgen: then the bundler's is a copy of the web one instead of a second wasm-opt run
-# (minutes for the documents build). --converge gains ~0.7% on the documents build for
-# twice the time: only the core entry, which has a budget, uses it.
+# bindgen <dest> <wasm-opt passes> <cargo args...>: one wasm build, bound and optimised for
+# both targets. The two targets' modules are byte-identical with this wasm-bindgen: then the
+# bundler's is a copy of the web one instead of a second wasm-opt run (minutes for the
+# documents build). The core entry, which has a budget, gets `--flatten --rereloop -Oz`
+# twice and a last -Oz (the control flow rebuilt by binaryen's relooper, then shrunk:
+# ~1.2 KB gzipped less than `-Oz --converge`, docs/size.md); the documents build one -Oz.
 raw_web=$(mktemp); trap 'rm -f "$raw_web"' EXIT
 bindgen() {
-dest=$1; converge=$2; shift 2
+dest=$1; passes=$2; shift 2
 CARGO_ENCODED_RUSTFLAGS="${remap%$'\x1f'}" cargo build --lib --profile wasm-release --target wasm32-unknown-unknown "$@"
 for target in web bundler; do
   wasm-bindgen --target "$target" --out-dir "$dest/$target" --out-name everlog "$wasm"
@@ -41,15 +42,15 @@ for target in web bundler; do
     continue
   fi
   cp "$dest/$target/everlog_bg.wasm" "$raw_web"
-  # --converge repeats -Oz while it still shrinks; producers/target_features are metadata
-  # no runtime reads (docs/size.md has the measured effect of each).
-  "$WASM_OPT" -Oz $converge --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  # producers/target_features are metadata no runtime reads (docs/size.md has the
+  # measured effect of each).
+  "$WASM_OPT" $passes --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$dest/$target/everlog_bg.wasm" -o "$dest/$target/everlog_bg.wasm"
 done
 }
-bindgen "$OUT" --converge
-bindgen "$OUT/docs" "" --features documents
+bindgen "$OUT" "--flatten --rereloop -Oz --flatten --rereloop -Oz -Oz"
+bindgen "$OUT/docs" "-Oz" --features documents
 node pkg-scripts/package.mjs "$OUT"
 node pkg-scripts/minify.mjs "$OUT"
 

@@ -339,11 +339,8 @@ impl Limits {
         if deps > self.max_deps {
             return Err(InvalidEvent::TooLarge { field: "deps", size: deps, limit: self.max_deps });
         }
-        // The fast check answers most payloads; serde_json decides (and words the error)
-        // for the rest, so what is accepted is exactly what serde_json accepts.
-        if !super::json::is_json(data) {
-            serde_json::from_str::<serde::de::IgnoredAny>(data).map_err(|e| InvalidEvent::BadJson(e.to_string()))?;
-        }
+        // Exactly what serde_json accepts (src/core/json.rs), worded without it.
+        super::json::check(data).map_err(|at| InvalidEvent::BadJson(format!("not JSON at byte {at}")))?;
         Ok(())
     }
 }

@@ -7,26 +7,28 @@
 //! allocation that scans strings eight bytes at a time.
 //!
 //! It accepts exactly RFC 8259's grammar, which is what serde_json's `IgnoredAny` accepts
-//! (the same whitespace, escapes, number syntax; no trailing commas, no trailing text),
-//! except that it gives up (answers `false`) on nesting deeper than [`MAX_DEPTH`]. Callers
-//! treat `false` as "ask serde_json", which then decides and words the error, so a
-//! payload is accepted or refused exactly as before; only the common case is faster. The
-//! unit tests compare both on generated and mutated inputs.
+//! (the same whitespace, escapes, number syntax; no trailing commas, no trailing text; no
+//! nesting limit). The unit tests compare both on generated and mutated inputs. A refusal
+//! is worded here ([`check`] gives the byte offset) rather than by serde_json, so the wasm
+//! package links no serde_json deserializer at all (docs/size.md).
 
-/// Nesting this deep is left to serde_json.
-const MAX_DEPTH: usize = 64;
-
-/// Is `s` one JSON value, with optional whitespace around it? `false` also for valid JSON
-/// nested deeper than [`MAX_DEPTH`] (see the module docs).
+/// Is `s` one JSON value, with optional whitespace around it?
 pub(crate) fn is_json(s: &str) -> bool {
+    check(s).is_ok()
+}
+
+/// [`is_json`], or the byte offset where `s` stops being JSON.
+pub(crate) fn check(s: &str) -> Result<(), usize> {
     let b = s.as_bytes();
-    // Open containers, innermost in the lowest bit: 1 for an object, 0 for an array.
+    // Open containers, innermost in the lowest bit: 1 for an object, 0 for an array; each
+    // full 64 levels are spilled to `deeper` (no allocation unless nested deeper than 64).
     let mut stack: u64 = 0;
+    let mut deeper: Vec<u64> = Vec::new();
     let mut depth = 0usize;
     let mut i = 0usize;
     'value: loop {
         i = skip_ws(b, i);
-        let Some(&c) = b.get(i) else { return false };
+        let Some(&c) = b.get(i) else { return Err(i) };
         match c {
             b'{' | b'[' => {
                 i = skip_ws(b, i + 1);
@@ -34,24 +36,19 @@ pub(crate) fn is_json(s: &str) -> bool {
                 if b.get(i) == Some(&close) {
                     i += 1;
                 } else {
-                    if depth == MAX_DEPTH {
-                        return false;
+                    if depth > 0 && depth.is_multiple_of(64) {
+                        deeper.push(stack);
+                        stack = 0;
                     }
                     stack = stack << 1 | u64::from(c == b'{');
                     depth += 1;
                     if c == b'{' {
-                        match key(b, i) {
-                            Some(j) => i = j,
-                            None => return false,
-                        }
+                        i = key(b, i).ok_or(i)?;
                     }
                     continue 'value;
                 }
             }
-            b'"' => match string(b, i + 1) {
-                Some(j) => i = j,
-                None => return false,
-            },
+            b'"' => i = string(b, i + 1).ok_or(i)?,
             b't' | b'f' | b'n' => {
                 let lit: &[u8] = match c {
                     b't' => b"true",
@@ -59,41 +56,38 @@ pub(crate) fn is_json(s: &str) -> bool {
                     _ => b"null",
                 };
                 if !b[i..].starts_with(lit) {
-                    return false;
+                    return Err(i);
                 }
                 i += lit.len();
             }
-            b'-' | b'0'..=b'9' => match number(b, i) {
-                Some(j) => i = j,
-                None => return false,
-            },
-            _ => return false,
+            b'-' | b'0'..=b'9' => i = number(b, i).ok_or(i)?,
+            _ => return Err(i),
         }
         // After a value: close containers, or go on to the next element.
         loop {
             i = skip_ws(b, i);
             if depth == 0 {
-                return i == b.len();
+                return if i == b.len() { Ok(()) } else { Err(i) };
             }
             let object = stack & 1 == 1;
             match b.get(i) {
                 Some(b',') => {
                     i += 1;
                     if object {
-                        match key(b, i) {
-                            Some(j) => i = j,
-                            None => return false,
-                        }
+                        i = key(b, i).ok_or(i)?;
                     }
                     continue 'value;
                 }
                 Some(b']') if !object => {}
                 Some(b'}') if object => {}
-                _ => return false,
+                _ => return Err(i),
             }
             i += 1;
             depth -= 1;
             stack >>= 1;
+            if depth > 0 && depth.is_multiple_of(64) {
+                stack = deeper.pop().unwrap_or(0);
+            }
         }
     }
 }
@@ -214,14 +208,7 @@ mod tests {
     }
 
     fn same(s: &str) {
-        let fast = is_json(s);
-        // `is_json` may only say no where serde_json says yes when nesting is too deep.
-        if fast {
-            assert!(serde_ok(s), "accepted, serde_json refuses: {s:?}");
-        } else if serde_ok(s) {
-            let depth = s.bytes().filter(|c| *c == b'[' || *c == b'{').count();
-            assert!(depth > MAX_DEPTH, "refused, serde_json accepts: {s:?}");
-        }
+        assert_eq!(is_json(s), serde_ok(s), "{s:?}");
     }
 
     #[test]
@@ -286,11 +273,27 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_left_to_serde_json() {
-        let deep = format!("{}1{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
-        assert!(!is_json(&deep) && serde_ok(&deep));
-        let ok = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-        assert!(is_json(&ok));
+    fn deep_nesting_has_no_limit_as_in_serde_json() {
+        for depth in [63, 64, 65, 128, 129, 1000] {
+            let arrays = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            let mixed = format!("{}1{}", r#"{"a":["#.repeat(depth), "]}".repeat(depth));
+            for ok in [&arrays, &mixed] {
+                same(ok);
+                assert!(is_json(ok), "depth {depth}");
+            }
+            // A wrong closer at any depth is found.
+            let wrong = format!("{}1{}}}{}", r#"{"a":["#.repeat(depth), "]}".repeat(depth - 1), "]");
+            same(&wrong);
+            assert!(!is_json(&wrong), "depth {depth}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_says_where() {
+        assert_eq!(check(r#"{"a":1,}"#), Err(7));
+        assert_eq!(check("[1, 2] x"), Err(7));
+        assert_eq!(check(""), Err(0));
+        assert_eq!(check(" null "), Ok(()));
     }
 
     /// Mutations of valid documents (every single-byte deletion, and replacements by

@@ -33,19 +33,18 @@
 //! filtered export is not causally closed unless the filter makes it so (`at`): its
 //! events wait in the pending set until the rest arrives.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
-use serde::de::{Deserializer, Error as _, MapAccess, Visitor};
-use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 use super::error::ToolkitError;
 use super::text::{base64_decode, base64_encode, format_rfc3339_ms, parse_rfc3339_ms, MAX_RFC3339_MS};
 use crate::core::error::InvalidEvent;
 use crate::core::event::{Event, Extra, Meta};
 use crate::core::filter::Filter;
+use crate::core::fold::scan;
 use crate::core::id::{ActorId, EventId};
+use crate::core::json;
 use crate::core::log::{Log, Received};
 use crate::store::{Replica, Storage};
 
@@ -56,60 +55,48 @@ pub struct ExportOptions {
     pub source: Option<String>,
 }
 
-/// A CloudEvent's attributes as read on import: each value's JSON text, in line order.
-/// Read by hand rather than through a derived struct deserializer, which was the largest
-/// piece of the toolkit in the wasm build (docs/toolkit.md, "Size"); `data` must stay its
-/// exact text anyway. A repeated attribute is refused, as a derived reader would.
-struct Wire<'a>(Vec<(String, &'a RawValue)>);
+/// A CloudEvent's attributes as read on import: (name, raw JSON text of the value), in
+/// line order. Read by hand with [`scan`] rather than through serde: a derived or
+/// hand-written serde reader was the largest piece of the toolkit in the wasm build, and
+/// its typed errors link float formatting (docs/size.md); `data` must stay its exact text
+/// anyway. A repeated attribute is refused, as a derived reader would.
+struct Wire<'a>(Vec<(String, &'a str)>);
 
-impl<'de> Deserialize<'de> for Wire<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(WireVisitor)
-    }
+/// Is `text` one JSON value? (The check of event payloads, `Limits::check`.)
+fn well_formed(text: &str) -> bool {
+    json::is_json(text)
 }
 
-struct WireVisitor;
-
-impl<'de> Visitor<'de> for WireVisitor {
-    type Value = Wire<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Wire<'de>, A::Error> {
-        let mut out: Vec<(String, &'de RawValue)> = Vec::new();
-        while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value()?;
+impl<'a> Wire<'a> {
+    fn parse(line: &'a str) -> Result<Self, String> {
+        let members = well_formed(line).then(|| scan::members(line)).flatten();
+        let members = members.ok_or("not a CloudEvent: not a JSON object")?;
+        let mut out: Vec<(String, &'a str)> = Vec::with_capacity(members.len());
+        for (k, v) in members {
+            let k = scan::unescape(k).ok_or("not a CloudEvent: bad attribute name")?;
             if out.iter().any(|(o, _)| *o == k) {
-                return Err(A::Error::custom(format!("duplicate field `{k}`")));
+                return Err(format!("not a CloudEvent: duplicate field `{k}`"));
             }
             out.push((k, v));
         }
         Ok(Wire(out))
     }
-}
 
-impl<'a> Wire<'a> {
     /// The attribute's JSON text; `None` when absent or `null` (like an `Option` field).
-    fn raw(&self, name: &str) -> Option<&'a RawValue> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v).filter(|v| v.get() != "null")
+    fn raw(&self, name: &str) -> Option<&'a str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v).filter(|v| *v != "null")
     }
 
     fn string(&self, name: &str) -> Result<Option<String>, String> {
         self.raw(name)
-            .map(|v| serde_json::from_str::<String>(v.get()).map_err(|e| format!("not a CloudEvent: {name}: {e}")))
+            .map(|v| {
+                scan::string(v).ok_or_else(|| format!("not a CloudEvent: {name}: invalid type: {v}, expected a string"))
+            })
             .transpose()
     }
 
     fn required(&self, name: &str) -> Result<String, String> {
         self.string(name)?.ok_or_else(|| format!("not a CloudEvent: missing field `{name}`"))
-    }
-
-    fn value(&self, name: &str) -> Result<Option<Value>, String> {
-        self.raw(name)
-            .map(|v| serde_json::from_str::<Value>(v.get()).map_err(|e| format!("not a CloudEvent: {name}: {e}")))
-            .transpose()
     }
 }
 
@@ -204,20 +191,36 @@ pub fn export_cloudevents(log: &Log, filter: &Filter, opts: &ExportOptions) -> R
     Ok(out)
 }
 
-fn u64_attr(v: Option<&Value>, name: &str) -> Result<u64, String> {
-    match v {
-        Some(Value::String(s)) if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() => {
-            s.parse().map_err(|_| format!("{name} is out of range"))
+/// An integer attribute: a decimal string (as exported) or a JSON number.
+fn u64_attr(raw: Option<&str>, name: &str) -> Result<u64, String> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match raw {
+        Some(v) if v.starts_with('"') => match scan::string(v) {
+            Some(s) if digits(&s) => s.parse().map_err(|_| format!("{name} is out of range")),
+            _ => Err(format!("{name} is not an integer")),
+        },
+        // A JSON number: only a non-negative integer that fits (as serde_json's `as_u64`).
+        Some(v) if digits(v) => v.parse().map_err(|_| format!("{name} is not a non-negative integer")),
+        Some(v) if v.starts_with('-') || v.bytes().next().is_some_and(|b| b.is_ascii_digit()) => {
+            Err(format!("{name} is not a non-negative integer"))
         }
-        Some(Value::Number(n)) => n.as_u64().ok_or_else(|| format!("{name} is not a non-negative integer")),
         Some(_) => Err(format!("{name} is not an integer")),
         None => Err(format!("{name} is missing")),
     }
 }
 
+/// `everlogmeta`'s text: a JSON object of strings (a repeated key: the last wins).
+fn meta_attr(text: &str) -> Option<Meta> {
+    let mut meta = Meta::new();
+    for (k, v) in well_formed(text).then(|| scan::members(text)).flatten()? {
+        meta.insert(scan::unescape(k)?, scan::string(v)?);
+    }
+    Some(meta)
+}
+
 /// One CloudEvent (one JSON object) back into an event; `Err` says why not.
 pub fn from_cloudevent(line: &str) -> Result<Event, String> {
-    let w: Wire = serde_json::from_str(line).map_err(|e| format!("not a CloudEvent: {e}"))?;
+    let w = Wire::parse(line)?;
     let specversion = w.required("specversion")?;
     let wid = w.required("id")?;
     w.required("source")?; // required by the spec, not kept by the log
@@ -231,11 +234,11 @@ pub fn from_cloudevent(line: &str) -> Result<Event, String> {
             return Err("everlogactor disagrees with id".into());
         }
     }
-    let seq = w.value("everlogseq")?;
-    if seq.is_some() && u64_attr(seq.as_ref(), "everlogseq")? != id.seq {
+    let seq = w.raw("everlogseq");
+    if seq.is_some() && u64_attr(seq, "everlogseq")? != id.seq {
         return Err("everlogseq disagrees with id".into());
     }
-    let lamport = u64_attr(w.value("everloglamport")?.as_ref(), "everloglamport")?;
+    let lamport = u64_attr(w.raw("everloglamport"), "everloglamport")?;
     let time = w.string("time")?;
     let time = time.as_deref().ok_or("time is missing")?;
     let time = parse_rfc3339_ms(time).ok_or_else(|| format!("time {time:?} is not an RFC 3339 time"))?;
@@ -246,7 +249,7 @@ pub fn from_cloudevent(line: &str) -> Result<Event, String> {
         }
     }
     let data = match (w.raw("data"), w.string("data_base64")?) {
-        (Some(raw), None) => raw.get().to_owned(),
+        (Some(raw), None) => raw.to_owned(),
         (None, Some(b64)) => {
             let bytes = base64_decode(&b64).ok_or("data_base64 is not base64")?;
             String::from_utf8(bytes).map_err(|_| "data_base64 is not UTF-8 text")?
@@ -255,7 +258,7 @@ pub fn from_cloudevent(line: &str) -> Result<Event, String> {
         (Some(_), Some(_)) => return Err("both data and data_base64".into()),
     };
     let meta: Meta = match &w.string("everlogmeta")? {
-        Some(m) => serde_json::from_str(m).map_err(|_| "everlogmeta is not a JSON object of strings")?,
+        Some(m) => meta_attr(m).ok_or("everlogmeta is not a JSON object of strings")?,
         None => Meta::new(),
     };
     let deps = match &w.string("everlogdeps")? {

@@ -40,10 +40,10 @@
 //! - **Folds never trigger handlers**: replays and point-in-time folds read the log and
 //!   never touch a consumer.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use super::error::ToolkitError;
-use super::progress::{Failure, Progress, RetryPolicy};
+use super::progress::{Failure, Failures, Progress, RetryPolicy};
 use super::upcast::Upcasters;
 use crate::core::event::{Event, OrderKey};
 use crate::core::id::EventId;
@@ -90,7 +90,9 @@ impl Consumer {
     /// A consumer that has handled nothing yet. `types` empty: every type.
     pub fn new<T: Into<String>>(name: &str, types: impl IntoIterator<Item = T>) -> Self {
         let mut types: Vec<String> = types.into_iter().map(Into::into).collect();
-        types.sort_unstable(); // unique after dedup: no need for a stable sort (and its code in wasm)
+        // Equal names are equal strings, so an unstable sort is exact; the crate's one sort
+        // instance (`core::sort`) rather than a copy of std's for `String` in the wasm.
+        crate::core::sort::sort_by(&mut types, |a, b| a.cmp(b));
         types.dedup();
         Consumer {
             name: name.to_owned(),
@@ -171,7 +173,7 @@ impl Consumer {
     }
 
     /// Current failures, for reporting.
-    pub fn failures(&self) -> &BTreeMap<EventId, Failure> {
+    pub fn failures(&self) -> &Failures {
         &self.progress.failures
     }
 
@@ -278,7 +280,7 @@ impl Consumer {
     pub fn fail(&mut self, id: &EventId, error: &str, now_ms: u64) -> Result<Failure, ToolkitError> {
         let at = self.batch.iter().position(|s| s.id == *id && !s.acked).ok_or(ToolkitError::NotInBatch(*id))?;
         self.batch.truncate(at);
-        let f = self.progress.failures.entry(*id).or_insert(Failure { attempts: 0, retry_at: 0, error: String::new() });
+        let f = self.progress.failures.get_or_insert(*id, Failure { attempts: 0, retry_at: 0, error: String::new() });
         f.attempts = f.attempts.saturating_add(1);
         f.retry_at = now_ms.saturating_add(self.policy.delay(f.attempts));
         f.error = error.to_owned();

@@ -23,6 +23,6 @@ pub use cloudevents::{export_cloudevents, import_cloudevents, import_cloudevents
 pub use consumer::Consumer;
 pub use decider::{decide, decide_replica, DecideError, DecideOptions, Decider, Decision};
 pub use error::ToolkitError;
-pub use progress::{Failure, Progress, RetryPolicy};
+pub use progress::{Failure, Failures, Progress, RetryPolicy};
 pub use revert::{is_reverted, revert, revert_replica, reverted_by, Reverts};
-pub use upcast::{Shape, Upcasted, Upcasters};
+pub use upcast::{Shape, TextShape, Upcasted, Upcasters};

@@ -25,8 +25,6 @@
 //!
 //! Varints are unsigned LEB128. Nothing may follow the last failure.
 
-use std::collections::BTreeMap;
-
 use crate::core::codec::varint::{put_bytes, put_u64, Reader};
 use crate::core::error::DecodeError;
 use crate::core::id::{ActorId, EventId};
@@ -69,13 +67,86 @@ pub struct Failure {
     pub error: String,
 }
 
+/// Failures by event id, in id order. A sorted list: a consumer has a few failures at a
+/// time, and a `BTreeMap` instance for this one key/value type cost the wasm package
+/// several KB (docs/size.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Failures(Vec<(EventId, Failure)>);
+
+impl Failures {
+    fn find(&self, id: &EventId) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.cmp(id))
+    }
+
+    pub fn get(&self, id: &EventId) -> Option<&Failure> {
+        self.find(id).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, id: &EventId) -> bool {
+        self.find(id).is_ok()
+    }
+
+    /// Sets the failure of `id`; returns the one it replaces.
+    pub fn insert(&mut self, id: EventId, f: Failure) -> Option<Failure> {
+        match self.find(&id) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, f)),
+            Err(i) => {
+                self.0.insert(i, (id, f));
+                None
+            }
+        }
+    }
+
+    /// The failure of `id`, inserted as `f` first when there is none.
+    pub fn get_or_insert(&mut self, id: EventId, f: Failure) -> &mut Failure {
+        let i = match self.find(&id) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (id, f));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    pub fn remove(&mut self, id: &EventId) -> Option<Failure> {
+        self.find(id).ok().map(|i| self.0.remove(i).1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// In id order.
+    pub fn iter(&self) -> impl Iterator<Item = (&EventId, &Failure)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Failure> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl std::ops::Index<&EventId> for Failures {
+    type Output = Failure;
+
+    /// Panics when `id` has no failure, as a map's index does.
+    fn index(&self, id: &EventId) -> &Failure {
+        self.get(id).expect("no failure for this id")
+    }
+}
+
 /// What a consumer has done: events done (a causally closed set) and current failures.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Progress {
     /// Sorted type filter the progress was made with (empty: every type).
     pub types: Vec<String>,
     pub done: VersionVector,
-    pub failures: BTreeMap<EventId, Failure>,
+    pub failures: Failures,
 }
 
 impl Progress {
@@ -94,7 +165,7 @@ impl Progress {
             put_u64(&mut out, s);
         }
         put_u64(&mut out, self.failures.len() as u64);
-        for (id, f) in &self.failures {
+        for (id, f) in self.failures.iter() {
             out.extend_from_slice(id.actor.as_bytes());
             put_u64(&mut out, id.seq);
             put_u64(&mut out, f.attempts as u64);

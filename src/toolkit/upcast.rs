@@ -17,7 +17,6 @@
 //! binding whose function throws must decide what to return (e.g. the input unchanged).
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::core::event::Event;
@@ -33,19 +32,31 @@ pub struct Shape {
     pub data: serde_json::Value,
 }
 
-type Upcaster = Box<dyn Fn(Shape) -> Shape>;
+/// A [`Shape`] with its data as JSON text: what upcasters are stored as. A binding whose
+/// functions take and give JSON text (the browser's, through `JSON.parse`/`stringify`)
+/// registers them with [`Upcasters::register_text`] and links no `serde_json::Value`
+/// parser (the package's size, docs/size.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextShape {
+    pub kind: String,
+    /// One JSON value.
+    pub data: String,
+}
 
-/// Upcasters by `(type, from version)`.
+/// `None`: the event cannot be upcast (its data has no `Value`) and is seen as stored.
+type Upcaster = Box<dyn Fn(TextShape) -> Option<TextShape>>;
+
+/// Upcasters by `(type, from version)`: a short list searched in order (an app registers
+/// a handful; a hash map per key type costs the wasm package several KB, docs/size.md).
+/// Most events' types have none, and are found so without allocating.
 #[derive(Default)]
 pub struct Upcasters {
-    by_version: HashMap<(String, u32), Upcaster>,
-    /// Types with an upcaster: most events have none, and are found so without allocating.
-    kinds: HashSet<String>,
+    by_version: Vec<(String, u32, Upcaster)>,
 }
 
 impl fmt::Debug for Upcasters {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut keys: Vec<_> = self.by_version.keys().collect();
+        let mut keys: Vec<_> = self.by_version.iter().map(|(k, v, _)| (k, v)).collect();
         keys.sort();
         f.debug_struct("Upcasters").field("registered", &keys).finish()
     }
@@ -64,9 +75,32 @@ impl Upcasters {
     /// Registers the upcaster from version `from` of `kind` to version `from + 1`
     /// (replacing any earlier one for the same pair).
     pub fn register(&mut self, kind: &str, from: u32, f: impl Fn(Shape) -> Shape + 'static) -> &mut Self {
-        self.by_version.insert((kind.to_owned(), from), Box::new(f));
-        self.kinds.insert(kind.to_owned());
+        // A payload valid as JSON text but without a `Value` (see `Event::data_value`)
+        // cannot be handed to `f`: the event is seen as stored.
+        self.register_text(kind, from, move |t| {
+            let s = f(Shape { kind: t.kind, data: serde_json::from_str(&t.data).ok()? });
+            Some(TextShape { kind: s.kind, data: s.data.to_string() })
+        })
+    }
+
+    /// [`register`](Self::register) for an upcaster of JSON text; it must return one JSON
+    /// value as `data`, or `None` to leave the event as stored.
+    pub fn register_text(
+        &mut self,
+        kind: &str,
+        from: u32,
+        f: impl Fn(TextShape) -> Option<TextShape> + 'static,
+    ) -> &mut Self {
+        let f: Upcaster = Box::new(f);
+        match self.by_version.iter_mut().find(|(k, v, _)| k == kind && *v == from) {
+            Some(slot) => slot.2 = f,
+            None => self.by_version.push((kind.to_owned(), from, f)),
+        }
         self
+    }
+
+    fn get(&self, kind: &str, from: u32) -> Option<&Upcaster> {
+        self.by_version.iter().find(|(k, v, _)| k == kind && *v == from).map(|(_, _, f)| f)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -76,17 +110,15 @@ impl Upcasters {
     /// The event in its newest shape: borrowed unchanged when no upcaster applies.
     pub fn upcast<'e>(&self, e: &'e Event) -> Cow<'e, Event> {
         let mut version = schema_version(e);
-        if !self.kinds.contains(&*e.kind) || !self.by_version.contains_key(&(e.kind.to_string(), version)) {
+        if self.get(&e.kind, version).is_none() {
             return Cow::Borrowed(e);
         }
-        // A payload valid as JSON text but without a `Value` (see `Event::data_value`)
-        // cannot be handed to an upcaster: the event is seen as stored.
-        let Ok(data) = e.data_value() else {
-            return Cow::Borrowed(e);
-        };
-        let mut shape = Shape { kind: e.kind.to_string(), data };
-        while let Some(f) = self.by_version.get(&(shape.kind.clone(), version)) {
-            shape = f(shape);
+        let mut shape = TextShape { kind: e.kind.to_string(), data: e.data.to_string() };
+        while let Some(f) = self.get(&shape.kind, version) {
+            let Some(next) = f(shape) else {
+                return Cow::Borrowed(e);
+            };
+            shape = next;
             version = version.saturating_add(1);
             if version == u32::MAX {
                 break;
@@ -96,7 +128,7 @@ impl Upcasters {
         if *out.kind != *shape.kind {
             out.kind = shape.kind.into();
         }
-        out.data = shape.data.to_string().into_boxed_str();
+        out.data = shape.data.into_boxed_str();
         out.meta_mut().insert(SCHEMA_META_KEY.to_owned(), version.to_string());
         Cow::Owned(out)
     }

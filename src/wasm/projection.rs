@@ -85,7 +85,11 @@ impl ProjectionState {
         let fold = ProjectionFold::new(fold, upcast);
         let proj = {
             let log = shared.log.borrow();
-            let snap = shared.snapshots.borrow_mut().remove(&name).filter(|_| !fold.upcasts());
+            let snap = {
+                let mut all = shared.snapshots.borrow_mut();
+                all.iter().position(|(n, _)| *n == name).map(|i| all.swap_remove(i).1)
+            };
+            let snap = snap.filter(|_| !fold.upcasts());
             let restored = snap.and_then(|b| {
                 CoreProjection::restore(&log, fold.clone(), filter.clone(), ProjectionOptions::default(), &b).ok()
             });

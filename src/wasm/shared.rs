@@ -41,7 +41,8 @@ pub struct Shared {
     /// `None` for `storage: "memory"`.
     pub store: Option<Rc<IdbStore>>,
     /// Persisted projection snapshots not yet claimed by a `project()` call.
-    pub snapshots: RefCell<std::collections::HashMap<String, Vec<u8>>>,
+    /// (A list: a handful of names, and no hash map instance in the package for it.)
+    pub snapshots: RefCell<Vec<(String, Vec<u8>)>>,
     pub lock: Rc<WriteLock>,
     pub closed: Cell<bool>,
     pub listeners: RefCell<Vec<(u32, Function)>>,

@@ -11,7 +11,6 @@
 //! change. It is a FIFO ticket lock: whoever asked first writes first.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -23,8 +22,10 @@ use wasm_bindgen_futures::spawn_local;
 
 use super::errors;
 
+// The maps here are short lists (the promises and writers in flight): a hash map instance
+// per key type, with std's SipHash, costs the package several KB (docs/size.md).
 thread_local! {
-    static IN_FLIGHT: RefCell<HashMap<u32, Function>> = RefCell::new(HashMap::new());
+    static IN_FLIGHT: RefCell<Vec<(u32, Function)>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -51,10 +52,10 @@ fn promise_boxed(fut: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -
         n.set(id.wrapping_add(1));
         id
     });
-    IN_FLIGHT.with(|m| m.borrow_mut().insert(id, reject.clone()));
+    IN_FLIGHT.with(|m| m.borrow_mut().push((id, reject.clone())));
     spawn_local(async move {
         let r = fut.await;
-        IN_FLIGHT.with(|m| m.borrow_mut().remove(&id));
+        IN_FLIGHT.with(|m| m.borrow_mut().retain(|(i, _)| *i != id));
         // Calling resolve/reject of a fresh promise cannot throw.
         let _ = match r {
             Ok(v) => resolve.call1(&JsValue::UNDEFINED, &v),
@@ -67,7 +68,7 @@ fn promise_boxed(fut: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -
 /// Rejects every promise in flight (called by the panic hook).
 pub fn reject_all(err: &JsValue) {
     let all: Vec<Function> =
-        IN_FLIGHT.with(|m| m.try_borrow_mut().map(|mut m| m.drain().map(|(_, f)| f).collect())).unwrap_or_default();
+        IN_FLIGHT.with(|m| m.try_borrow_mut().map(|mut m| m.drain(..).map(|(_, f)| f).collect())).unwrap_or_default();
     for f in all {
         let _ = f.call1(&JsValue::UNDEFINED, err);
     }
@@ -79,7 +80,7 @@ pub fn reject_all(err: &JsValue) {
 pub struct WriteLock {
     next_ticket: Cell<u64>,
     serving: Cell<u64>,
-    wakers: RefCell<HashMap<u64, Waker>>,
+    wakers: RefCell<Vec<(u64, Waker)>>,
 }
 
 impl WriteLock {
@@ -106,7 +107,9 @@ impl Future for Acquire {
         if self.lock.serving.get() == self.ticket {
             Poll::Ready(WriteGuard { lock: self.lock.clone() })
         } else {
-            self.lock.wakers.borrow_mut().insert(self.ticket, cx.waker().clone());
+            let mut wakers = self.lock.wakers.borrow_mut();
+            wakers.retain(|(t, _)| *t != self.ticket);
+            wakers.push((self.ticket, cx.waker().clone()));
             Poll::Pending
         }
     }
@@ -120,7 +123,10 @@ impl Drop for WriteGuard {
     fn drop(&mut self) {
         let next = self.lock.serving.get() + 1;
         self.lock.serving.set(next);
-        let waker = self.lock.wakers.borrow_mut().remove(&next);
+        let waker = {
+            let mut wakers = self.lock.wakers.borrow_mut();
+            wakers.iter().position(|(t, _)| *t == next).map(|i| wakers.swap_remove(i).1)
+        };
         if let Some(w) = waker {
             w.wake();
         }

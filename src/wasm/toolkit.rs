@@ -16,7 +16,6 @@
 //! [`convert::events_json`] path, unchanged.
 
 use std::cell::{Ref, RefCell};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
@@ -28,22 +27,25 @@ use super::convert;
 use super::errors::type_error;
 use super::event_log::EventLog;
 use super::shared::{report, Shared};
+use crate::core::hash::Map;
 use crate::core::{Event, EventId, Log};
 use crate::toolkit::revert::reverts;
-use crate::toolkit::{Shape, Upcasters};
+use crate::toolkit::{TextShape, Upcasters};
 
 /// Which events revert which (only compensations that causally follow what they name,
 /// as in [`crate::toolkit::Reverts`]).
+/// Both maps have the type of the pending set's `waiting_on` (`reverts` holds one id per
+/// entry): one instance of the hash map code in the wasm package instead of three.
 #[derive(Default)]
 pub struct Links {
-    reverts: HashMap<EventId, EventId>,
-    reverted_by: HashMap<EventId, Vec<EventId>>,
+    reverts: Map<EventId, Vec<EventId>>,
+    reverted_by: Map<EventId, Vec<EventId>>,
 }
 
 impl Links {
     fn add(&mut self, log: &Log, e: &Event) {
         if let Some(o) = reverts(e).filter(|o| log.happened_before(o, &e.id)) {
-            self.reverts.insert(e.id, o);
+            self.reverts.insert(e.id, vec![o]);
             self.reverted_by.entry(o).or_default().push(e.id);
         }
     }
@@ -113,7 +115,7 @@ impl ToolkitState {
 /// Appends `,"reverts":…` / `,"revertedBy":[…]` to an event object written by
 /// [`convert::push_event`] (which ends in `}`).
 fn push_links(out: &mut String, id: &EventId, links: &Links) {
-    let of = links.reverts.get(id);
+    let of = links.reverts.get(id).and_then(|v| v.first());
     let by = links.reverted_by.get(id);
     if of.is_none() && by.is_none() {
         return;
@@ -179,12 +181,12 @@ pub fn shaped_event_to_js(shared: &Shared, log: &Log, e: &Event) -> JsValue {
 
 /// Calls a JS upcaster on `shape`; it returns `{ type?, data }`. A throw or a bad result
 /// is reported and the shape is passed on unchanged (a fold has no way to stop half-way;
-/// see docs/toolkit.md). The result is read with `Reflect` and one `JSON.stringify` of
-/// `data` (no derived deserializer: less code in the wasm build).
-fn call_upcaster(f: &Function, shape: Shape) -> Shape {
+/// see docs/toolkit.md). The data goes in through `JSON.parse` and comes back through
+/// `JSON.stringify` (which writes one JSON value or nothing): no JSON parser in the wasm.
+fn call_upcaster(f: &Function, shape: TextShape) -> TextShape {
     let input = Object::new();
     let _ = Reflect::set(&input, &"type".into(), &shape.kind.as_str().into());
-    let _ = Reflect::set(&input, &"data".into(), &convert::parse(&shape.data.to_string()));
+    let _ = Reflect::set(&input, &"data".into(), &convert::parse(&shape.data));
     let out = f.call1(&JsValue::UNDEFINED, &input).and_then(|v| {
         let bad = || type_error("an upcaster must return { type?, data } with JSON data");
         if !v.is_object() {
@@ -192,9 +194,8 @@ fn call_upcaster(f: &Function, shape: Shape) -> Shape {
         }
         let kind = Reflect::get(&v, &"type".into())?;
         let kind = if kind.is_undefined() { None } else { Some(kind.as_string().ok_or_else(bad)?) };
-        let data = JSON::stringify(&Reflect::get(&v, &"data".into())?)?.as_string().unwrap_or_default();
-        let data: serde_json::Value = serde_json::from_str(&data).map_err(|_| bad())?;
-        Ok(Shape { kind: kind.unwrap_or_else(|| shape.kind.clone()), data })
+        let data = JSON::stringify(&Reflect::get(&v, &"data".into())?)?.as_string().ok_or_else(bad)?;
+        Ok(TextShape { kind: kind.unwrap_or_else(|| shape.kind.clone()), data })
     });
     out.unwrap_or_else(|e| {
         report(&e);
@@ -218,7 +219,7 @@ impl EventLog {
             .upcasters
             .try_borrow_mut()
             .map_err(|_| type_error("upcast() cannot be called from inside an upcaster"))?;
-        up.register(&kind, from_version, move |shape| call_upcaster(&f, shape));
+        up.register_text(&kind, from_version, move |shape| Some(call_upcaster(&f, shape)));
         // Cached JS event objects have the old shapes (src/wasm/event_cache.rs).
         self.shared.js_events.clear();
         Ok(())

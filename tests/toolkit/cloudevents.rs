@@ -160,3 +160,45 @@ fn attributes_are_read_by_name_with_their_exact_data_text() {
         }
     }
 }
+
+#[test]
+fn integers_and_meta_are_read_from_their_raw_text() {
+    // Given a minimal hand-written CloudEvent whose lamport clock and meta vary
+    let id = format!("7@{ME}");
+    let line = |lamport: &str, extra: &str| {
+        format!(
+            r#"{{"specversion":"1.0","id":"{id}","source":"s","type":"T","subject":"s:1","time":"2023-11-14T22:13:20Z","everloglamport":{lamport}{extra}}}"#
+        )
+    };
+    let parse = |text: String| parse_cloudevents(&text).map(|mut v| v.remove(0));
+    // Then integers are taken as strings or JSON numbers, and the seq must agree with the id
+    assert_eq!(parse(line("9", "")).unwrap().lamport, 9);
+    assert_eq!(parse(line(r#""18446744073709551615""#, "")).unwrap().lamport, u64::MAX);
+    assert_eq!(parse(line("3", r#","everlogseq":"7""#)).unwrap().id.seq, 7);
+    // And an escaped meta object of strings is decoded (keys and values)
+    let e = parse(line("3", r#","everlogmeta":"{\"sch\\u0065ma\":\"2\",\"q\":\"a\\\"b\"}""#)).unwrap();
+    assert_eq!(
+        (e.meta().get("schema").map(String::as_str), e.meta().get("q").map(String::as_str)),
+        (Some("2"), Some("a\"b"))
+    );
+    // And anything else is refused with a reason naming the attribute
+    for (lamport, extra, why) in [
+        ("-1", "", "everloglamport is not a non-negative integer"),
+        ("1.5", "", "everloglamport is not a non-negative integer"),
+        ("18446744073709551616", "", "everloglamport is not a non-negative integer"),
+        (r#""18446744073709551616""#, "", "everloglamport is out of range"),
+        (r#""1x""#, "", "everloglamport is not an integer"),
+        ("true", "", "everloglamport is not an integer"),
+        ("null", "", "everloglamport is missing"),
+        ("3", r#","everlogseq":8"#, "everlogseq disagrees with id"),
+        ("3", r#","everlogmeta":"{\"a\":1}""#, "everlogmeta is not a JSON object of strings"),
+        ("3", r#","everlogmeta":"[1]""#, "everlogmeta is not a JSON object of strings"),
+        ("3", r#","everlogmeta":{"a":"b"}"#, "everlogmeta: invalid type"),
+        ("3", r#","x":[1,}"#, "not a CloudEvent"),
+    ] {
+        match parse(line(lamport, extra)).unwrap_err() {
+            ToolkitError::Import { line: 1, reason } => assert!(reason.contains(why), "{lamport} {extra}: {reason}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

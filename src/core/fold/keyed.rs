@@ -28,10 +28,13 @@ use crate::core::id::EventId;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Latest;
 
-/// Key → JSON text of its latest event's data.
+/// Key → JSON text of its latest event's data. The map has the type of an event's
+/// [`Meta`](crate::core::event::Meta) (`String` → `String`): one B-tree instance in the
+/// wasm package for both instead of two (docs/size.md); a key is copied once, when first
+/// seen.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct LatestState(pub BTreeMap<Arc<str>, Box<str>>);
+pub struct LatestState(pub BTreeMap<String, String>);
 
 impl Fold for Latest {
     type State = LatestState;
@@ -40,10 +43,13 @@ impl Fold for Latest {
     }
     fn apply(&self, state: &mut LatestState, e: &Event, _: &dyn Causality) {
         let Some(key) = &e.key else { return };
-        match state.0.get_mut(key) {
-            Some(v) => v.clone_from(&e.data),
+        match state.0.get_mut(&**key) {
+            Some(v) => {
+                v.clear();
+                v.push_str(&e.data);
+            }
             None => {
-                state.0.insert(key.clone(), e.data.clone());
+                state.0.insert(key.to_string(), e.data.to_string());
             }
         }
     }

@@ -47,6 +47,42 @@ pub fn field<'a>(json: &'a str, name: &str) -> Option<&'a str> {
     }
 }
 
+/// Every top-level member of the object `json` as (raw key text, raw value text), in
+/// order; `None` when `json` is not an object. Checks structure only as far as [`field`]
+/// does: callers that need well-formed JSON check it first (the CloudEvents import).
+pub fn members(json: &str) -> Option<Vec<(&str, &str)>> {
+    let b = json.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut out = Vec::new();
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Some(out);
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(b, i)?;
+        let key = &json[i + 1..key_end];
+        i = skip_ws(b, key_end + 1);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let end = value_end(b, i)?;
+        out.push((key, &json[i..end]));
+        i = skip_ws(b, end);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => return Some(out),
+            _ => return None,
+        }
+    }
+}
+
 /// Does the raw (still escaped) key text equal `name`? An escape makes the raw text
 /// longer than what it decodes to, so only a longer raw key can need decoding.
 #[inline]
@@ -286,6 +322,16 @@ mod tests {
         assert_eq!(field("[1,2]", "a"), None);
         assert_eq!(field("3", "a"), None);
         assert_eq!(field(r#"{"q\u0074y": 4}"#, "qty"), Some("4"));
+    }
+
+    #[test]
+    fn lists_top_level_members_in_order() {
+        let j = r#" { "a" : {"qty": 9}, "l": [1, "]"] ,"k\u0074":"x" } "#;
+        assert_eq!(members(j), Some(vec![("a", r#"{"qty": 9}"#), ("l", r#"[1, "]"]"#), ("k\\u0074", r#""x""#)]));
+        assert_eq!(members(" {} "), Some(vec![]));
+        for j in ["[1]", "3", "{", "{\"a\":1 \"b\":2}", "{1:2}", "{\"a\":}"] {
+            assert_eq!(members(j), None, "{j}");
+        }
     }
 
     #[test]

@@ -132,7 +132,7 @@ impl<'a> Reader<'a> {
 
 /// Is `text` one well-formed JSON value? (The check events get on entry.)
 pub(crate) fn is_json(text: &str) -> bool {
-    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+    crate::core::json::is_json(text)
 }
 
 fn decode<T>(bytes: &[u8], read: impl FnOnce(&mut Reader<'_>) -> Option<T>) -> Result<T, DecodeError> {
@@ -161,11 +161,11 @@ pub(super) fn decode_sums(bytes: &[u8]) -> Result<HashMap<Box<str>, Exact, FxBui
 }
 
 /// latest: key → data text.
-pub(super) fn decode_latest(bytes: &[u8]) -> Result<BTreeMap<Arc<str>, Box<str>>, DecodeError> {
+pub(super) fn decode_latest(bytes: &[u8]) -> Result<BTreeMap<String, String>, DecodeError> {
     decode(bytes, |r| {
         let mut m = BTreeMap::new();
         r.object(|r, k| {
-            m.insert(Arc::from(k), r.data_text()?);
+            m.insert(k, r.data_text()?.into_string());
             Some(())
         })?;
         Some(m)
@@ -220,7 +220,7 @@ pub(super) fn encode_sums(m: &HashMap<Box<str>, Exact, FxBuild>) -> Vec<u8> {
     out.into_bytes()
 }
 
-pub(super) fn encode_latest(m: &BTreeMap<Arc<str>, Box<str>>) -> Vec<u8> {
+pub(super) fn encode_latest(m: &BTreeMap<String, String>) -> Vec<u8> {
     let mut out = String::from("{");
     for (i, (k, v)) in m.iter().enumerate() {
         push_key(&mut out, i == 0, k);
@@ -284,8 +284,8 @@ mod tests {
         assert_eq!(encode_register(&reg), bytes);
         assert_eq!(decode_register(&bytes).unwrap(), reg);
         let mut latest = BTreeMap::new();
-        latest.insert(Arc::<str>::from("a\u{1}"), Box::<str>::from("[\"\\\"x\"]"));
-        latest.insert(Arc::<str>::from("b"), Box::<str>::from("1"));
+        latest.insert("a\u{1}".to_owned(), "[\"\\\"x\"]".to_owned());
+        latest.insert("b".to_owned(), "1".to_owned());
         assert_eq!(encode_latest(&latest), serde_json::to_vec(&latest).unwrap());
         let mut sums: HashMap<Box<str>, Exact, FxBuild> = HashMap::default();
         sums.insert("x".into(), Exact(2.5));
