@@ -181,7 +181,7 @@ pub fn sort_by_order(events: &mut [&Event]) {
 /// Sorts arena indices into the total order of the events they point at (see
 /// [`sort_by_order`]; one sort instance for every caller).
 #[inline(never)]
-pub fn sort_indices_by_order(indices: &mut [u32], arena: &[Event]) {
+pub fn sort_indices_by_order(indices: &mut [u32], arena: &super::log::Arena) {
     #[cfg(target_arch = "wasm32")]
     super::sort::sort_positions(indices, &|a, b| arena[a as usize].order_key().cmp(&arena[b as usize].order_key()));
     #[cfg(not(target_arch = "wasm32"))]
