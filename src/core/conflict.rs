@@ -11,7 +11,6 @@
 //! same on every replica whatever order the events arrived in.
 
 use super::hash::Map as HashMap;
-use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -20,12 +19,13 @@ use super::event::{sort_by_order, sort_indices_by_order, Event};
 use super::id::EventId;
 use super::log::names::{NameId, Names};
 use super::log::Arena;
+use super::name::Name;
 
 /// A current conflict: the concurrent events on one `(stream, key)`, in total order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Conflict {
-    pub stream: Arc<str>,
-    pub key: Arc<str>,
+    pub stream: Name,
+    pub key: Name,
     pub events: Vec<Event>,
 }
 
@@ -33,8 +33,8 @@ pub struct Conflict {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConflictRecord {
-    pub stream: Arc<str>,
-    pub key: Arc<str>,
+    pub stream: Name,
+    pub key: Name,
     /// Every event that was a sibling while the conflict was open, in total order.
     pub siblings: Vec<EventId>,
     /// The event whose causal past held all siblings; `None` while still open.
@@ -44,8 +44,8 @@ pub struct ConflictRecord {
 /// One `(stream, key)` slot.
 #[derive(Clone, Debug)]
 struct Slot {
-    stream: Arc<str>,
-    key: Arc<str>,
+    stream: Name,
+    key: Name,
     /// Arena indices of the current heads.
     heads: Vec<u32>,
     /// Arena indices of every event of the key, in arrival order.

@@ -30,6 +30,7 @@ use super::event::{sort_by_order, sort_indices_by_order, Event, Limits, OrderKey
 use super::filter::Filter;
 use super::fold::columns::ColumnCache;
 use super::id::{ActorId, EventId};
+use super::name::Name;
 use super::pending::{Pending, PendingInfo};
 use super::version::VersionVector;
 
@@ -123,7 +124,7 @@ pub struct Log {
     order: Vec<u32>,
     tracks: HashMap<ActorId, ActorTrack>,
     version: VersionVector,
-    streams: HashMap<Arc<str>, Vec<u32>>,
+    streams: HashMap<Name, Vec<u32>>,
     ikeys: HashMap<Arc<str>, u32>,
     conflicts: Conflicts,
     pending: Pending,
@@ -207,8 +208,8 @@ impl Log {
     }
 
     /// Names of all streams, sorted.
-    pub fn streams(&self) -> Vec<Arc<str>> {
-        let mut v: Vec<Arc<str>> = self.streams.keys().cloned().collect();
+    pub fn streams(&self) -> Vec<Name> {
+        let mut v: Vec<Name> = self.streams.keys().cloned().collect();
         super::sort::sort_by(&mut v, Ord::cmp);
         v
     }

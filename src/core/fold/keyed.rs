@@ -14,8 +14,8 @@
 //! Keys are keys alone: a filter spanning several streams folds their same-named keys
 //! together. Values are kept as the events' JSON text and parsed only for the result.
 
+use crate::core::name::Name;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +31,7 @@ pub struct Latest;
 /// Key → JSON text of its latest event's data.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct LatestState(pub BTreeMap<Arc<str>, Box<str>>);
+pub struct LatestState(pub BTreeMap<Name, Box<str>>);
 
 impl Fold for Latest {
     type State = LatestState;
@@ -68,7 +68,7 @@ pub struct Register;
 /// Key → its heads `(id, JSON text of data)`, in the total order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct RegisterState(pub BTreeMap<Arc<str>, Vec<(EventId, Box<str>)>>);
+pub struct RegisterState(pub BTreeMap<Name, Vec<(EventId, Box<str>)>>);
 
 impl Fold for Register {
     type State = RegisterState;

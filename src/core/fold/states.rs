@@ -15,8 +15,8 @@
 //! a result built from a decoded state always parses. Foreign bytes are a typed error,
 //! never a panic.
 
+use crate::core::name::Name;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use super::numeric::{Exact, FxBuild};
 use super::scan;
@@ -161,11 +161,11 @@ pub(super) fn decode_sums(bytes: &[u8]) -> Result<HashMap<Box<str>, Exact, FxBui
 }
 
 /// latest: key → data text.
-pub(super) fn decode_latest(bytes: &[u8]) -> Result<BTreeMap<Arc<str>, Box<str>>, DecodeError> {
+pub(super) fn decode_latest(bytes: &[u8]) -> Result<BTreeMap<Name, Box<str>>, DecodeError> {
     decode(bytes, |r| {
         let mut m = BTreeMap::new();
         r.object(|r, k| {
-            m.insert(Arc::from(k), r.data_text()?);
+            m.insert(Name::from(k), r.data_text()?);
             Some(())
         })?;
         Some(m)
@@ -176,7 +176,7 @@ pub(super) fn decode_latest(bytes: &[u8]) -> Result<BTreeMap<Arc<str>, Box<str>>
 pub(super) type Heads = Vec<(EventId, Box<str>)>;
 
 /// register: key → heads `[id, data text]`.
-pub(super) fn decode_register(bytes: &[u8]) -> Result<BTreeMap<Arc<str>, Heads>, DecodeError> {
+pub(super) fn decode_register(bytes: &[u8]) -> Result<BTreeMap<Name, Heads>, DecodeError> {
     decode(bytes, |r| {
         let mut m = BTreeMap::new();
         r.object(|r, k| {
@@ -197,7 +197,7 @@ pub(super) fn decode_register(bytes: &[u8]) -> Result<BTreeMap<Arc<str>, Heads>,
                 heads.push((id?, text?));
                 Some(())
             })?;
-            m.insert(Arc::from(k), heads);
+            m.insert(Name::from(k), heads);
             Some(())
         })?;
         Some(m)
@@ -220,7 +220,7 @@ pub(super) fn encode_sums(m: &HashMap<Box<str>, Exact, FxBuild>) -> Vec<u8> {
     out.into_bytes()
 }
 
-pub(super) fn encode_latest(m: &BTreeMap<Arc<str>, Box<str>>) -> Vec<u8> {
+pub(super) fn encode_latest(m: &BTreeMap<Name, Box<str>>) -> Vec<u8> {
     let mut out = String::from("{");
     for (i, (k, v)) in m.iter().enumerate() {
         push_key(&mut out, i == 0, k);
@@ -230,7 +230,7 @@ pub(super) fn encode_latest(m: &BTreeMap<Arc<str>, Box<str>>) -> Vec<u8> {
     out.into_bytes()
 }
 
-pub(super) fn encode_register(m: &BTreeMap<Arc<str>, Heads>) -> Vec<u8> {
+pub(super) fn encode_register(m: &BTreeMap<Name, Heads>) -> Vec<u8> {
     let mut out = String::from("{");
     for (i, (k, heads)) in m.iter().enumerate() {
         push_key(&mut out, i == 0, k);
@@ -278,14 +278,14 @@ mod tests {
     fn reads_what_serde_json_writes() {
         let id: EventId = "3@000000000000000000000000000000ab".parse().unwrap();
         let mut reg = BTreeMap::new();
-        reg.insert(Arc::<str>::from("t\"itle"), vec![(id, Box::<str>::from("{\"a\": [1, \"x\"]}"))]);
-        reg.insert(Arc::<str>::from("empty"), vec![]);
+        reg.insert(Name::from("t\"itle"), vec![(id, Box::<str>::from("{\"a\": [1, \"x\"]}"))]);
+        reg.insert(Name::from("empty"), vec![]);
         let bytes = serde_json::to_vec(&reg).unwrap();
         assert_eq!(encode_register(&reg), bytes);
         assert_eq!(decode_register(&bytes).unwrap(), reg);
         let mut latest = BTreeMap::new();
-        latest.insert(Arc::<str>::from("a\u{1}"), Box::<str>::from("[\"\\\"x\"]"));
-        latest.insert(Arc::<str>::from("b"), Box::<str>::from("1"));
+        latest.insert(Name::from("a\u{1}"), Box::<str>::from("[\"\\\"x\"]"));
+        latest.insert(Name::from("b"), Box::<str>::from("1"));
         assert_eq!(encode_latest(&latest), serde_json::to_vec(&latest).unwrap());
         let mut sums: HashMap<Box<str>, Exact, FxBuild> = HashMap::default();
         sums.insert("x".into(), Exact(2.5));

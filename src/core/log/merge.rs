@@ -11,7 +11,7 @@
 
 use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
 
-use std::sync::Arc;
+use crate::core::name::Name;
 
 use super::names::{NameId, Names};
 use super::{Arena, Log, Received};
@@ -283,7 +283,7 @@ impl Log {
     pub(super) fn index_streams(&mut self, first: usize) {
         let arena = &self.arena;
         // Grouped by the interned name's identity: no string hashing per event.
-        let mut by_stream: HashMap<NameId, (&Arc<str>, Vec<u32>)> = HashMap::default();
+        let mut by_stream: HashMap<NameId, (&Name, Vec<u32>)> = HashMap::default();
         for (i, e) in arena.iter_from(first).enumerate() {
             by_stream.entry(Names::id(&e.stream)).or_insert_with(|| (&e.stream, Vec::new())).1.push((first + i) as u32);
         }
