@@ -186,7 +186,24 @@ pub fn sort_indices_by_order(indices: &mut [u32], arena: &super::log::Arena) {
     #[cfg(target_arch = "wasm32")]
     super::sort::sort_positions(indices, &|a, b| arena[a as usize].order_key().cmp(&arena[b as usize].order_key()));
     #[cfg(not(target_arch = "wasm32"))]
-    indices.sort_unstable_by_key(|i| arena[*i as usize].order_key());
+    {
+        // Natively: the keys are read once into a buffer and sorted there (comparing a
+        // `u128` for the actor), rather than read through the chunked arena on every
+        // comparison. An input already in order (local appends, most restores) is
+        // recognised by one pass and left alone.
+        let key = |i: u32| {
+            let e = &arena[i as usize];
+            (e.lamport, u128::from_be_bytes(e.id.actor.0), e.id.seq)
+        };
+        if indices.len() < 2 || indices.windows(2).all(|w| key(w[0]) < key(w[1])) {
+            return;
+        }
+        let mut keyed: Vec<((u64, u128, u64), u32)> = indices.iter().map(|i| (key(*i), *i)).collect();
+        keyed.sort_unstable();
+        for (slot, (_, i)) in indices.iter_mut().zip(keyed) {
+            *slot = i;
+        }
+    }
 }
 
 impl Event {
