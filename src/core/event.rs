@@ -187,10 +187,9 @@ pub fn sort_indices_by_order(indices: &mut [u32], arena: &super::log::Arena) {
     super::sort::sort_positions(indices, &|a, b| arena[a as usize].order_key().cmp(&arena[b as usize].order_key()));
     #[cfg(not(target_arch = "wasm32"))]
     {
-        // Natively: the keys are read once into a buffer and sorted there (comparing a
-        // `u128` for the actor), rather than read through the chunked arena on every
-        // comparison. An input already in order (local appends, most restores) is
-        // recognised by one pass and left alone.
+        // Natively: the actor compared as one `u128` (its big-endian bytes: the same
+        // order), and an input already in order (local appends, most restores) recognised
+        // by one pass and left alone. (Sorting on a buffer of cached keys measured slower.)
         let key = |i: u32| {
             let e = &arena[i as usize];
             (e.lamport, u128::from_be_bytes(e.id.actor.0), e.id.seq)
@@ -198,11 +197,7 @@ pub fn sort_indices_by_order(indices: &mut [u32], arena: &super::log::Arena) {
         if indices.len() < 2 || indices.windows(2).all(|w| key(w[0]) < key(w[1])) {
             return;
         }
-        let mut keyed: Vec<((u64, u128, u64), u32)> = indices.iter().map(|i| (key(*i), *i)).collect();
-        keyed.sort_unstable();
-        for (slot, (_, i)) in indices.iter_mut().zip(keyed) {
-            *slot = i;
-        }
+        indices.sort_unstable_by_key(|i| key(*i));
     }
 }
 

@@ -4,10 +4,9 @@
 //! Held in fixed-size chunks rather than one growing `Vec`:
 //! - no doubling slack: a `Vec` of 100k events sits in a 131,072-slot buffer (+31% of the
 //!   events' own size); chunks waste at most one partly filled chunk;
-//! - no realloc copy of every event when the log grows (a merge into a large log used to
-//!   copy the whole arena on every doubling);
-//! - a reference to an event stays valid while later events are pushed (not relied on by
-//!   safe code, but it is why indices, not pointers, address events).
+//! - no realloc copy of every event when the log grows (in wasm, where realloc copies, a
+//!   merge into a large log copied the whole arena on every doubling, and needed the old
+//!   and the new buffer at once).
 //!
 //! Index `i` lives in chunk `i >> SHIFT` at slot `i & MASK`: one shift, one mask and two
 //! bounds checks, against one bound check for a flat `Vec`.
@@ -16,8 +15,10 @@ use std::ops::Index;
 
 use crate::core::event::Event;
 
-/// log2 of the events per chunk: 1,024 events (112 KiB) per chunk.
-const SHIFT: u32 = 10;
+/// log2 of the events per chunk: 256 events (22 KiB natively) per chunk. Small enough to
+/// come from the allocator's heap rather than a fresh mapping per chunk (larger chunks
+/// measured slower merges), large enough that the chunk table stays small.
+const SHIFT: u32 = 8;
 const CHUNK: usize = 1 << SHIFT;
 const MASK: usize = CHUNK - 1;
 
