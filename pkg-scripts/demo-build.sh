@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the demo and its end-to-end tests run: the npm package (copied to www/pkg,
-# where the page's import map finds "everlog") and the release relay binary.
+# where the page's import map finds "everlog/docs" in pkg/docs/web) and the release relay
+# binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0

@@ -6,10 +6,13 @@
 import { h, when } from "./dom.js";
 import { author, dataOf } from "./events.js";
 
-/** A card for one open conflict. `describe(event)` says what a side wrote. */
-export function conflictCard({ title, conflict, describe, onPick }) {
+/**
+ * A card for one open conflict. `describe(event)` says what a side wrote, `who(event)`
+ * who wrote it; `same` (default: equal type and data) says both sides agree.
+ */
+export function conflictCard({ title, conflict, describe, onPick, who = author, same }) {
   const sides = conflict.events;
-  const same = sides.every((e) => JSON.stringify(dataOf(e)) === JSON.stringify(dataOf(sides[0])) && e.type === sides[0].type);
+  same ??= sides.every((e) => JSON.stringify(dataOf(e)) === JSON.stringify(dataOf(sides[0])) && e.type === sides[0].type);
   return h(
     "div.conflict",
     { role: "group", "aria-label": `Conflict on ${title}`, dataset: { key: conflict.key } },
@@ -26,7 +29,7 @@ export function conflictCard({ title, conflict, describe, onPick }) {
           "li.side",
           { dataset: { id: String(e.id) } },
           h("div.side-what", {}, describe(e)),
-          h("div.side-who", {}, h("strong", {}, author(e)), " · ", h("time", {}, when(e.time))),
+          h("div.side-who", {}, h("strong", {}, who(e)), " · ", h("time", {}, when(e.time))),
           h("button.pick", { type: "button", onclick: () => onPick(e) }, same ? "OK" : "Keep this"),
         ),
       ),
@@ -38,7 +41,7 @@ export function conflictCard({ title, conflict, describe, onPick }) {
  * Every conflict that ever happened on matching keys, newest first.
  * `records`: [{ key, siblings: [event], resolvedBy: event | null }] with events looked up.
  */
-export function historyList({ records, describe, label, empty = "No conflicts yet." }) {
+export function historyList({ records, describe, label, who = author, empty = "No conflicts yet." }) {
   if (!records.length) return h("p.muted", {}, empty);
   return h(
     "ol.history",
@@ -56,7 +59,7 @@ export function historyList({ records, describe, label, empty = "No conflicts ye
           "ul.history-sides",
           {},
           r.siblings.map((e) =>
-            h("li", {}, h("span.by", {}, author(e)), " wrote ", describe(e), h("time.muted", {}, ` at ${when(e.time)}`)),
+            h("li", {}, h("span.by", {}, who(e)), " wrote ", describe(e), h("time.muted", {}, ` at ${when(e.time)}`)),
           ),
         ),
         r.resolvedBy
@@ -64,8 +67,8 @@ export function historyList({ records, describe, label, empty = "No conflicts ye
               "div.history-outcome",
               {},
               "→ ",
-              h("span.by", {}, author(r.resolvedBy)),
-              " kept ",
+              h("span.by", {}, who(r.resolvedBy)),
+              r.siblings.some((e) => describe(e) === describe(r.resolvedBy)) ? " kept " : " replaced them with ",
               describe(r.resolvedBy),
               h("time.muted", {}, ` at ${when(r.resolvedBy.time)}`),
             )

@@ -9,6 +9,7 @@ import { cartView } from "./cart-view.js";
 import { docView } from "./doc-view.js";
 import { timelineView } from "./timeline-view.js";
 import { h, mount } from "./dom.js";
+import { announceName } from "./names.js";
 
 async function start() {
   const room = roomName();
@@ -18,13 +19,19 @@ async function start() {
 
   const nameInput = document.getElementById("device-name");
   nameInput.value = name;
-  nameInput.addEventListener("change", () => (nameInput.value = name = setDeviceName(nameInput.value)));
+  // Document edits carry no meta: the name they show comes from this announcement.
+  const announce = () => announceName(store.log, room, name).catch((err) => console.error("could not save the name:", err));
+  nameInput.addEventListener("change", () => {
+    nameInput.value = name = setDeviceName(nameInput.value);
+    announce();
+  });
+  await announce();
   document.getElementById("room-name").textContent = room;
   document.getElementById("actor-id").textContent = String(store.actor).slice(0, 8);
 
   const views = {
     cart: cartView(document.getElementById("cart"), store, session),
-    doc: docView(document.getElementById("doc"), store, session),
+    doc: docView(document.getElementById("doc"), store),
     timeline: timelineView(document.getElementById("timeline"), store),
   };
 

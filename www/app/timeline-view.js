@@ -5,10 +5,10 @@
 // Events its author had not seen yet are concurrent with it, and drawn dashed.
 
 import { h, mount, svg, when } from "./dom.js";
-import { author, dataOf, idString, parseId, shortActor, totalOrder } from "./events.js";
+import { idString, parseId, shortActor, totalOrder } from "./events.js";
 import { causalIndex, inVersion } from "./causal.js";
-import { formatAddress, money, product, total } from "./cart-model.js";
-import { FIELDS, describeDocEvent, fieldLabel } from "./doc-model.js";
+import { describeEvent, kindOf } from "./describe.js";
+import { openConflicts, snapshot } from "./snapshot-view.js";
 
 const COL = 42;
 const LANE = 60;
@@ -61,17 +61,18 @@ export function timelineView(root, store) {
     slider.disabled = order.length === 0;
 
     const conflictIds = new Set();
-    const histories = [...store.history(store.streams.cart), ...store.history(store.streams.doc)];
+    const histories = [...store.history(store.streams.cart), ...store.docHistory()];
     for (const r of histories) for (const e of r.siblings) conflictIds.add(idString(e.id));
+    const resolveIds = new Set(histories.filter((r) => r.resolvedBy).map((r) => idString(r.resolvedBy.id)));
 
-    mount(lanesEl, drawLanes(order, causal, sel, selected !== null, conflictIds, store.actor, select));
+    mount(lanesEl, drawLanes(order, causal, sel, selected !== null, { conflictIds, resolveIds }, store, select));
     const selEl = lanesEl.querySelector(".ev.selected");
     if (selEl && selected !== null) selEl.scrollIntoView?.({ block: "nearest", inline: "nearest" });
     else lanesEl.querySelector(".lanes-scroll")?.scrollTo?.({ left: 1e9 });
 
     if (selected === null) {
       mount(pointEl, h("h2", {}, "Now"), h("p.muted", {}, `${order.length} events in the log.`));
-      mount(snapshotEl, snapshot({ cart: store.cart.value, doc: store.doc.value }, openConflicts(histories, null)));
+      mount(snapshotEl, snapshot({ cart: store.cart.value, doc: store.doc.toJSON() }, openConflicts(histories, null)));
       return;
     }
     const e = order[idx];
@@ -79,8 +80,8 @@ export function timelineView(root, store) {
     const seen = order.filter((x) => inVersion(version, x.id)).length;
     mount(
       pointEl,
-      h("h2", {}, `As ${author(e)} saw it at ${when(e.time)}`),
-      h("p.muted", {}, `Event ${idx + 1} of ${order.length}: ${describe(e)}. ${seen} events in its past; the fold below runs over exactly those.`),
+      h("h2", {}, `As ${store.author(e)} saw it at ${when(e.time)}`),
+      h("p.muted", {}, `Event ${idx + 1} of ${order.length}: ${describeEvent(e, store)}. ${seen} events in its past; the fold below runs over exactly those.`),
     );
     mount(snapshotEl, snapshot(store.at(version), openConflicts(histories, version)));
   }
@@ -88,32 +89,11 @@ export function timelineView(root, store) {
   return { render };
 }
 
-function describe(e) {
-  const who = author(e);
-  // Links set by log.revert: `reverts` on a compensation, `revertedBy` on what it undid.
-  const kept = (e.meta?.resolves ? " (resolving a conflict)" : "") +
-    (e.reverts ? ` (undoing event ${e.reverts})` : "") + (e.revertedBy?.length ? " (reverted)" : "");
-  if (String(e.stream).startsWith("doc:")) return `${who} set ${fieldLabel(e.key)} to ${describeDocEvent(e)}${kept}`;
-  const d = dataOf(e) ?? {};
-  const name = product(d.sku ?? String(e.key ?? "").slice(5)).name;
-  switch (e.type) {
-    case "ItemAdded":
-      return `${who} added ${name}${kept}`;
-    case "QtyChanged":
-      return `${who} changed ${name} to ${d.qty}${kept}`;
-    case "ItemRemoved":
-      return `${who} removed ${name}${kept}`;
-    case "AddressSet":
-      return `${who} set the address to ${formatAddress(d)}${kept}`;
-    default:
-      return `${who}: ${e.type}${kept}`;
-  }
-}
-
 function legend() {
   return h("div.legend", {},
     h("span", {}, h("i.sw.sw-cart"), "cart"),
     h("span", {}, h("i.sw.sw-doc"), "document"),
+    h("span", {}, h("i.sw.sw-dev"), "device name"),
     h("span", {}, h("i.sw.sw-conflict"), "conflicting side"),
     h("span", {}, h("i.sw.sw-resolve"), "resolution"),
     h("span", {}, h("i.sw.sw-concurrent"), "concurrent with the selected event"),
@@ -121,13 +101,14 @@ function legend() {
   );
 }
 
-function drawLanes(order, causal, sel, picked, conflictIds, me, select) {
+function drawLanes(order, causal, sel, picked, { conflictIds, resolveIds }, store, select) {
+  const me = store.actor;
   const actors = [];
   const names = new Map();
   for (const e of order) {
     const a = parseId(e.id).actor;
     if (!actors.includes(a)) actors.push(a);
-    names.set(a, author(e));
+    names.set(a, store.author(e));
   }
   if (!order.length) return h("p.muted.empty", {}, "No events yet. Add something to the cart.");
   const width = order.length * COL + 16;
@@ -156,19 +137,24 @@ function drawLanes(order, causal, sel, picked, conflictIds, me, select) {
       }
     }
   }
+  const resolves = (e) => e.meta?.resolves || resolveIds.has(idString(e.id));
   const dots = order.map((e) => {
     const id = idString(e.id);
     const [cx, cy] = pos.get(id);
     const rel = !picked ? "" : id === sel ? "selected" : causal.knows(sel, id) ? "past" : causal.knows(id, sel) ? "future" : "concurrent";
-    const cls = ["ev", String(e.stream).startsWith("doc:") ? "doc" : "cart", rel,
+    const cls = ["ev", kindOf(e, store), rel,
       id === sel && !picked ? "latest" : "",
-      conflictIds.has(id) ? "conflict" : "", e.meta?.resolves ? "resolve" : "",
+      conflictIds.has(id) ? "conflict" : "", resolves(e) ? "resolve" : "",
       e.reverts ? "revert" : "", e.revertedBy?.length ? "reverted" : ""].filter(Boolean).join(" ");
+    // What a document change did costs a diff: worked out when the pointer or focus gets there.
+    const title = svg("title", {}, `${describeEvent(e, store, { brief: true })} — ${when(e.time)}`);
+    const full = () => (title.textContent = `${describeEvent(e, store)} — ${when(e.time)}`);
     return svg("g", { class: cls, "data-id": id, tabindex: 0, role: "button", onclick: () => select(id),
+      onmouseenter: full, onfocus: full,
       onkeydown: (ev) => (ev.key === "Enter" || ev.key === " ") && (ev.preventDefault(), select(id)) },
-      svg("title", {}, `${describe(e)} — ${when(e.time)}`),
+      title,
       svg("circle", { cx, cy, r: 15, class: "hit" }),
-      e.meta?.resolves
+      resolves(e)
         ? svg("rect", { x: cx - 8, y: cy - 8, width: 16, height: 16, transform: `rotate(45 ${cx} ${cy})`, class: "dot" })
         : svg("circle", { cx, cy, r: 9, class: "dot" }));
   });
@@ -180,38 +166,5 @@ function drawLanes(order, causal, sel, picked, conflictIds, me, select) {
     h("div.lanes-scroll", {},
       svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "lanes-svg", role: "img", "aria-label": "Event lanes" },
         bg, edges, dots)),
-  );
-}
-
-/** Conflicts open at version `v` (or now): two sides in it, and no resolution in it yet. */
-function openConflicts(histories, v) {
-  return histories.filter((r) => {
-    const sides = v ? r.siblings.filter((e) => inVersion(v, e.id)) : r.siblings;
-    const resolved = r.resolvedBy && (!v || inVersion(v, r.resolvedBy.id));
-    return sides.length >= 2 && !resolved;
-  });
-}
-
-function snapshot({ cart, doc }, conflicts) {
-  const items = Object.values(cart.items);
-  const conflictKeys = new Set(conflicts.map((r) => `${r.siblings[0]?.stream}|${r.key}`));
-  const flag = (stream, key) => (conflictKeys.has(`${stream}|${key}`) ? h("span.badge.warn", {}, "conflict") : null);
-  return h("div.snap-grid", {},
-    h("div.snap", { "data-snap": "cart" },
-      h("h3", {}, "Cart"),
-      items.length
-        ? h("ul.snap-list", {}, items.map((it) => h("li", { dataset: { sku: it.sku, qty: it.qty } },
-            `${product(it.sku).name} × ${it.qty}`,
-            conflicts.some((r) => r.key === `item:${it.sku}`) ? h("span.badge.warn", {}, "conflict") : null)))
-        : h("p.muted", {}, "empty"),
-      h("p", {}, h("span.muted", {}, "Ship to: "), formatAddress(cart.address),
-        conflicts.some((r) => r.key === "address") ? h("span.badge.warn", {}, "conflict") : null),
-      h("p", {}, h("span.muted", {}, "Total: "), money(total(cart))),
-    ),
-    h("div.snap", { "data-snap": "doc" },
-      h("h3", {}, "Document"),
-      h("dl", {}, FIELDS.map((f) => [h("dt", {}, f.label),
-        h("dd", { dataset: { field: f.key } }, doc.fields[f.key] || h("span.muted", {}, "—"), flag(conflicts.find((r) => r.key === f.key)?.siblings[0]?.stream, f.key))])),
-    ),
   );
 }

@@ -294,3 +294,74 @@ test("a change event that cannot be read is skipped and listed, the rest of the 
   assert.equal(r.event, r.bad);
   await context.close();
 });
+
+test("an edit means the document the caller saw, even when a remote change is saved before it", async () => {
+  const context = await env.browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { EventLog } = window.everlog;
+    const [a, b] = [await EventLog.open("a", { storage: "memory" }), await EventLog.open("b", { storage: "memory" })];
+    const da = await a.document("doc");
+    await da.putText(["body"], "world");
+    await window.sync(a, b);
+    const db = await b.document("doc");
+    await db.splice(["body"], 0, 0, "hello ");
+    // b's change is on its way to a: its receive is queued before a's next edit.
+    const [pa, pb] = [a.peer(), b.peer()];
+    await pb.receiveMessage(pa.generateMessage());
+    const receiving = pa.receiveMessage(pb.generateMessage());
+    const seen = da.text(["body"]);
+    // "!" after the last character the caller saw ("world"), saved after b's change.
+    const editing = da.splice(["body"], seen.length, 0, "!");
+    const optimistic = da.text(["body"]);
+    await Promise.all([receiving, editing]);
+    await window.sync(a, b);
+    return { seen, optimistic, a: da.text(["body"]), b: db.text(["body"]) };
+  });
+  assert.equal(r.seen, "world");
+  assert.equal(r.optimistic, "world!", "the edit shows at once");
+  assert.equal(r.a, "hello world!");
+  assert.equal(r.b, "hello world!");
+  await context.close();
+});
+
+test("a failed edit rejects with the storage error, so do the edits queued behind it, and the document keeps what was saved", async () => {
+  const context = await env.browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { EventLog } = window.everlog;
+    const name = `doc-fail-${Math.random()}`;
+    const log = await EventLog.open(name);
+    const doc = await log.document("doc");
+    await doc.putText(["t"], "ab");
+    const add = IDBObjectStore.prototype.add;
+    IDBObjectStore.prototype.add = function () {
+      throw new DOMException("simulated", "QuotaExceededError");
+    };
+    const first = doc.splice(["t"], 2, 0, "c");
+    // Position 3 exists only in the first edit's document: the second is built on it.
+    const second = doc.splice(["t"], 3, 0, "d");
+    const optimistic = doc.text(["t"]);
+    const settled = await Promise.allSettled([first, second]);
+    IDBObjectStore.prototype.add = add;
+    const afterFailure = doc.text(["t"]);
+    await doc.splice(["t"], 2, 0, "!");
+    await log.close();
+    const reopened = await EventLog.open(name);
+    const text = (await reopened.document("doc")).text(["t"]);
+    await reopened.close();
+    return {
+      optimistic,
+      reasons: settled.map((s) => s.status === "rejected" && s.reason.reason),
+      same: settled[0].reason === settled[1].reason,
+      afterFailure,
+      text,
+    };
+  });
+  assert.equal(r.optimistic, "abcd");
+  assert.deepEqual(r.reasons, ["QuotaExceededError", "QuotaExceededError"]);
+  assert.equal(r.same, true, "the queued edit rejects with the error that voided it");
+  assert.equal(r.afterFailure, "ab", "nothing unsaved stays in the document");
+  assert.equal(r.text, "ab!");
+  await context.close();
+});

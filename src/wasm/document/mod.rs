@@ -6,10 +6,16 @@
 //!   returns a handle on the same state when the stream is already open, because two
 //!   automerge states writing as the same actor would both write change n+1.
 //! - Every edit (`put`, `delete`, `insert`, `splice`, `putText`, or a batch `change([...])`)
-//!   becomes one change, appended as one event. The change is built *under the log's write
-//!   lock* and appended before the lock is released, so changes reach the log in the order
-//!   they were made; if the append fails, the document is rebuilt from the log (it never
-//!   shows a change the log does not hold) and the promise rejects with the log's error.
+//!   becomes one change, appended as one event. The change is built *when the method is
+//!   called*, on the document the caller sees, so positions (`splice`, `insert`) mean what
+//!   the caller read even when a remote change is saved before this one; `toJSON()` shows
+//!   it at once. It takes its turn for the log's write lock at the same moment, so changes
+//!   reach the log in the order they were made. If an append fails, the document is rebuilt
+//!   from the log (it never keeps a change the log does not hold), the promise rejects with
+//!   the log's error, and so do the edits queued behind it (each was built on the failed
+//!   one). A subscriber may already have seen the patches of a change that then failed (only
+//!   when a remote change was applied while it waited): after a rejected edit, read the
+//!   document again.
 //! - The state is an [`Observer`] of the log: after every commit (local append, another
 //!   tab, a `Peer`, the relay) it applies the stream's new events and, when someone
 //!   subscribed, hands them automerge's patches of what changed (local edits included).
@@ -39,6 +45,10 @@ pub struct DocState {
     doc: RefCell<CoreDocument>,
     listeners: RefCell<Vec<(u32, Function)>>,
     next_listener: Cell<u32>,
+    /// Bumped when a failed append made the document drop its unsaved changes; an edit
+    /// built in an earlier epoch is refused with `failure`, the error that caused it.
+    epoch: Cell<u64>,
+    failure: RefCell<JsValue>,
 }
 
 impl Observer for DocState {
@@ -74,7 +84,15 @@ impl DocState {
         }
     }
 
-    /// Rebuilds the document from the log after a change could not be appended.
+    /// After a change could not be appended: every edit built since is void (`err`), and
+    /// the document is rebuilt from the log.
+    fn fail(&self, shared: &Shared, err: &JsValue) {
+        self.epoch.set(self.epoch.get() + 1);
+        *self.failure.borrow_mut() = err.clone();
+        self.reload(shared);
+    }
+
+    /// Rebuilds the document from the log.
     fn reload(&self, shared: &Shared) {
         let mut doc = self.doc.borrow_mut();
         if let Err(e) = doc.reload(&shared.log.borrow()) {
@@ -108,6 +126,8 @@ fn open_state(shared: &Rc<Shared>, stream: String) -> Result<Rc<DocState>, JsVal
         doc: RefCell::new(doc),
         listeners: RefCell::new(Vec::new()),
         next_listener: Cell::new(0),
+        epoch: Cell::new(0),
+        failure: RefCell::new(JsValue::UNDEFINED),
     });
     let weak: Weak<dyn Observer> = Rc::downgrade(&state) as Weak<dyn Observer>;
     shared.observers.borrow_mut().push(weak);
@@ -130,28 +150,35 @@ impl JsDocument {
         })
     }
 
-    /// Runs `ops` as one change and appends it as one event; resolves with the event, or
-    /// `null` when the edits changed nothing.
+    /// Runs `ops` as one change now and appends it as one event in its turn; resolves with
+    /// the event, or `null` when the edits changed nothing.
     fn edit(&self, ops: Result<Vec<Op>, JsValue>) -> Promise {
-        let ops = match ops.and_then(|o| self.shared.check_open().map(|_| o)) {
-            Ok(o) => o,
-            Err(e) => return Promise::reject(&e),
-        };
+        let built = ops.and_then(|ops| {
+            self.shared.check_open()?;
+            let log = self.shared.log.borrow();
+            let mut doc = self.state.doc.borrow_mut();
+            doc.edit(&log, |e| ops.iter().try_for_each(|op| op.apply(e))).map_err(|e| doc_error(&e))
+        });
+        // The ticket is taken now, so edits are appended in the order they were made. It
+        // must be awaited before anything else: an abandoned ticket would stall the lock.
+        let turn = self.shared.lock.lock();
+        let epoch = self.state.epoch.get();
         let (shared, state) = (self.shared.clone(), self.state.clone());
         promise(async move {
-            let guard = shared.lock.lock().await;
-            shared.check_open()?;
-            let draft = {
-                let log = shared.log.borrow();
-                state.doc.borrow_mut().edit(&log, |e| ops.iter().try_for_each(|op| op.apply(e)))
+            let guard = turn.await;
+            let Some(draft) = built? else { return Ok(JsValue::NULL) };
+            if state.epoch.get() != epoch {
+                return Err(state.failure.borrow().clone());
             }
-            .map_err(|e| doc_error(&e))?;
-            let Some(draft) = draft else { return Ok(JsValue::NULL) };
+            if let Err(e) = shared.check_open() {
+                state.fail(&shared, &e);
+                return Err(e);
+            }
             match shared.append_locked(guard, vec![draft], AppendOptions::default()).await {
                 Ok(events) => Ok(events.first().map_or(JsValue::NULL, convert::event_to_js)),
                 Err(e) => {
                     // Not in the log, so not in the document either.
-                    state.reload(&shared);
+                    state.fail(&shared, &e);
                     Err(e)
                 }
             }

@@ -12,7 +12,8 @@
 // traces have no character outside the BMP, so they equal the UTF-16 indexes all three use.
 import * as A from "@automerge/automerge";
 import * as Y from "yjs";
-import { runSync } from "./sync.js";
+import { automergePeer, runSync } from "./sync.js";
+import { yPeer } from "./contenders/yjs.js";
 
 const traces = {};
 
@@ -60,22 +61,6 @@ export async function replayWorkload(adapter, p) {
   };
 }
 
-function amPeer(get, set) {
-  let state = A.initSyncState();
-  return {
-    generate() {
-      const [s, msg] = A.generateSyncMessage(get(), state);
-      state = s;
-      return msg;
-    },
-    receive(msg) {
-      const [doc, s] = A.receiveSyncMessage(get(), state, msg);
-      state = s;
-      set(doc);
-    },
-  };
-}
-
 export const automergeDocs = {
   name: "automerge",
   async replay(txns) {
@@ -87,32 +72,13 @@ export const automergeDocs = {
       });
     }
     const ms = performance.now() - t0;
-    return { ms, text: doc.text, stored: A.save(doc).length, peer: () => amPeer(() => doc, (d) => (doc = d)) };
+    return { ms, text: doc.text, stored: A.save(doc).length, peer: () => automergePeer(A, () => doc, (d) => (doc = d)) };
   },
   async fresh() {
     let doc = A.init();
-    return { peer: () => amPeer(() => doc, (d) => (doc = d)), text: () => doc.text };
+    return { peer: () => automergePeer(A, () => doc, (d) => (doc = d)), text: () => doc.text };
   },
 };
-
-// y-protocols' two steps, as in the yjs contender: state vector, then the missing update.
-function yPeer(doc) {
-  const outbox = [tag(0, Y.encodeStateVector(doc))];
-  return {
-    generate: () => outbox.shift() || null,
-    receive(msg) {
-      const body = msg.subarray(1);
-      if (msg[0] === 0) outbox.push(tag(1, Y.encodeStateAsUpdate(doc, body)));
-      else Y.applyUpdate(doc, body);
-    },
-  };
-}
-function tag(t, body) {
-  const out = new Uint8Array(body.length + 1);
-  out[0] = t;
-  out.set(body, 1);
-  return out;
-}
 
 export const yjsDocs = {
   name: "yjs",

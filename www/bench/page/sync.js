@@ -39,3 +39,43 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 export const jsonBytes = (v) => enc.encode(JSON.stringify(v));
 export const fromJsonBytes = (b) => JSON.parse(dec.decode(b));
+
+/**
+ * The two-step sync of Yjs (y-protocols) and Loro: each side sends its version (step 1) and
+ * answers the other's with the update it lacks (step 2). One tag byte stands for the
+ * protocol's message header. `lib`: { version() -> bytes, updateSince(bytes) -> bytes, apply(bytes) }.
+ */
+export function versionPeer(lib) {
+  const outbox = [tag(0, lib.version())];
+  return {
+    generate: () => outbox.shift() || null,
+    receive(msg) {
+      const body = msg.subarray(1);
+      if (msg[0] === 0) outbox.push(tag(1, lib.updateSince(body)));
+      else lib.apply(body);
+    },
+  };
+}
+function tag(t, body) {
+  const out = new Uint8Array(body.length + 1);
+  out[0] = t;
+  out.set(body, 1);
+  return out;
+}
+
+/** Automerge's own sync protocol over a document held by the caller (`get`/`set`). */
+export function automergePeer(A, get, set) {
+  let state = A.initSyncState();
+  return {
+    generate() {
+      const [s, msg] = A.generateSyncMessage(get(), state);
+      state = s;
+      return msg;
+    },
+    receive(msg) {
+      const [doc, s] = A.receiveSyncMessage(get(), state, msg);
+      state = s;
+      set(doc);
+    },
+  };
+}

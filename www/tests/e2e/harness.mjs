@@ -4,7 +4,7 @@
 //
 // The relay binary comes from EVERLOG_RELAY_BIN, else target/release or target/debug
 // (build it with `cargo build --release --features relay --bin everlog-relay`). The page
-// imports the package from www/pkg/ (pkg-scripts/demo.sh and the test script put it there).
+// imports `everlog/docs` from www/pkg/docs/ (pkg-scripts/demo.sh and the test script put it there).
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -60,8 +60,8 @@ async function waitForHttp(url, child, output) {
 
 /** Starts the relay serving www/; returns { url, stop }. */
 export async function startRelay() {
-  if (!existsSync(join(WWW, "pkg/web/index.js"))) {
-    throw new Error("www/pkg/web/index.js is missing: build the package first (bash pkg-scripts/demo-build.sh)");
+  if (!existsSync(join(WWW, "pkg/docs/web/index.js"))) {
+    throw new Error("www/pkg/docs/web/index.js (the page imports everlog/docs) is missing: build the package first (bash pkg-scripts/demo-build.sh)");
   }
   const dataDir = mkdtempSync(join(tmpdir(), "everlog-e2e-"));
   const port = await freePort();

@@ -15,7 +15,7 @@
 import * as A from "@automerge/automerge";
 import { batches, checksum, makeEvents, memo, reducer } from "../data.js";
 import { deleteDb, done, openDb, req } from "../idb.js";
-import { runSync } from "../sync.js";
+import { automergePeer, runSync } from "../sync.js";
 
 const STORE = "documents";
 const DOC = "bench-doc";
@@ -157,22 +157,7 @@ export default {
       let b = fork(base, 2);
       for (const batch of batches(makeEvents(p.n, "a"), 1000)) a = appendBatch(a, batch);
       for (const batch of batches(makeEvents(p.n, "b"), 1000)) b = appendBatch(b, batch);
-      const side = (get, set) => {
-        let state = A.initSyncState();
-        return {
-          generate() {
-            const [s, msg] = A.generateSyncMessage(get(), state);
-            state = s;
-            return msg;
-          },
-          receive(msg) {
-            const [doc, s] = A.receiveSyncMessage(get(), state, msg);
-            state = s;
-            set(doc);
-          },
-        };
-      };
-      const res = await runSync(side(() => a, (d) => (a = d)), side(() => b, (d) => (b = d)));
+      const res = await runSync(automergePeer(A, () => a, (d) => (a = d)), automergePeer(A, () => b, (d) => (b = d)));
       if (a.events.length !== b.events.length) throw new Error("automerge sync did not converge");
       return { ...res, events: 2 * p.n, check: checksum(fold(a)) };
     },

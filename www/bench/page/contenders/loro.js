@@ -10,7 +10,7 @@
 import { LoroDoc, VersionVector } from "loro-crdt/base64";
 import { batches, checksum, makeEvents, memo, reducer } from "../data.js";
 import { deleteDb, done, openDb, req } from "../idb.js";
-import { runSync } from "../sync.js";
+import { runSync, versionPeer } from "../sync.js";
 
 const STORE = "updates";
 const open = (name) => openDb(name, (db) => db.createObjectStore(STORE, { autoIncrement: true }));
@@ -58,26 +58,13 @@ function build(events, peer) {
 
 const fold = (doc) => doc.getList("events").toJSON().reduce((s, e) => reducer(s, JSON.parse(e)), {});
 
-function loroPeer(doc) {
-  // Same two steps as Yjs: send the version vector, answer with the missing updates.
-  const outbox = [tag(0, doc.oplogVersion().encode())];
-  return {
-    generate: () => outbox.shift() || null,
-    receive(msg) {
-      const body = msg.subarray(1);
-      if (msg[0] === 0) {
-        const theirs = VersionVector.decode(body);
-        outbox.push(tag(1, doc.export({ mode: "update", from: theirs })));
-      } else doc.import(body);
-    },
-  };
-}
-function tag(t, body) {
-  const out = new Uint8Array(body.length + 1);
-  out[0] = t;
-  out.set(body, 1);
-  return out;
-}
+// Same two steps as Yjs: send the version vector, answer with the missing updates.
+const loroPeer = (doc) =>
+  versionPeer({
+    version: () => doc.oplogVersion().encode(),
+    updateSince: (theirs) => doc.export({ mode: "update", from: VersionVector.decode(theirs) }),
+    apply: (update) => doc.import(update),
+  });
 
 export default {
   name: "loro",

@@ -18,51 +18,76 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const open = (name) => openDb(name, (db) => db.createObjectStore(STORE, { keyPath: "seq" }));
 
-async function appendAll(db, events, batchSize, durability, perBatch = false) {
+// How each layout stores a batch (`records`) and reads a record's events back (`events`;
+// absent when every record is one event, which is then folded as it comes).
+const stamp = (ev) => ({ time: Date.now(), ...ev });
+const LAYOUTS = {
+  event: { records: (seq, batch) => batch.map((ev, i) => ({ seq: seq + 1 + i, time: Date.now(), ...ev })) },
+  batch: { records: (seq, batch) => [{ seq: seq + 1, events: batch.map(stamp) }], events: (row) => row.events },
+  bytes: {
+    records: (seq, batch) => [{ seq: seq + 1, bytes: encoder.encode(JSON.stringify(batch.map(stamp))) }],
+    events: (row) => JSON.parse(decoder.decode(row.bytes)),
+  },
+};
+
+async function appendAll(db, events, batchSize, durability, layout) {
   let seq = 0;
   for (const batch of batches(events, batchSize)) {
     const tx = db.transaction(STORE, "readwrite", { durability });
     const store = tx.objectStore(STORE);
-    if (perBatch === "bytes") store.put({ seq: ++seq, bytes: encoder.encode(JSON.stringify(batch.map((ev) => ({ time: Date.now(), ...ev })))) });
-    else if (perBatch) store.put({ seq: ++seq, events: batch.map((ev) => ({ time: Date.now(), ...ev })) });
-    else for (const ev of batch) store.put({ seq: ++seq, time: Date.now(), ...ev });
+    const records = LAYOUTS[layout].records(seq, batch);
+    for (const record of records) store.put(record);
+    seq = records.at(-1).seq;
     await done(tx);
   }
 }
 
-async function timedAppend(p, batchSize, perBatch = false) {
+async function timedAppend(p, batchSize, layout) {
   const events = makeEvents(p.n);
   const db = await open(p.db);
   const t0 = performance.now();
-  await appendAll(db, events, batchSize, p.durability, perBatch);
+  await appendAll(db, events, batchSize, p.durability, layout);
   const ms = performance.now() - t0;
   db.close();
   await deleteDb(p.db);
   return { ms, events: p.n };
 }
 
-export default {
-  name: "raw",
-  label: "raw IndexedDB / plain JS",
-  workloads: {
-    appendBatch: (p) => timedAppend(p, p.batch),
-    appendSingle: (p) => timedAppend(p, 1),
-
+// The cold-open workloads of one layout: fill a database, then time open + getAll + fold.
+function coldWorkloads(layout) {
+  return {
     async coldSetup(p) {
       const db = await open(p.db);
-      await appendAll(db, makeEvents(p.n), 1000, "relaxed");
+      await appendAll(db, makeEvents(p.n), 1000, "relaxed", layout);
       db.close();
     },
     async coldOpen(p) {
       const t0 = performance.now();
       const db = await open(p.db);
       const rows = await req(db.transaction(STORE, "readonly").objectStore(STORE).getAll());
-      const state = rows.reduce(reducer, {});
+      const read = LAYOUTS[layout].events;
+      let state = read ? {} : rows.reduce(reducer, {});
+      let events = read ? 0 : rows.length;
+      for (const row of read ? rows : []) {
+        const batch = read(row);
+        state = batch.reduce(reducer, state);
+        events += batch.length;
+      }
       const ms = performance.now() - t0;
       db.close();
-      return { ms, events: rows.length, check: checksum(state) };
+      return { ms, events, check: checksum(state) };
     },
     coldCleanup: (p) => deleteDb(p.db),
+  };
+}
+
+export default {
+  name: "raw",
+  label: "raw IndexedDB / plain JS",
+  workloads: {
+    appendBatch: (p) => timedAppend(p, p.batch, "event"),
+    appendSingle: (p) => timedAppend(p, 1, "event"),
+    ...coldWorkloads("event"),
 
     // The reference for memory: the same events as plain JS objects, nothing else.
     async memory(p) {
@@ -119,27 +144,8 @@ export const rawBatch = {
   name: "rawBatch",
   label: "raw IndexedDB, one record per batch",
   workloads: {
-    appendBatch: (p) => timedAppend(p, p.batch, true),
-    async coldSetup(p) {
-      const db = await open(p.db);
-      await appendAll(db, makeEvents(p.n), 1000, "relaxed", true);
-      db.close();
-    },
-    async coldOpen(p) {
-      const t0 = performance.now();
-      const db = await open(p.db);
-      const rows = await req(db.transaction(STORE, "readonly").objectStore(STORE).getAll());
-      let state = {};
-      let events = 0;
-      for (const row of rows) {
-        state = row.events.reduce(reducer, state);
-        events += row.events.length;
-      }
-      const ms = performance.now() - t0;
-      db.close();
-      return { ms, events, check: checksum(state) };
-    },
-    coldCleanup: (p) => deleteDb(p.db),
+    appendBatch: (p) => timedAppend(p, p.batch, "batch"),
+    ...coldWorkloads("batch"),
   },
   na: {
     appendSingle: "same as raw: one record per append",
@@ -156,27 +162,7 @@ export const rawBytes = {
   label: "raw IndexedDB, one JSON byte record per batch",
   workloads: {
     appendBatch: (p) => timedAppend(p, p.batch, "bytes"),
-    async coldSetup(p) {
-      const db = await open(p.db);
-      await appendAll(db, makeEvents(p.n), 1000, "relaxed", "bytes");
-      db.close();
-    },
-    async coldOpen(p) {
-      const t0 = performance.now();
-      const db = await open(p.db);
-      const rows = await req(db.transaction(STORE, "readonly").objectStore(STORE).getAll());
-      let state = {};
-      let events = 0;
-      for (const row of rows) {
-        const batch = JSON.parse(decoder.decode(row.bytes));
-        state = batch.reduce(reducer, state);
-        events += batch.length;
-      }
-      const ms = performance.now() - t0;
-      db.close();
-      return { ms, events, check: checksum(state) };
-    },
-    coldCleanup: (p) => deleteDb(p.db),
+    ...coldWorkloads("bytes"),
   },
   na: rawBatch.na,
 };

@@ -11,7 +11,7 @@ import * as Y from "yjs";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { batches, checksum, makeEvents, memo, reducer } from "../data.js";
 import { deleteDb, flushed } from "../idb.js";
-import { runSync } from "../sync.js";
+import { runSync, versionPeer } from "../sync.js";
 
 async function openPersisted(name) {
   const doc = new Y.Doc();
@@ -45,25 +45,13 @@ function build(events, clientID) {
 
 const fold = (doc) => doc.getArray("events").toArray().reduce(reducer, {});
 
-// The y-protocols sync: each side sends its state vector (step 1) and answers the other's
-// with the update it lacks (step 2). One tag byte stands for y-protocols' message header.
-function yPeer(doc) {
-  const outbox = [tag(0, Y.encodeStateVector(doc))];
-  return {
-    generate: () => outbox.shift() || null,
-    receive(msg) {
-      const body = msg.subarray(1);
-      if (msg[0] === 0) outbox.push(tag(1, Y.encodeStateAsUpdate(doc, body)));
-      else Y.applyUpdate(doc, body);
-    },
-  };
-}
-function tag(t, body) {
-  const out = new Uint8Array(body.length + 1);
-  out[0] = t;
-  out.set(body, 1);
-  return out;
-}
+// The y-protocols sync: state vector, then the update the other side lacks.
+export const yPeer = (doc) =>
+  versionPeer({
+    version: () => Y.encodeStateVector(doc),
+    updateSince: (theirs) => Y.encodeStateAsUpdate(doc, theirs),
+    apply: (update) => Y.applyUpdate(doc, update),
+  });
 
 export default {
   name: "yjs",
