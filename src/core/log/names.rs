@@ -8,9 +8,9 @@
 //!   text again.
 //!
 //! Interning a received name would hash its text once per event. A decoded batch shares
-//! one `Arc` per distinct name, so a small direct-mapped cache from "incoming pointer" to
+//! one [`Name`] per distinct name, so a small direct-mapped cache from "incoming pointer" to
 //! "interned copy" answers almost every lookup with one pointer comparison. The cache
-//! holds a clone of each incoming `Arc`, so a cached pointer cannot be freed and reused
+//! holds a clone of each incoming `Name`, so a cached pointer cannot be freed and reused
 //! for another name while it is in the cache.
 
 use crate::core::name::Name;
