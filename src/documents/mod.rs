@@ -30,6 +30,7 @@ mod edit;
 mod index;
 mod json;
 mod payload;
+mod snapshot;
 
 use std::collections::VecDeque;
 
@@ -60,6 +61,9 @@ pub enum DocError {
     /// automerge refused an operation.
     #[error("automerge: {0}")]
     Automerge(String),
+    /// A document snapshot that cannot be read, or does not fit the log.
+    #[error("bad document snapshot: {0}")]
+    BadSnapshot(String),
 }
 
 impl From<automerge::AutomergeError> for DocError {
@@ -106,10 +110,16 @@ impl Document {
     /// count UTF-16 code units). The unit only affects how positions are read; documents
     /// opened with different units interoperate.
     pub fn open_with(log: &Log, stream: &str, encoding: TextEncoding) -> Result<Self, DocError> {
-        let mut doc = AutoCommit::new_with_encoding(encoding);
+        let mut d = Document::empty(log, stream, AutoCommit::new_with_encoding(encoding));
+        d.update(log)?;
+        Ok(d)
+    }
+
+    /// A document of `stream` holding `doc`, that has seen no event yet.
+    fn empty(log: &Log, stream: &str, mut doc: AutoCommit) -> Self {
         let actor = automerge::ActorId::from(log.actor().as_bytes().as_slice());
         doc.set_actor(actor.clone());
-        let mut d = Document {
+        Document {
             stream: stream.to_string(),
             doc,
             actor,
@@ -117,9 +127,7 @@ impl Document {
             index: Index::default(),
             rejected: Vec::new(),
             local: VecDeque::new(),
-        };
-        d.update(log)?;
-        Ok(d)
+        }
     }
 
     pub fn stream(&self) -> &str {

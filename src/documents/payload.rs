@@ -316,7 +316,7 @@ pub(crate) fn rebuild(compact: &[u8], event_actor: &ActorId, index: &Index) -> R
     Ok(out)
 }
 
-fn uleb(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn uleb(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let b = (v & 0x7f) as u8;
         v >>= 7;
@@ -329,7 +329,7 @@ fn uleb(out: &mut Vec<u8>, mut v: u64) {
 }
 
 /// Signed LEB128 (automerge's encoding of the change time, and ours of differences).
-fn sleb(out: &mut Vec<u8>, mut v: i128) {
+pub(crate) fn sleb(out: &mut Vec<u8>, mut v: i128) {
     loop {
         let b = (v & 0x7f) as u8;
         v >>= 7;
@@ -347,10 +347,10 @@ fn bytes(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 /// A cursor over untrusted bytes: every read is checked.
-struct Reader<'a>(&'a [u8]);
+pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], PayloadError> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], PayloadError> {
         if n > self.0.len() {
             return Err(PayloadError::Truncated);
         }
@@ -359,11 +359,11 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn byte(&mut self) -> Result<u8, PayloadError> {
+    pub(crate) fn byte(&mut self) -> Result<u8, PayloadError> {
         Ok(self.take(1)?[0])
     }
 
-    fn uleb(&mut self) -> Result<u64, PayloadError> {
+    pub(crate) fn uleb(&mut self) -> Result<u64, PayloadError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -379,7 +379,7 @@ impl<'a> Reader<'a> {
         Err(PayloadError::Range)
     }
 
-    fn sleb_i128(&mut self) -> Result<i128, PayloadError> {
+    pub(crate) fn sleb_i128(&mut self) -> Result<i128, PayloadError> {
         let mut v = 0i128;
         for shift in (0..70).step_by(7) {
             let b = self.byte()?;
@@ -412,7 +412,7 @@ impl<'a> Reader<'a> {
         self.len()
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], PayloadError> {
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], PayloadError> {
         let n = self.len()?;
         self.take(n)
     }
