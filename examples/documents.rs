@@ -142,6 +142,15 @@ fn run(name: &str) {
     let saved = am.docs[0].save().len();
     let changes: usize = am.docs[0].get_changes(&[]).iter().map(|c| c.raw_bytes().len()).sum();
 
+    // Opening the document: a fold of every event, or a snapshot plus the events after it
+    // (here none); automerge loads its `save()`.
+    let (full, fold_time, _, _) = measure(|| Document::open(log, documents::STREAM).unwrap());
+    let snap = ev.docs[0].snapshot(log).unwrap();
+    let (from_snap, snap_time, _, _) = measure(|| Document::open_snapshot(log, documents::STREAM, &snap).unwrap());
+    assert!(from_snap.text(&documents::body()).unwrap() == t.end_content, "snapshot: wrong text");
+    drop((full, from_snap));
+    let saved_bytes = am.docs[0].save();
+    let (_, load_time, _, _) = measure(|| AutoCommit::load(&saved_bytes).unwrap());
     let ((ev_sync, ev_msgs, fresh), ev_sync_time, _, _) = measure(|| everlog_sync(&mut ev.logs[0]));
     let cold = Document::open(&fresh, documents::STREAM).unwrap();
     assert!(cold.text(&documents::body()).unwrap() == t.end_content, "everlog sync: wrong text");
@@ -195,6 +204,24 @@ fn run(name: &str) {
         ms(ev_sync_time),
         ms(am_sync_time),
         ratio(ev_sync_time.as_secs_f64(), am_sync_time.as_secs_f64())
+    );
+    println!(
+        "| document snapshot / `save()` | {} | {} | {} |",
+        kb(snap.len()),
+        kb(saved),
+        ratio(snap.len() as f64, saved as f64)
+    );
+    println!(
+        "| open: fold every event / `load(save())` | {} | {} | {} |",
+        ms(fold_time),
+        ms(load_time),
+        ratio(fold_time.as_secs_f64(), load_time.as_secs_f64())
+    );
+    println!(
+        "| open: from the snapshot / `load(save())` | {} | {} | {} |",
+        ms(snap_time),
+        ms(load_time),
+        ratio(snap_time.as_secs_f64(), load_time.as_secs_f64())
     );
     println!(
         "| heap held after the replay | {} | {} | {} |",
