@@ -147,7 +147,8 @@ struct Chunk<'a> {
     rest: &'a [u8],
 }
 
-fn parse_chunk(raw: &[u8]) -> Result<Chunk<'_>, PayloadError> {
+/// The fields of a change chunk, and the length of its body (the end of `raw`).
+fn parse_chunk(raw: &[u8]) -> Result<(Chunk<'_>, usize), PayloadError> {
     let mut r = Reader(raw);
     if r.take(4)? != MAGIC {
         return Err(PayloadError::Automerge("not a change chunk".into()));
@@ -157,6 +158,9 @@ fn parse_chunk(raw: &[u8]) -> Result<Chunk<'_>, PayloadError> {
         return Err(PayloadError::Automerge("not a change chunk".into()));
     }
     let len = r.len()?;
+    if len != r.0.len() {
+        return Err(PayloadError::Automerge("bytes after the change chunk".into()));
+    }
     let mut r = Reader(r.take(len)?);
     let n = r.count()?;
     let mut deps = Vec::new();
@@ -171,12 +175,12 @@ fn parse_chunk(raw: &[u8]) -> Result<Chunk<'_>, PayloadError> {
     for _ in 0..n {
         others.push(r.bytes()?);
     }
-    Ok(Chunk { deps, actor, seq, start_op, time, message, others, rest: r.0 })
+    Ok((Chunk { deps, actor, seq, start_op, time, message, others, rest: r.0 }, len))
 }
 
 /// The compact form of the change chunk `raw`, or `None` if it cannot stand for it.
 fn compact(raw: &[u8], event_actor: &ActorId, index: &Index) -> Option<Vec<u8>> {
-    let c = parse_chunk(raw).ok()?;
+    let (c, len) = parse_chunk(raw).ok()?;
     if c.actor != event_actor.as_ref() {
         return None;
     }
@@ -237,12 +241,27 @@ fn compact(raw: &[u8], event_actor: &ActorId, index: &Index) -> Option<Vec<u8>> 
         sleb(&mut out, start_diff);
     }
     out.extend_from_slice(c.rest);
-    // Only a payload that reads back as this very chunk stands for it.
-    (rebuild(&out, event_actor, index).ok()? == raw).then_some(out)
+    // Only a payload that reads back as this very chunk stands for it. Equal bodies make
+    // equal chunks (the header is the body's length and hash), so the hash is not needed.
+    (rebuild_body(&out, event_actor, index).ok()? == raw[raw.len() - len..]).then_some(out)
 }
 
 /// The change chunk a compact payload stands for.
 pub(crate) fn rebuild(compact: &[u8], event_actor: &ActorId, index: &Index) -> Result<Vec<u8>, PayloadError> {
+    let body = rebuild_body(compact, event_actor, index)?;
+    let mut head = vec![CHUNK_CHANGE];
+    uleb(&mut head, body.len() as u64);
+    let hash = Sha256::new().chain_update(&head).chain_update(&body).finalize();
+    let mut out = Vec::with_capacity(8 + head.len() + body.len());
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&hash[..4]);
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// The body of the change chunk a compact payload stands for.
+fn rebuild_body(compact: &[u8], event_actor: &ActorId, index: &Index) -> Result<Vec<u8>, PayloadError> {
     let mut r = Reader(compact);
     let version = r.byte()?;
     if version != COMPACT_V1 {
@@ -304,16 +323,7 @@ pub(crate) fn rebuild(compact: &[u8], event_actor: &ActorId, index: &Index) -> R
         bytes(&mut body, a);
     }
     body.extend_from_slice(r.0);
-
-    let mut head = vec![CHUNK_CHANGE];
-    uleb(&mut head, body.len() as u64);
-    let hash = Sha256::new().chain_update(&head).chain_update(&body).finalize();
-    let mut out = Vec::with_capacity(8 + head.len() + body.len());
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&hash[..4]);
-    out.extend_from_slice(&head);
-    out.extend_from_slice(&body);
-    Ok(out)
+    Ok(body)
 }
 
 pub(crate) fn uleb(out: &mut Vec<u8>, mut v: u64) {
