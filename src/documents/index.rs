@@ -7,10 +7,9 @@
 //! exactly the changes of the stream's events read so far, in the log's total order, so
 //! every replica that read the same events resolves the same names to the same hashes.
 
-use std::collections::HashMap;
-
 use automerge::{ActorId, ChangeHash};
 
+use crate::core::hash::Map;
 use crate::core::EventId;
 
 /// One applied change.
@@ -24,14 +23,15 @@ pub(crate) struct Applied {
     pub max_op: u64,
 }
 
-/// The applied changes of one document, findable by hash and by `(actor, seq)`.
+/// The applied changes of one document, findable by hash and by `(actor, seq)` (the
+/// log's seeded foldhash maps: these are filled from remote events, once per change).
 #[derive(Default)]
 pub(crate) struct Index {
     records: Vec<Applied>,
     actors: Vec<ActorId>,
-    actor_ix: HashMap<ActorId, u32>,
-    by_hash: HashMap<ChangeHash, u32>,
-    by_seq: HashMap<(u32, u64), u32>,
+    actor_ix: Map<ActorId, u32>,
+    by_hash: Map<ChangeHash, u32>,
+    by_seq: Map<(u32, u64), u32>,
 }
 
 impl Index {
