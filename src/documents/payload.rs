@@ -125,7 +125,13 @@ pub(crate) fn read(data: &str, event_actor: &ActorId, index: &Index) -> Result<C
 /// its dependencies, legacy otherwise.
 pub(crate) fn write(change: &Change, event_actor: &ActorId, index: &Index) -> String {
     match compact(change.raw_bytes(), event_actor, index) {
-        Some(c) => format!("\"{}\"", base64::engine::general_purpose::STANDARD_NO_PAD.encode(c)),
+        Some(c) => {
+            let mut data = String::with_capacity(c.len() * 4 / 3 + 4);
+            data.push('"');
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode_string(c, &mut data);
+            data.push('"');
+            data
+        }
         None => legacy(change),
     }
 }
@@ -184,21 +190,23 @@ fn compact(raw: &[u8], event_actor: &ActorId, index: &Index) -> Option<Vec<u8>> 
     if c.actor != event_actor.as_ref() {
         return None;
     }
-    let mut table: Vec<&[u8]> = vec![c.actor];
-    table.extend(&c.others);
+    // Actor refs: 0 the change's actor, then its other actors, then `dep_actors` (no
+    // allocation in the common case: no other actor).
     let mut dep_actors: Vec<&[u8]> = Vec::new();
     let mut deps = Vec::with_capacity(c.deps.len());
     let mut highest = 0u64;
     for h in &c.deps {
         let r = index.by_hash(h)?;
         let actor = index.actor(r).as_ref();
-        let at = match table.iter().position(|a| *a == actor) {
-            Some(i) => i,
-            None => {
-                table.push(actor);
-                dep_actors.push(actor);
-                table.len() - 1
-            }
+        let at = if actor == c.actor {
+            0
+        } else if let Some(i) = c.others.iter().position(|a| *a == actor) {
+            1 + i
+        } else if let Some(i) = dep_actors.iter().position(|a| *a == actor) {
+            1 + c.others.len() + i
+        } else {
+            dep_actors.push(actor);
+            c.others.len() + dep_actors.len()
         };
         deps.push((at as u64, i128::from(c.seq) - i128::from(r.seq)));
         highest = highest.max(r.max_op);
@@ -216,7 +224,8 @@ fn compact(raw: &[u8], event_actor: &ActorId, index: &Index) -> Option<Vec<u8>> 
             flags |= bit;
         }
     }
-    let mut out = vec![COMPACT_V1, flags];
+    let mut out = Vec::with_capacity(raw.len());
+    out.extend_from_slice(&[COMPACT_V1, flags]);
     uleb(&mut out, c.seq);
     if c.time != 0 {
         sleb(&mut out, i128::from(c.time));
@@ -275,27 +284,31 @@ fn rebuild_body(compact: &[u8], event_actor: &ActorId, index: &Index) -> Result<
     let time = if flags & F_TIME != 0 { r.sleb()? } else { 0 };
     let message = if flags & F_MESSAGE != 0 { r.bytes()? } else { &[] };
     std::str::from_utf8(message).map_err(|_| PayloadError::Utf8)?;
-    let mut others = Vec::new();
-    let mut table: Vec<&[u8]> = vec![event_actor.as_ref()];
+    // Actor refs: 0 the event's actor, i + 1 the i-th of `more` (others, then dep actors).
+    let mut more: Vec<&[u8]> = Vec::new();
+    let mut n_others = 0;
     for bit in [F_OTHERS, F_DEP_ACTORS] {
         if flags & bit != 0 {
             let n = r.count()?;
             for _ in 0..n {
-                let a = r.bytes()?;
-                table.push(a);
-                if bit == F_OTHERS {
-                    others.push(a);
-                }
+                more.push(r.bytes()?);
+            }
+            if bit == F_OTHERS {
+                n_others = n;
             }
         }
     }
+    let others = &more[..n_others];
     let n = r.count()?;
     let mut deps = Vec::new();
     let mut highest = 0u64;
     for _ in 0..n {
         let at = r.uleb()?;
-        let actor =
-            *table.get(usize::try_from(at).map_err(|_| PayloadError::Range)?).ok_or(PayloadError::ActorRef(at))?;
+        let actor = match usize::try_from(at) {
+            Ok(0) => event_actor.as_ref(),
+            Ok(i) => *more.get(i - 1).ok_or(PayloadError::ActorRef(at))?,
+            Err(_) => return Err(PayloadError::ActorRef(at)),
+        };
         let dep_seq = u64::try_from(i128::from(seq) - r.sleb_i128()?).map_err(|_| PayloadError::Range)?;
         let actor = ActorId::from(actor);
         let applied = index
@@ -319,7 +332,7 @@ fn rebuild_body(compact: &[u8], event_actor: &ActorId, index: &Index) -> Result<
     sleb(&mut body, i128::from(time));
     bytes(&mut body, message);
     uleb(&mut body, others.len() as u64);
-    for a in &others {
+    for a in others {
         bytes(&mut body, a);
     }
     body.extend_from_slice(r.0);
