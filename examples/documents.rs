@@ -139,9 +139,21 @@ fn run(name: &str) {
     let per_append: usize = log.iter().map(|e| codec::encode_events(std::slice::from_ref(e)).len()).sum();
     let snapshot = codec::encode_log(log).len();
     let payload: usize = log.iter().map(|e| e.data.len()).sum();
+    // The log's own share of the compacted bytes: the same events with `null` data.
+    let bare: Vec<everlog::Event> = log.iter().map(|e| everlog::Event { data: "null".into(), ..e.clone() }).collect();
+    let bare = codec::encode_events(&bare).len();
     let saved = am.docs[0].save().len();
     let changes: usize = am.docs[0].get_changes(&[]).iter().map(|c| c.raw_bytes().len()).sum();
 
+    // Opening the document: a fold of every event, or a snapshot plus the events after it
+    // (here none); automerge loads its `save()`.
+    let (full, fold_time, _, _) = measure(|| Document::open(log, documents::STREAM).unwrap());
+    let snap = ev.docs[0].snapshot(log).unwrap();
+    let (from_snap, snap_time, _, _) = measure(|| Document::open_snapshot(log, documents::STREAM, &snap).unwrap());
+    assert!(from_snap.text(&documents::body()).unwrap() == t.end_content, "snapshot: wrong text");
+    drop((full, from_snap));
+    let saved_bytes = am.docs[0].save();
+    let (_, load_time, _, _) = measure(|| AutoCommit::load(&saved_bytes).unwrap());
     let ((ev_sync, ev_msgs, fresh), ev_sync_time, _, _) = measure(|| everlog_sync(&mut ev.logs[0]));
     let cold = Document::open(&fresh, documents::STREAM).unwrap();
     assert!(cold.text(&documents::body()).unwrap() == t.end_content, "everlog sync: wrong text");
@@ -197,6 +209,24 @@ fn run(name: &str) {
         ratio(ev_sync_time.as_secs_f64(), am_sync_time.as_secs_f64())
     );
     println!(
+        "| document snapshot / `save()` | {} | {} | {} |",
+        kb(snap.len()),
+        kb(saved),
+        ratio(snap.len() as f64, saved as f64)
+    );
+    println!(
+        "| open: fold every event / `load(save())` | {} | {} | {} |",
+        ms(fold_time),
+        ms(load_time),
+        ratio(fold_time.as_secs_f64(), load_time.as_secs_f64())
+    );
+    println!(
+        "| open: from the snapshot / `load(save())` | {} | {} | {} |",
+        ms(snap_time),
+        ms(load_time),
+        ratio(snap_time.as_secs_f64(), load_time.as_secs_f64())
+    );
+    println!(
         "| heap held after the replay | {} | {} | {} |",
         mb(ev_held),
         mb(am_held),
@@ -209,10 +239,11 @@ fn run(name: &str) {
         ratio(ev_peak as f64, am_peak as f64)
     );
     println!(
-        "\neverlog: {events} events in replica 0, payload (JSON with the change) {:.1} B/event, stored {:.1} B/event per append, {:.1} B/event compacted; automerge: {:.1} B/change incremental, {:.2} B/change saved.",
+        "\neverlog: {events} events in replica 0, payload (JSON with the change) {:.1} B/event, stored {:.1} B/event per append, {:.1} B/event compacted (of which {:.1} B the events without their data); automerge: {:.1} B/change incremental, {:.2} B/change saved.",
         payload as f64 / events as f64,
         per_append as f64 / events as f64,
         snapshot as f64 / events as f64,
+        bare as f64 / events as f64,
         changes as f64 / events as f64,
         saved as f64 / events as f64,
     );

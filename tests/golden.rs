@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use everlog::codec::{self, EncodeOptions};
 use everlog::sync::{self, SyncState};
-use everlog::{ActorId, AppendOptions, DecodeError, Draft, Event, EventId, Extra, Log, Meta};
+use everlog::{ActorId, AppendOptions, DecodeError, Draft, Event, EventId, Extra, Log, Meta, Name};
 
 fn path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
@@ -54,9 +54,9 @@ fn two_events() -> Vec<Event> {
     vec![
         Event {
             id: EventId::new(a(1), 1),
-            stream: Arc::from("cart:1"),
-            kind: Arc::from("ItemAdded"),
-            key: Some(Arc::from("sock")),
+            stream: Name::from("cart:1"),
+            kind: Name::from("ItemAdded"),
+            key: Some(Name::from("sock")),
             data: r#"{"qty":2}"#.into(),
             lamport: 1,
             time: 1000,
@@ -64,9 +64,9 @@ fn two_events() -> Vec<Event> {
         },
         Event {
             id: EventId::new(a(2), 1),
-            stream: Arc::from("cart:1"),
-            kind: Arc::from("ItemRemoved"),
-            key: Some(Arc::from("sock")),
+            stream: Name::from("cart:1"),
+            kind: Name::from("ItemRemoved"),
+            key: Some(Name::from("sock")),
             data: r#"{"qty":1}"#.into(),
             lamport: 2,
             time: 1005,

@@ -11,7 +11,6 @@
 //! same on every replica whatever order the events arrived in.
 
 use super::hash::Map as HashMap;
-use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -19,12 +18,14 @@ use super::causal::CausalLookup;
 use super::event::{sort_by_order, sort_indices_by_order, Event};
 use super::id::EventId;
 use super::log::names::{NameId, Names};
+use super::log::Arena;
+use super::name::Name;
 
 /// A current conflict: the concurrent events on one `(stream, key)`, in total order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Conflict {
-    pub stream: Arc<str>,
-    pub key: Arc<str>,
+    pub stream: Name,
+    pub key: Name,
     pub events: Vec<Event>,
 }
 
@@ -32,8 +33,8 @@ pub struct Conflict {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConflictRecord {
-    pub stream: Arc<str>,
-    pub key: Arc<str>,
+    pub stream: Name,
+    pub key: Name,
     /// Every event that was a sibling while the conflict was open, in total order.
     pub siblings: Vec<EventId>,
     /// The event whose causal past held all siblings; `None` while still open.
@@ -43,8 +44,8 @@ pub struct ConflictRecord {
 /// One `(stream, key)` slot.
 #[derive(Clone, Debug)]
 struct Slot {
-    stream: Arc<str>,
-    key: Arc<str>,
+    stream: Name,
+    key: Name,
     /// Arena indices of the current heads.
     heads: Vec<u32>,
     /// Arena indices of every event of the key, in arrival order.
@@ -62,7 +63,7 @@ pub(crate) struct Conflicts {
 impl Conflicts {
     /// Records the arrival of `arena[idx]` (all of its causal past is already recorded;
     /// its names are interned).
-    pub fn on_event(&mut self, idx: u32, arena: &[Event], causal: &impl CausalLookup) {
+    pub fn on_event(&mut self, idx: u32, arena: &Arena, causal: &impl CausalLookup) {
         let e = &arena[idx as usize];
         let Some(key) = &e.key else { return };
         let slot = self.slots.entry((Names::id(&e.stream), Names::id(key))).or_insert_with(|| Slot {
@@ -77,7 +78,7 @@ impl Conflicts {
     }
 
     /// Current sibling sets with more than one event, for streams matching `stream`.
-    pub fn current(&self, arena: &[Event], stream: &dyn Fn(&str) -> bool) -> Vec<Conflict> {
+    pub fn current(&self, arena: &Arena, stream: &dyn Fn(&str) -> bool) -> Vec<Conflict> {
         let mut out: Vec<Conflict> = self
             .slots
             .values()
@@ -103,7 +104,7 @@ impl Conflicts {
     /// Every conflict that ever existed on keys of matching streams, resolved or not.
     pub fn history(
         &self,
-        arena: &[Event],
+        arena: &Arena,
         causal: &impl CausalLookup,
         stream: &dyn Fn(&str) -> bool,
     ) -> Vec<ConflictRecord> {

@@ -11,13 +11,14 @@ use serde::{Deserialize, Serialize};
 
 use super::error::InvalidEvent;
 use super::id::EventId;
+use super::name::Name;
 
 /// String metadata: correlation id, schema version, …
 pub type Meta = BTreeMap<String, String>;
 
 /// An immutable event.
 ///
-/// 112 bytes inline: the fields most events have are inline; `meta`, the idempotency key
+/// 88 bytes inline (names are one pointer each, see [`Name`]): the fields most events have are inline; `meta`, the idempotency key
 /// and the explicit dependencies (absent from almost every event) share one optional box,
 /// read through [`meta`](Event::meta), [`idempotency_key`](Event::idempotency_key) and
 /// [`deps`](Event::deps). Build it with [`Extra::boxed`]. (Serialized exactly as when
@@ -28,11 +29,11 @@ pub struct Event {
     /// `(actor, seq)`.
     pub id: EventId,
     /// The stream it belongs to, e.g. `cart:42`.
-    pub stream: Arc<str>,
+    pub stream: Name,
     /// Its type, e.g. `ItemAdded`.
-    pub kind: Arc<str>,
+    pub kind: Name,
     /// What it writes inside the stream (a field, a SKU); conflicts are per `(stream, key)`.
-    pub key: Option<Arc<str>>,
+    pub key: Option<Name>,
     /// The payload, as JSON text (validated on entry, kept byte for byte).
     pub data: Box<str>,
     /// Lamport clock: greater than every event in its causal past.
@@ -90,11 +91,11 @@ impl Eq for Event {}
 #[derive(Deserialize)]
 struct EventRepr {
     id: EventId,
-    stream: Arc<str>,
+    stream: Name,
     #[serde(rename = "type")]
-    kind: Arc<str>,
+    kind: Name,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    key: Option<Arc<str>>,
+    key: Option<Name>,
     data: Box<str>,
     #[serde(default, skip_serializing_if = "Meta::is_empty")]
     meta: Meta,
@@ -181,11 +182,23 @@ pub fn sort_by_order(events: &mut [&Event]) {
 /// Sorts arena indices into the total order of the events they point at (see
 /// [`sort_by_order`]; one sort instance for every caller).
 #[inline(never)]
-pub fn sort_indices_by_order(indices: &mut [u32], arena: &[Event]) {
+pub fn sort_indices_by_order(indices: &mut [u32], arena: &super::log::Arena) {
     #[cfg(target_arch = "wasm32")]
     super::sort::sort_positions(indices, &|a, b| arena[a as usize].order_key().cmp(&arena[b as usize].order_key()));
     #[cfg(not(target_arch = "wasm32"))]
-    indices.sort_unstable_by_key(|i| arena[*i as usize].order_key());
+    {
+        // Natively: the actor compared as one `u128` (its big-endian bytes: the same
+        // order), and an input already in order (local appends, most restores) recognised
+        // by one pass and left alone. (Sorting on a buffer of cached keys measured slower.)
+        let key = |i: u32| {
+            let e = &arena[i as usize];
+            (e.lamport, u128::from_be_bytes(e.id.actor.0), e.id.seq)
+        };
+        if indices.len() < 2 || indices.windows(2).all(|w| key(w[0]) < key(w[1])) {
+            return;
+        }
+        indices.sort_unstable_by_key(|i| key(*i));
+    }
 }
 
 impl Event {

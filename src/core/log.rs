@@ -11,10 +11,12 @@
 use super::hash::Map as HashMap;
 
 mod append;
+mod arena;
 mod merge;
 pub(crate) mod names;
 mod restore;
 
+pub use arena::Arena;
 pub use merge::PreparedReceive;
 use std::fmt;
 use std::sync::Arc;
@@ -28,6 +30,7 @@ use super::event::{sort_by_order, sort_indices_by_order, Event, Limits, OrderKey
 use super::filter::Filter;
 use super::fold::columns::ColumnCache;
 use super::id::{ActorId, EventId};
+use super::name::Name;
 use super::pending::{Pending, PendingInfo};
 use super::version::VersionVector;
 
@@ -117,11 +120,11 @@ pub struct Received {
 pub struct Log {
     actor: ActorId,
     limits: Limits,
-    arena: Vec<Event>,
+    arena: Arena,
     order: Vec<u32>,
     tracks: HashMap<ActorId, ActorTrack>,
     version: VersionVector,
-    streams: HashMap<Arc<str>, Vec<u32>>,
+    streams: HashMap<Name, Vec<u32>>,
     ikeys: HashMap<Arc<str>, u32>,
     conflicts: Conflicts,
     pending: Pending,
@@ -160,7 +163,7 @@ impl Log {
         Log {
             actor,
             limits,
-            arena: Vec::new(),
+            arena: Arena::default(),
             order: Vec::new(),
             tracks: HashMap::default(),
             version: VersionVector::new(),
@@ -205,8 +208,8 @@ impl Log {
     }
 
     /// Names of all streams, sorted.
-    pub fn streams(&self) -> Vec<Arc<str>> {
-        let mut v: Vec<Arc<str>> = self.streams.keys().cloned().collect();
+    pub fn streams(&self) -> Vec<Name> {
+        let mut v: Vec<Name> = self.streams.keys().cloned().collect();
         super::sort::sort_by(&mut v, Ord::cmp);
         v
     }
@@ -220,9 +223,7 @@ impl Log {
 
     /// The event with this id, if applied.
     pub fn get(&self, id: &EventId) -> Option<&Event> {
-        let t = self.tracks.get(&id.actor)?;
-        let i = *t.events.get(usize::try_from(id.seq).ok()?.checked_sub(1)?)?;
-        Some(&self.arena[i as usize])
+        self.arena_index(id).map(|i| &self.arena[i as usize])
     }
 
     /// The event appended with this idempotency key (the first in total order).
@@ -347,8 +348,14 @@ impl Log {
 /// Raw access for folds: arena indices, stable for the log's lifetime.
 impl Log {
     /// Every event, indexed by arena index (arrival order).
-    pub(crate) fn arena_events(&self) -> &[Event] {
+    pub(crate) fn arena_events(&self) -> &Arena {
         &self.arena
+    }
+
+    /// The arena index of an applied event.
+    pub(crate) fn arena_index(&self, id: &EventId) -> Option<u32> {
+        let t = self.tracks.get(&id.actor)?;
+        t.events.get(usize::try_from(id.seq).ok()?.checked_sub(1)?).copied()
     }
 
     /// Arena indices in the total order.

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::edit::PathSeg;
 use super::json::scalar_to_json;
-use super::{decode_change, DocError, Document};
+use super::{DocError, Document};
 use crate::core::{ActorId, EventId, Log};
 
 /// One value of a property and the event that wrote it.
@@ -100,7 +100,8 @@ impl Document {
     /// Every conflict that ever existed in the document, replayed from the changes'
     /// operations in the log's total order (the same on every replica).
     pub fn conflict_history(&self, log: &Log) -> Result<Vec<DocConflictRecord>, DocError> {
-        let mut events: Vec<&crate::core::Event> = self.events.iter().filter_map(|(id, _)| log.get(id)).collect();
+        let mut events: Vec<&crate::core::Event> =
+            self.index.records().iter().filter_map(|r| log.get(&r.event)).collect();
         events.sort_by_key(|e| e.order_key());
 
         type Slot = (ObjectId, Key);
@@ -108,7 +109,7 @@ impl Document {
         let mut open: HashMap<Slot, DocConflictRecord> = HashMap::new();
         let mut done = Vec::new();
         for e in events {
-            let change = decode_change(e)?.decode();
+            let change = self.read_change(e)?.decode();
             for (i, op) in change.operations.iter().enumerate() {
                 let id = OpId(change.start_op.get() + i as u64, change.actor_id.clone());
                 if op.insert {

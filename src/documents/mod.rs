@@ -5,8 +5,12 @@
 //! ```text
 //! event.stream = "doc:7"            (any stream name the app picks)
 //! event.type   = "automerge.change"
-//! event.data   = {"change": "<base64 of the change's bytes>"}
+//! event.data   = "<base64 of the compact change>"   (or, legacy: {"change": "<base64>"})
 //! ```
+//!
+//! The compact payload ([`payload`]) leaves out what the event and the document already
+//! know (actor, dependency hashes, first op counter, checksum) and is rebuilt into
+//! automerge's exact change chunk on read, so change hashes are automerge's own.
 //!
 //! Folding the stream applies the changes in the log's total order (a causal order, so every
 //! change's automerge dependencies are already applied) and gives an automerge document.
@@ -23,19 +27,24 @@
 
 mod conflicts;
 mod edit;
+mod index;
 mod json;
+mod payload;
+mod snapshot;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 pub use automerge::TextEncoding;
 use automerge::{AutoCommit, ChangeHash, ReadDoc};
-use base64::Engine;
 use thiserror::Error;
 
 use crate::core::{Draft, Event, EventId, Log, VersionVector};
 
 pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
 pub use edit::{Editor, PathSeg};
+pub use payload::PayloadError;
+
+use index::Index;
 
 /// The event type of a document change.
 pub const CHANGE_TYPE: &str = "automerge.change";
@@ -52,6 +61,9 @@ pub enum DocError {
     /// automerge refused an operation.
     #[error("automerge: {0}")]
     Automerge(String),
+    /// A document snapshot that cannot be read, or does not fit the log.
+    #[error("bad document snapshot: {0}")]
+    BadSnapshot(String),
 }
 
 impl From<automerge::AutomergeError> for DocError {
@@ -64,19 +76,27 @@ impl From<automerge::AutomergeError> for DocError {
 pub struct Document {
     stream: String,
     doc: AutoCommit,
+    /// The automerge actor of local changes (the log's actor).
+    actor: automerge::ActorId,
     /// The log version whose document events are applied.
     seen: VersionVector,
-    /// Which event carried which change.
-    by_hash: HashMap<ChangeHash, EventId>,
-    /// Every applied change event and its change hash, to view past versions.
-    events: Vec<(EventId, ChangeHash)>,
+    /// Every applied change: its event, hash, `(actor, seq)` and last op.
+    index: Index,
     /// Change events of the stream that could not be read (skipped).
     rejected: Vec<DocError>,
     /// Local changes handed out as drafts and not seen in the log yet: their event data and
     /// change hash. The change is already in `doc` (committed by the edit), so when its
     /// event comes back, [`update`](Self::update) records it without decoding the payload
     /// again (decoding and re-applying were about a tenth of a local edit's time).
-    local: VecDeque<(String, ChangeHash)>,
+    local: VecDeque<Local>,
+}
+
+/// A local change handed out as a draft: its event data and what the index records.
+struct Local {
+    data: String,
+    hash: ChangeHash,
+    seq: u64,
+    max_op: u64,
 }
 
 impl Document {
@@ -90,19 +110,24 @@ impl Document {
     /// count UTF-16 code units). The unit only affects how positions are read; documents
     /// opened with different units interoperate.
     pub fn open_with(log: &Log, stream: &str, encoding: TextEncoding) -> Result<Self, DocError> {
-        let mut doc = AutoCommit::new_with_encoding(encoding);
-        doc.set_actor(automerge::ActorId::from(log.actor().as_bytes().as_slice()));
-        let mut d = Document {
-            stream: stream.to_string(),
-            doc,
-            seen: VersionVector::new(),
-            by_hash: HashMap::new(),
-            events: Vec::new(),
-            rejected: Vec::new(),
-            local: VecDeque::new(),
-        };
+        let mut d = Document::empty(log, stream, AutoCommit::new_with_encoding(encoding));
         d.update(log)?;
         Ok(d)
+    }
+
+    /// A document of `stream` holding `doc`, that has seen no event yet.
+    fn empty(log: &Log, stream: &str, mut doc: AutoCommit) -> Self {
+        let actor = automerge::ActorId::from(log.actor().as_bytes().as_slice());
+        doc.set_actor(actor.clone());
+        Document {
+            stream: stream.to_string(),
+            doc,
+            actor,
+            seen: VersionVector::new(),
+            index: Index::default(),
+            rejected: Vec::new(),
+            local: VecDeque::new(),
+        }
     }
 
     pub fn stream(&self) -> &str {
@@ -121,16 +146,14 @@ impl Document {
         let mut changes = Vec::with_capacity(fresh.len());
         let mut own = 0;
         for e in &fresh {
-            if let Some(hash) = self.own_change(log, e) {
-                self.by_hash.insert(hash, e.id);
-                self.events.push((e.id, hash));
+            if let Some(l) = self.own_change(log, e) {
+                self.index.record(e.id, l.hash, &self.actor, l.seq, l.max_op);
                 own += 1;
                 continue;
             }
-            match decode_change(e) {
+            match self.read_change(e) {
                 Ok(change) => {
-                    self.by_hash.insert(change.hash(), e.id);
-                    self.events.push((e.id, change.hash()));
+                    self.index.record(e.id, change.hash(), change.actor_id(), change.seq(), change.max_op());
                     changes.push(change);
                 }
                 // One bad event must not make the document unreadable: skip it, keep it listed.
@@ -147,12 +170,20 @@ impl Document {
     /// The hash of `e`'s change if `e` carries a change this document made and already
     /// holds. Drafts are appended in order, so older entries before a match were never
     /// appended (a failed append the caller did not [`reload`](Self::reload) after).
-    fn own_change(&mut self, log: &Log, e: &Event) -> Option<ChangeHash> {
+    fn own_change(&mut self, log: &Log, e: &Event) -> Option<Local> {
         if e.id.actor != log.actor() {
             return None;
         }
-        let at = self.local.iter().position(|(data, _)| **data == *e.data)?;
-        self.local.drain(..=at).next_back().map(|(_, hash)| hash)
+        let at = self.local.iter().position(|l| *l.data == *e.data)?;
+        self.local.drain(..=at).next_back()
+    }
+
+    /// The automerge change an event of this document's stream carries. Compact payloads
+    /// name their dependencies by `(actor, seq)`, so this needs every change before `e`
+    /// in the log's order to be applied already (it is, once `update` has seen `e`).
+    fn read_change(&self, e: &Event) -> Result<automerge::Change, DocError> {
+        let actor = automerge::ActorId::from(e.id.actor.as_bytes().as_slice());
+        payload::read(&e.data, &actor, &self.index).map_err(|x| DocError::BadChange { id: e.id, reason: x.to_string() })
     }
 
     /// The document as plain JSON (text objects as strings).
@@ -191,7 +222,7 @@ impl Document {
     /// The automerge heads of the changes a log version includes.
     fn heads_at(&self, version: &VersionVector) -> Vec<ChangeHash> {
         let included: Vec<ChangeHash> =
-            self.events.iter().filter(|(id, _)| version.includes(id)).map(|(_, h)| *h).collect();
+            self.index.records().iter().filter(|r| version.includes(&r.event)).map(|r| r.hash).collect();
         // Heads = included changes that no other included change depends on.
         let mut deps_of_included = std::collections::HashSet::new();
         for h in &included {
@@ -209,7 +240,7 @@ impl Document {
 
     /// The event that carried the change with this hash.
     pub fn event_of(&self, hash: &ChangeHash) -> Option<EventId> {
-        self.by_hash.get(hash).copied()
+        self.index.by_hash(hash).map(|r| r.event)
     }
 
     /// Read access to the automerge document.
@@ -231,20 +262,10 @@ impl Document {
         // (about a fifth of a local edit's time; automerge has no API that hands out the
         // change it has just built).
         let change = self.doc.get_last_local_change()?;
-        let data =
-            serde_json::json!({ "change": base64::engine::general_purpose::STANDARD.encode(change.raw_bytes()) })
-                .to_string();
-        self.local.push_back((data.clone(), hash));
+        let data = payload::write(&change, &self.actor, &self.index);
+        self.local.push_back(Local { data: data.clone(), hash, seq: change.seq(), max_op: change.max_op() });
         Some(Draft { stream: self.stream.clone(), kind: CHANGE_TYPE.into(), data, ..Default::default() })
     }
-}
-
-fn decode_change(e: &Event) -> Result<automerge::Change, DocError> {
-    let bad = |reason: String| DocError::BadChange { id: e.id, reason };
-    let v: serde_json::Value = serde_json::from_str(&e.data).map_err(|x| bad(x.to_string()))?;
-    let b64 = v.get("change").and_then(|c| c.as_str()).ok_or_else(|| bad("no \"change\" field".into()))?;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|x| bad(x.to_string()))?;
-    automerge::Change::from_bytes(bytes).map_err(|x| bad(x.to_string()))
 }
 
 #[cfg(test)]

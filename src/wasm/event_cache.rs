@@ -60,9 +60,9 @@ impl EventCache {
         let have = arr.length() as usize;
         if have < arena.len() {
             let mut json = String::new();
-            for (k, chunk) in arena[have..].chunks(CHUNK).enumerate() {
+            for (k, from) in (have..arena.len()).step_by(CHUNK).enumerate() {
                 json.clear();
-                toolkit::write_events_json(shared, log, chunk, &mut json);
+                toolkit::write_events_json(shared, log, arena.range(from, from + CHUNK), &mut json);
                 // An upcaster (JS) that folded the log while this chunk was written has
                 // filled it already: never push an event twice.
                 if arr.length() as usize == have + k * CHUNK {
@@ -114,15 +114,7 @@ pub fn selection(log: &Log, filter: &Filter) -> Uint32Array {
 
 /// Arena indices of `events` (which must be applied events of `log`), in the given order.
 pub fn indices_of(log: &Log, events: &[&Event]) -> Uint32Array {
-    let arena = log.arena_events();
-    let size = std::mem::size_of::<Event>();
-    let base = arena.as_ptr() as usize;
-    let picked: Vec<u32> = events
-        .iter()
-        .filter_map(|e| log.get(&e.id))
-        // `get` returns a reference into the arena: its offset is the arena index.
-        .map(|e| ((e as *const Event as usize - base) / size) as u32)
-        .collect();
+    let picked: Vec<u32> = events.iter().filter_map(|e| log.arena_index(&e.id)).collect();
     Uint32Array::from(picked.as_slice())
 }
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use everlog::{ActorId, AppendOptions, Draft, Event, EventId, Extra, Log, Meta};
+use everlog::{ActorId, AppendOptions, Draft, Event, EventId, Extra, Log, Meta, Name};
 
 /// xorshift64*: small, fast, deterministic.
 pub struct Rng(u64);
@@ -59,9 +59,9 @@ pub fn arbitrary_event(rng: &mut Rng, actors: &[ActorId]) -> Event {
     let data_max = if rng.chance(5) { 3000 } else { 60 };
     // Drawn in the order the fields had before `Extra` (same events for the same seed).
     let id = EventId::new(pick(rng), rng.any_u64());
-    let stream = Arc::from(rng.text(8));
-    let kind = Arc::from(rng.text(8));
-    let key = rng.chance(60).then(|| Arc::from(rng.text(5)));
+    let stream = Name::from(rng.text(8));
+    let kind = Name::from(rng.text(8));
+    let key = rng.chance(60).then(|| Name::from(rng.text(5)));
     let data = rng.text(data_max).into();
     let idempotency_key = rng.chance(20).then(|| Arc::from(rng.text(10)));
     let lamport = rng.any_u64();

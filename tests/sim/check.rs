@@ -8,9 +8,8 @@
 //! behind replicas agreeing with each other.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
-use everlog::{Builtin, Conflict, ConflictRecord, Event, EventId, Filter, Log, PendingInfo, VersionVector};
+use everlog::{Builtin, Conflict, ConflictRecord, Event, EventId, Filter, Log, Name, PendingInfo, VersionVector};
 
 use super::prng::{FxBuild, Prng};
 
@@ -56,7 +55,7 @@ pub struct Snapshot {
     pub heads: Vec<EventId>,
     pub conflicts: Vec<Conflict>,
     pub history: Vec<ConflictRecord>,
-    pub streams: Vec<(Arc<str>, u64)>,
+    pub streams: Vec<(Name, u64)>,
     pub folds: Vec<StreamFold>,
     /// The built-in folds (count, sum, groupSum, latest, register) per stream, as JSON.
     pub builtins: Vec<serde_json::Value>,
@@ -69,10 +68,10 @@ pub struct Snapshot {
 /// in the total order. Stands for "identical folds" until built-in folds exist.
 #[derive(Debug, PartialEq)]
 pub struct StreamFold {
-    pub stream: Arc<str>,
+    pub stream: Name,
     pub count: u64,
     pub sum: i64,
-    pub last: BTreeMap<Arc<str>, i64>,
+    pub last: BTreeMap<Name, i64>,
 }
 
 pub fn folds(log: &Log) -> Vec<StreamFold> {
@@ -211,7 +210,7 @@ fn check_pending(log: &Log, o: &Oracle, info: &PendingInfo) -> Res {
 /// Conflicts against the oracle: the heads of each `(stream, key)` are its events that no
 /// other event on the same key knows.
 fn check_conflicts(log: &Log, o: &Oracle, evs: &[&Event]) -> Res {
-    let mut slots: BTreeMap<(Arc<str>, Arc<str>), Vec<&Event>> = BTreeMap::new();
+    let mut slots: BTreeMap<(Name, Name), Vec<&Event>> = BTreeMap::new();
     for e in evs {
         if let Some(k) = &e.key {
             slots.entry((e.stream.clone(), k.clone())).or_default().push(e);
@@ -230,7 +229,7 @@ fn check_conflicts(log: &Log, o: &Oracle, evs: &[&Event]) -> Res {
             expected_conflicts.push((s.clone(), k.clone(), heads));
         }
     }
-    let actual: Vec<(Arc<str>, Arc<str>, Vec<EventId>)> = log
+    let actual: Vec<(Name, Name, Vec<EventId>)> = log
         .conflicts(&Filter::default())
         .into_iter()
         .map(|c| (c.stream, c.key, c.events.iter().map(|e| e.id).collect()))

@@ -10,10 +10,20 @@ import { serveAndLaunch } from "./fixture.mjs";
 
 const env = serveAndLaunch();
 
-/** A page of the docs entry with `window.sync(a, b)`: exchange messages until both are quiet. */
+/**
+ * A page of the docs entry with two helpers:
+ * - `window.sync(a, b)`: exchange messages until both are quiet;
+ * - `window.twoReplicas()`: two memory logs "a" and "b" and their documents of stream "doc",
+ *   `{ a, b, da, db }` (the setup of every two-replica test).
+ */
 async function docsPage(context) {
   const page = await openPage(context, env.server.url, "docs.html");
   await page.evaluate(() => {
+    window.twoReplicas = async () => {
+      const { EventLog } = window.everlog;
+      const [a, b] = [await EventLog.open("a", { storage: "memory" }), await EventLog.open("b", { storage: "memory" })];
+      return { a, b, da: await a.document("doc"), db: await b.document("doc") };
+    };
     window.sync = async (a, b) => {
       const [pa, pb] = [a.peer(), b.peer()];
       for (let round = 0; round < 20; round++) {
@@ -79,9 +89,7 @@ test("concurrent property writes keep both values, each with the event that wrot
   const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
-    const { EventLog } = window.everlog;
-    const [a, b] = [await EventLog.open("a", { storage: "memory" }), await EventLog.open("b", { storage: "memory" })];
-    const [da, db] = [await a.document("doc"), await b.document("doc")];
+    const { a, b, da, db } = await window.twoReplicas();
     await da.put(["title"], "draft");
     await window.sync(a, b);
     const ea = await da.put(["title"], "Alice's");
@@ -122,12 +130,9 @@ test("concurrent text splices merge character by character", async () => {
   const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
-    const { EventLog } = window.everlog;
-    const [a, b] = [await EventLog.open("a", { storage: "memory" }), await EventLog.open("b", { storage: "memory" })];
-    const da = await a.document("doc");
+    const { a, b, da, db } = await window.twoReplicas();
     await da.putText(["body"], "hello world");
     await window.sync(a, b);
-    const db = await b.document("doc");
     await da.splice(["body"], 5, 0, ",");
     await da.splice(["body"], 0, 0, "👋 ");
     // Positions count UTF-16 code units, as JavaScript strings do: "👋" is two.
@@ -146,9 +151,7 @@ test("subscribe hears local and remote changes as patches, until unsubscribed", 
   const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
-    const { EventLog } = window.everlog;
-    const [a, b] = [await EventLog.open("a", { storage: "memory" }), await EventLog.open("b", { storage: "memory" })];
-    const [da, db] = [await a.document("doc"), await b.document("doc")];
+    const { a, b, da, db } = await window.twoReplicas();
     await da.putText(["body"], "hi");
     await window.sync(a, b);
     const heard = [];

@@ -14,6 +14,8 @@
 use crate::core::hash::Map as HashMap;
 use std::sync::Arc;
 
+use crate::core::name::Name;
+
 use super::varint::{put_bytes, put_delta, put_u64, Reader};
 use crate::core::error::DecodeError;
 use crate::core::event::{Event, Extra, Meta};
@@ -190,9 +192,9 @@ pub fn decode_body(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, De
         return Err(r.malformed("empty chunk"));
     }
     let ns = r.count(1, "string count")?;
-    let mut strings: Vec<Arc<str>> = Vec::with_capacity(ns);
+    let mut strings: Vec<Name> = Vec::with_capacity(ns);
     for _ in 0..ns {
-        strings.push(Arc::from(r.str("string")?));
+        strings.push(Name::from(r.str("string")?));
     }
     let flags = r.take(n)?;
     if let Some(i) = flags.iter().position(|f| f & !FLAGS_KNOWN != 0) {
@@ -219,7 +221,7 @@ pub fn decode_body(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, De
     for nm in names.iter_mut() {
         nm[1] = r.index(ns, "type index")?;
     }
-    let mut keys: Vec<Option<Arc<str>>> = vec![None; n];
+    let mut keys: Vec<Option<Name>> = vec![None; n];
     for (k, f) in keys.iter_mut().zip(flags) {
         if f & FLAG_KEY != 0 {
             *k = Some(strings[r.index(ns, "key index")?].clone());

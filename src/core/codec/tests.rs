@@ -42,9 +42,9 @@ fn odd_event() -> Event {
     meta.insert("k".into(), "".into());
     Event {
         id: EventId::new(a(u128::MAX), u64::MAX),
-        stream: Arc::from("s"),
-        kind: Arc::from("é"),
-        key: Some(Arc::from("")),
+        stream: "s".into(),
+        kind: "é".into(),
+        key: Some("".into()),
         data: "\"x\"".into(),
         lamport: 0,
         time: u64::MAX,

@@ -26,7 +26,7 @@ use std::sync::Mutex;
 
 use super::numeric::FxBuild;
 use super::scan;
-use crate::core::event::Event;
+use crate::core::log::Arena;
 
 /// Number columns kept at once.
 pub const MAX_NUMBER_COLUMNS: usize = 3;
@@ -73,22 +73,18 @@ struct GroupColumn {
 }
 
 impl NumberColumn {
-    fn extend(&mut self, arena: &[Event]) {
+    fn extend(&mut self, arena: &Arena) {
         let from = self.values.len();
         self.values.extend(
-            arena
-                .get(from..)
-                .unwrap_or_default()
-                .iter()
-                .map(|e| scan::field(&e.data, &self.field).and_then(scan::number).unwrap_or(f64::NAN)),
+            arena.iter_from(from).map(|e| scan::field(&e.data, &self.field).and_then(scan::number).unwrap_or(f64::NAN)),
         );
     }
 }
 
 impl GroupColumn {
-    fn extend(&mut self, arena: &[Event]) {
+    fn extend(&mut self, arena: &Arena) {
         let from = self.ids.len();
-        for e in arena.get(from..).unwrap_or_default() {
+        for e in arena.iter_from(from) {
             let id = match scan::field(&e.data, &self.field).and_then(scan::group_name) {
                 None => NO_GROUP,
                 Some(name) => match self.index.get(&*name) {
@@ -141,7 +137,7 @@ impl ColumnCache {
     }
 
     /// Calls `f` with the number column of `field`, covering all of `arena`.
-    pub fn with_numbers<R>(&self, arena: &[Event], field: &str, f: impl FnOnce(&[f64]) -> R) -> R {
+    pub fn with_numbers<R>(&self, arena: &Arena, field: &str, f: impl FnOnce(&[f64]) -> R) -> R {
         let mut store = self.lock();
         let store = &mut *store;
         store.tick += 1;
@@ -164,7 +160,7 @@ impl ColumnCache {
     /// `field`, both covering all of `arena`.
     pub fn with_groups<R>(
         &self,
-        arena: &[Event],
+        arena: &Arena,
         key: &str,
         field: &str,
         f: impl FnOnce(&[u32], &[Box<str>], &[f64]) -> R,

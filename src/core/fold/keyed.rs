@@ -14,8 +14,8 @@
 //! Keys are keys alone: a filter spanning several streams folds their same-named keys
 //! together. Values are kept as the events' JSON text and parsed only for the result.
 
+use crate::core::name::Name;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -74,7 +74,7 @@ pub struct Register;
 /// Key → its heads `(id, JSON text of data)`, in the total order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct RegisterState(pub BTreeMap<Arc<str>, Vec<(EventId, Box<str>)>>);
+pub struct RegisterState(pub BTreeMap<Name, Vec<(EventId, Box<str>)>>);
 
 impl Fold for Register {
     type State = RegisterState;

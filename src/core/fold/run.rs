@@ -9,7 +9,7 @@
 use super::columns::ColumnCache;
 use crate::core::event::Event;
 use crate::core::filter::Filter;
-use crate::core::log::Log;
+use crate::core::log::{Arena, Log};
 
 /// Events of a log to fold: arena indices in the total order, a filter, a maximum count.
 pub struct Run<'a> {
@@ -39,7 +39,7 @@ impl<'a> Run<'a> {
     }
 
     /// The log's events, indexed by arena index.
-    pub fn arena(&self) -> &'a [Event] {
+    pub fn arena(&self) -> &'a Arena {
         self.log.arena_events()
     }
 

@@ -15,8 +15,8 @@
 //! a result built from a decoded state always parses. Foreign bytes are a typed error,
 //! never a panic.
 
+use crate::core::name::Name;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use super::numeric::{Exact, FxBuild};
 use super::scan;
@@ -176,7 +176,7 @@ pub(super) fn decode_latest(bytes: &[u8]) -> Result<BTreeMap<String, String>, De
 pub(super) type Heads = Vec<(EventId, Box<str>)>;
 
 /// register: key → heads `[id, data text]`.
-pub(super) fn decode_register(bytes: &[u8]) -> Result<BTreeMap<Arc<str>, Heads>, DecodeError> {
+pub(super) fn decode_register(bytes: &[u8]) -> Result<BTreeMap<Name, Heads>, DecodeError> {
     decode(bytes, |r| {
         let mut m = BTreeMap::new();
         r.object(|r, k| {
@@ -197,7 +197,7 @@ pub(super) fn decode_register(bytes: &[u8]) -> Result<BTreeMap<Arc<str>, Heads>,
                 heads.push((id?, text?));
                 Some(())
             })?;
-            m.insert(Arc::from(k), heads);
+            m.insert(Name::from(k), heads);
             Some(())
         })?;
         Some(m)
@@ -230,7 +230,7 @@ pub(super) fn encode_latest(m: &BTreeMap<String, String>) -> Vec<u8> {
     out.into_bytes()
 }
 
-pub(super) fn encode_register(m: &BTreeMap<Arc<str>, Heads>) -> Vec<u8> {
+pub(super) fn encode_register(m: &BTreeMap<Name, Heads>) -> Vec<u8> {
     let mut out = String::from("{");
     for (i, (k, heads)) in m.iter().enumerate() {
         push_key(&mut out, i == 0, k);
@@ -278,8 +278,8 @@ mod tests {
     fn reads_what_serde_json_writes() {
         let id: EventId = "3@000000000000000000000000000000ab".parse().unwrap();
         let mut reg = BTreeMap::new();
-        reg.insert(Arc::<str>::from("t\"itle"), vec![(id, Box::<str>::from("{\"a\": [1, \"x\"]}"))]);
-        reg.insert(Arc::<str>::from("empty"), vec![]);
+        reg.insert(Name::from("t\"itle"), vec![(id, Box::<str>::from("{\"a\": [1, \"x\"]}"))]);
+        reg.insert(Name::from("empty"), vec![]);
         let bytes = serde_json::to_vec(&reg).unwrap();
         assert_eq!(encode_register(&reg), bytes);
         assert_eq!(decode_register(&bytes).unwrap(), reg);

@@ -10,6 +10,7 @@ use crate::core::error::{Error, InvalidEvent, Result, StorageError};
 use crate::core::event::{Draft, Event, Extra};
 use crate::core::hash::{Map as HashMap, Set as HashSet};
 use crate::core::id::EventId;
+use crate::core::name::Name;
 
 impl Log {
     /// Appends drafts as one atomic batch written by this replica's actor.
@@ -85,8 +86,8 @@ impl Log {
         let time = now_ms.max(self.max_time);
         // A batch usually repeats a few names: reuse the last interned stream and type
         // instead of looking each one up again.
-        let mut last: [Option<Arc<str>>; 2] = [None, None];
-        let mut name = |slot: usize, s: &str| -> Arc<str> {
+        let mut last: [Option<Name>; 2] = [None, None];
+        let mut name = |slot: usize, s: &str| -> Name {
             match &last[slot] {
                 Some(a) if **a == *s => a.clone(),
                 _ => {
@@ -150,7 +151,7 @@ impl Log {
         deps
     }
 
-    fn intern(&self, s: &str) -> Arc<str> {
-        self.names.get(s).cloned().unwrap_or_else(|| Arc::from(s))
+    fn intern(&self, s: &str) -> Name {
+        self.names.get(s).cloned().unwrap_or_else(|| Name::from(s))
     }
 }

@@ -11,10 +11,10 @@
 
 use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
 
-use std::sync::Arc;
+use crate::core::name::Name;
 
 use super::names::{NameId, Names};
-use super::{Log, Received};
+use super::{Arena, Log, Received};
 use crate::core::causal::{ActorTrack, CausalLookup};
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
 use crate::core::event::{sort_indices_by_order, Event};
@@ -129,7 +129,6 @@ impl Log {
             }
         }
         out.applied.reserve_exact(p.ready.len());
-        self.arena.reserve(p.ready.len());
         for e in p.ready {
             out.applied.push(e.clone());
             self.apply_unchecked(e);
@@ -284,9 +283,9 @@ impl Log {
     pub(super) fn index_streams(&mut self, first: usize) {
         let arena = &self.arena;
         // Grouped by the interned name's identity: no string hashing per event.
-        let mut by_stream: HashMap<NameId, (&Arc<str>, Vec<u32>)> = HashMap::default();
-        for (i, e) in arena.iter().enumerate().skip(first) {
-            by_stream.entry(Names::id(&e.stream)).or_insert_with(|| (&e.stream, Vec::new())).1.push(i as u32);
+        let mut by_stream: HashMap<NameId, (&Name, Vec<u32>)> = HashMap::default();
+        for (i, e) in arena.iter_from(first).enumerate() {
+            by_stream.entry(Names::id(&e.stream)).or_insert_with(|| (&e.stream, Vec::new())).1.push((first + i) as u32);
         }
         for (_, (s, mut fresh)) in by_stream {
             sort_indices_by_order(&mut fresh, arena);
@@ -351,7 +350,7 @@ impl CausalLookup for TracksView<'_> {
 }
 
 /// Merges sorted `fresh` into sorted `list` (both arena indices ordered by order key).
-fn merge_sorted(list: &mut Vec<u32>, fresh: &[u32], arena: &[Event]) {
+fn merge_sorted(list: &mut Vec<u32>, fresh: &[u32], arena: &Arena) {
     let key = |i: &u32| arena[*i as usize].order_key();
     match (list.last(), fresh.first()) {
         (_, None) => {}

@@ -28,8 +28,8 @@ impl Log {
                 "restore replays storage into an empty log only",
             )));
         }
-        // Sized once: a cold open knows how many events it replays (no doubling slack).
-        self.arena.reserve_exact(events.len());
+        // Sized once: a cold open knows how many events it replays (no doubling slack; the
+        // arena grows by fixed chunks anyway).
         self.order.reserve_exact(events.len());
         for e in events {
             match self.check_restorable(&e) {

@@ -27,6 +27,8 @@ pub fn doc_error(e: &DocError) -> JsValue {
         DocError::BadPath { path, .. } => make_document_error("BAD_PATH", &msg, Some(path.clone()), None),
         DocError::BadChange { id, .. } => make_document_error("BAD_CHANGE", &msg, None, Some(id.to_string())),
         DocError::Automerge(_) => make_document_error("AUTOMERGE", &msg, None, None),
+        // Snapshots are not exposed to JavaScript yet (native only).
+        DocError::BadSnapshot(_) => make_document_error("BAD_SNAPSHOT", &msg, None, None),
     }
 }
 
