@@ -1,5 +1,5 @@
 //! Browser tests (wasm-bindgen-test in headless Chromium, real IndexedDB):
-//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown`.
+//! `cargo test --lib --target wasm32-unknown-unknown` (through pkg-scripts/wasm-test-runner.sh, docs/browser-tests.md).
 //! The end-to-end tests of pages and tabs are the Playwright ones under `www/tests/`.
 
 use js_sys::{Array, Reflect, Uint8Array};
