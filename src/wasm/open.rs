@@ -115,11 +115,12 @@ pub async fn open(name: String, opts: OpenOptions) -> Result<Rc<Shared>, JsValue
         None => ActorId::random(),
     };
     let log = replay(actor, &loaded.batches)?;
+    let last_key = loaded.batches.last().map_or(0.0, |(k, _)| *k);
     let shared = Rc::new(Shared::new(name, log, Some(store)));
     *shared.snapshots.borrow_mut() = loaded.snapshots.into_iter().collect();
     if let Some(t) = tabs.as_mut() {
         t.set_slot(slot);
-        t.attach(&shared);
+        t.attach(&shared, last_key);
     }
     *shared.tabs.borrow_mut() = tabs;
     Ok(shared)
