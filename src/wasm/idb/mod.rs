@@ -57,9 +57,32 @@ extern "C" {
     fn transaction_with_options(
         this: &DbWithOptions,
         stores: &JsValue,
-        mode: &str,
+        mode: &JsValue,
         options: &JsValue,
     ) -> Result<IdbTransaction, JsValue>;
+
+    /// `IDBTransaction` with `objectStore(name)` taking a JS string already made (no
+    /// UTF-8 decoding per call) and `commit()` (web-sys marks it deprecated).
+    #[wasm_bindgen(extends = IdbTransaction)]
+    type Tx;
+    #[wasm_bindgen(method, catch, js_name = objectStore)]
+    fn object_store_js(this: &Tx, name: &JsValue) -> Result<IdbObjectStore, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn commit(this: &Tx) -> Result<(), JsValue>;
+}
+
+/// JS strings and arrays the write path passes on every append, made once.
+struct Names {
+    readwrite: JsValue,
+    batches: JsValue,
+    batches_scope: JsValue,
+}
+
+impl Names {
+    fn new() -> Self {
+        let batches = JsValue::from_str(BATCHES);
+        Names { readwrite: "readwrite".into(), batches_scope: Array::of1(&batches).into(), batches }
+    }
 }
 
 /// What a log's database holds, read in one transaction.
@@ -82,6 +105,7 @@ pub struct IdbStore {
     /// Resolves with `dropped_marker` on the `close` event (see [`IdbStore::settle`]).
     dropped: Promise,
     dropped_marker: JsValue,
+    names: Names,
 }
 
 impl IdbStore {
@@ -144,7 +168,8 @@ impl IdbStore {
         on_close.forget();
         let write_options = Object::new();
         let _ = Reflect::set(&write_options, &"durability".into(), &(if strict { "strict" } else { "relaxed" }).into());
-        let store = IdbStore { db, write_options: write_options.into(), closed, lost, dropped, dropped_marker };
+        let names = Names::new();
+        let store = IdbStore { db, write_options: write_options.into(), closed, lost, dropped, dropped_marker, names };
         store.check_format().await?;
         Ok(store)
     }
@@ -176,13 +201,18 @@ impl IdbStore {
     }
 
     fn tx(&self, stores: &[&str], mode: &str) -> Result<IdbTransaction, IdbError> {
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        self.tx_js(&names, &JsValue::from_str(mode), mode == "readwrite")
+    }
+
+    /// [`IdbStore::tx`] with the scope and mode as JS values (the append path reuses them).
+    fn tx_js(&self, scope: &JsValue, mode: &JsValue, write: bool) -> Result<IdbTransaction, IdbError> {
         if self.closed.get() {
             return Err(IdbError::new("InvalidStateError", "the database connection is closed"));
         }
-        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
         let db: &DbWithOptions = self.db.unchecked_ref();
-        let options = if mode == "readwrite" { &self.write_options } else { &JsValue::UNDEFINED };
-        let r = db.transaction_with_options(&names, mode, options);
+        let options = if write { &self.write_options } else { &JsValue::UNDEFINED };
+        let r = db.transaction_with_options(scope, mode, options);
         r.map_err(|e| {
             let err = IdbError::from_js(e, "starting a transaction");
             if err.error.name == "InvalidStateError" {
@@ -229,9 +259,16 @@ impl IdbStore {
     }
 
     /// Appends one encoded batch in one transaction; resolves after `complete` with its key.
+    ///
+    /// The transaction is committed explicitly right after the `add`: without `commit()`
+    /// the browser commits only once the page's current task and its microtasks are over.
     pub async fn append(&self, batch: &[u8]) -> Result<f64, IdbError> {
-        let tx = self.tx(&[BATCHES], "readwrite")?;
-        let req = store(&tx, BATCHES)?.add(&Uint8Array::from(batch)).map_err(js("writing a batch"))?;
+        let n = &self.names;
+        let tx: Tx = self.tx_js(&n.batches_scope, &n.readwrite, true)?.unchecked_into();
+        let req = tx.object_store_js(&n.batches).map_err(js("opening an object store"))?;
+        let req = req.add(&Uint8Array::from(batch)).map_err(js("writing a batch"))?;
+        // Best effort: a browser without `commit()` commits at the end of the task.
+        let _ = tx.commit();
         self.transaction(&tx, "writing a batch").await?;
         req.result().ok().and_then(|k| k.as_f64()).ok_or_else(|| IdbError::new("UnknownError", "no key for the batch"))
     }
