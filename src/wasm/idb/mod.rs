@@ -94,6 +94,32 @@ pub struct Loaded {
     pub meta: Vec<(String, Vec<u8>)>,
 }
 
+type Hook = Box<dyn Fn()>;
+
+/// Why the connection was lost, and who to tell when it is (once).
+#[derive(Clone, Default)]
+struct Lost {
+    why: Rc<RefCell<Option<IdbError>>>,
+    hook: Rc<RefCell<Option<Hook>>>,
+}
+
+impl Lost {
+    /// Records the first reason and tells the hook (later reasons are dropped).
+    fn set(&self, why: IdbError) {
+        let first = {
+            let mut w = self.why.borrow_mut();
+            let first = w.is_none();
+            w.get_or_insert(why);
+            first
+        };
+        if first {
+            if let Some(hook) = self.hook.borrow().as_ref() {
+                hook();
+            }
+        }
+    }
+}
+
 /// An open IndexedDB database holding one log.
 pub struct IdbStore {
     db: IdbDatabase,
@@ -101,7 +127,7 @@ pub struct IdbStore {
     /// Set when the connection was closed (by us, by a `versionchange`, or by the browser).
     closed: Rc<Cell<bool>>,
     /// Set when it was closed by someone else (see [`IdbStore::lost`]).
-    lost: Rc<RefCell<Option<IdbError>>>,
+    lost: Lost,
     /// Resolves with `dropped_marker` on the `close` event (see [`IdbStore::settle`]).
     dropped: Promise,
     dropped_marker: JsValue,
@@ -123,7 +149,7 @@ impl IdbStore {
     pub(crate) async fn open_version(name: &str, strict: bool, version: u32) -> Result<IdbStore, IdbError> {
         let db = open::open_db(&Self::db_name(name), version).await?;
         let closed = Rc::new(Cell::new(false));
-        let lost: Rc<RefCell<Option<IdbError>>> = Rc::default();
+        let lost = Lost::default();
         // Another tab wants to upgrade or delete the database: step aside (a transaction
         // already running still commits: `close()` waits for it), and remember why.
         let (db2, c2, l2) = (db.clone(), closed.clone(), lost.clone());
@@ -140,7 +166,7 @@ impl IdbStore {
                     ),
                 ),
             };
-            l2.borrow_mut().get_or_insert(why);
+            l2.set(why);
         });
         db.set_onversionchange(Some(on_change.as_ref().unchecked_ref()));
         // `close` fires only when the browser closes the connection itself (site data
@@ -157,7 +183,7 @@ impl IdbStore {
                 "ConnectionLostError",
                 "the browser closed the database connection (site data cleared or a storage failure)",
             );
-            l3.borrow_mut().get_or_insert(why);
+            l3.set(why);
             if let Some(resolve) = &resolve_dropped {
                 let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
             }
@@ -178,7 +204,13 @@ impl IdbStore {
     /// (`VersionChangeError`) or deleted (`DeletedError`) the database, or the browser
     /// closed it (`ConnectionLostError`). `None` while open or after our own `close`.
     pub fn lost(&self) -> Option<IdbError> {
-        self.lost.borrow().clone()
+        self.lost.why.borrow().clone()
+    }
+
+    /// Calls `hook` when the connection is lost ([`IdbStore::lost`] then says why), from
+    /// the browser's event or from the call that found out; once.
+    pub fn on_lost(&self, hook: Hook) {
+        *self.lost.hook.borrow_mut() = Some(hook);
     }
 
     async fn check_format(&self) -> Result<(), IdbError> {
@@ -221,7 +253,7 @@ impl IdbStore {
                 // retrying in a loop of microtasks would never let that event run).
                 self.closed.set(true);
                 let why = IdbError::new("ConnectionLostError", "the browser closed the database connection");
-                self.lost.borrow_mut().get_or_insert(why);
+                self.lost.set(why);
             }
             err
         })
