@@ -68,7 +68,9 @@ for (const entry of entries) for (const target of ["web", "bundler"]) {
   const snip = snippetDir(dir);
   copyFileSync(join(root, "js", "errors.d.ts"), join(dir, snip, "errors.d.ts"));
   if (entry.errors) copyFileSync(join(root, "js", `${entry.errors}.d.ts`), join(dir, snip, `${entry.errors}.d.ts`));
-  const dts = readFileSync(join(dir, "everlog.d.ts"), "utf8");
+  // The declarations name error classes of js/errors.d.ts (`onClose`'s ClosedError).
+  const dts = `import type { ClosedError } from "${snip}/errors.js";\n` + readFileSync(join(dir, "everlog.d.ts"), "utf8");
+  writeFileSync(join(dir, "everlog.d.ts"), dts);
   const names = publicNames(dts);
   for (const n of entry.classes) {
     if (!names.includes(n)) throw new Error(`${target}/everlog.d.ts lacks ${n}`);

@@ -11,31 +11,12 @@ cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m-- %s\033[0m\n' "$*"; }
 
 step "wasm-bindgen-test (headless Chromium)"
-# Known flake (open in issue 3): about one run in four, the headless page stops answering
-# chromedriver before any test reports ("Failed to detect test as having been run"), and
-# the runner waits 300 s. A hung attempt is cut at 180 s and retried, at most three
-# attempts in all; a test that fails (rather than hangs) fails at once.
-# Compile first, without a time limit (a cold wasm32 build takes minutes on CI). With the
-# `toolkit` feature: its bindings have wasm tests too (the core entry's build, without it,
-# is covered by clippy and by the Playwright tests of the package).
-cargo test --lib --target wasm32-unknown-unknown --features toolkit --no-run
-attempt=1
-while :; do
-  rc=0
-  out=$(mktemp)
-  CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} timeout 180 cargo test --lib --target wasm32-unknown-unknown --features toolkit 2>&1 | tee "$out" || rc=${PIPESTATUS[0]}
-  hung=0
-  if [ "$rc" = 124 ] || grep -q "Failed to detect test as having been run" "$out"; then hung=1; fi
-  rm -f "$out"
-  [ "$rc" = 0 ] && break
-  if [ "$hung" = 1 ] && [ "$attempt" -lt 3 ]; then
-    echo "wasm-bindgen-test: the headless page hung (attempt $attempt of 3, known flake); retrying" >&2
-    pkill -f "wasm-bindgen-test-runner" 2>/dev/null || true
-    attempt=$((attempt + 1))
-    continue
-  fi
-  exit "$rc"
-done
+# Through pkg-scripts/wasm-test-runner.sh (the cargo runner in .cargo/config.toml), which
+# fixed the old "page hangs before any test, one run in four" flake at its cause (the test
+# runner's page server, docs/browser-tests.md). No retry any more: a hang now is a real bug.
+# With the `toolkit` feature: its bindings have wasm tests too (the core entry's build,
+# without it, is covered by clippy and by the Playwright tests of the package).
+cargo test --lib --target wasm32-unknown-unknown --features toolkit
 
 step "npm package"
 # An over-budget package still gets tested; the suite fails on the budget at the end.

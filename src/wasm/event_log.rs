@@ -9,15 +9,16 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 
 use super::convert::{self, drafts_from_js, expected_version_from_js, filter_from_js};
-use super::errors::type_error;
+use super::errors::{check_poison, type_error};
 use super::event_cache;
 use super::fold;
 use super::open::{open, OpenOptions};
 use super::peer::Peer;
 use super::projection::{Projection, ProjectionState, Reducer};
-use super::shared::Shared;
+use super::shared::{report, Shared};
 use super::task::promise;
 use super::toolkit;
 use crate::core::fold::scan::push_string;
@@ -185,6 +186,34 @@ impl EventLog {
         .unchecked_into())
     }
 
+    /// Calls `listener(error)` once when the log closes: after `close()`, or when its
+    /// database went away (another tab upgraded or deleted it, the browser closed it), with
+    /// the `ClosedError` later calls get. On a closed log, at once (in a microtask).
+    /// Returns a function that removes the listener.
+    #[wasm_bindgen(js_name = onClose)]
+    pub fn on_close(&self, listener: Function) -> Function {
+        if self.shared.is_closed() || check_poison().is_err() {
+            let shared = self.shared.clone();
+            spawn_local(async move {
+                if let Err(e) = listener.call1(&JsValue::UNDEFINED, &shared.closed_error()) {
+                    report(&e);
+                }
+            });
+            return Function::new_no_args("");
+        }
+        let id = self.shared.next_listener.get();
+        self.shared.next_listener.set(id + 1);
+        self.shared.close_listeners.borrow_mut().push((id, listener));
+        let weak = Rc::downgrade(&self.shared);
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(s) = weak.upgrade() {
+                s.close_listeners.borrow_mut().retain(|(i, _)| *i != id);
+            }
+        })
+        .into_js_value()
+        .unchecked_into()
+    }
+
     /// Current conflicts: `[{ stream, key, events }]`.
     pub fn conflicts(&self, filter: JsValue) -> Result<JsValue, JsValue> {
         self.shared.check_open()?;
@@ -289,6 +318,7 @@ impl EventLog {
                 shared.projections.borrow_mut().clear();
                 shared.js_events.clear();
             }
+            shared.notify_closed();
             Ok(JsValue::UNDEFINED)
         })
     }

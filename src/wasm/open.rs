@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 
 use super::batch;
 use super::errors::{to_js, type_error};
@@ -115,11 +116,25 @@ pub async fn open(name: String, opts: OpenOptions) -> Result<Rc<Shared>, JsValue
         None => ActorId::random(),
     };
     let log = replay(actor, &loaded.batches)?;
+    let last_key = loaded.batches.last().map_or(0.0, |(k, _)| *k);
     let shared = Rc::new(Shared::new(name, log, Some(store)));
     *shared.snapshots.borrow_mut() = loaded.snapshots.into_iter().collect();
+    if let Some(store) = &shared.store {
+        // `onClose` listeners learn of a lost connection when it happens, in a microtask
+        // of their own (never inside the call or the browser event that found out).
+        let weak = Rc::downgrade(&shared);
+        store.on_lost(Box::new(move || {
+            let weak = weak.clone();
+            spawn_local(async move {
+                if let Some(s) = weak.upgrade() {
+                    s.notify_closed();
+                }
+            });
+        }));
+    }
     if let Some(t) = tabs.as_mut() {
         t.set_slot(slot);
-        t.attach(&shared);
+        t.attach(&shared, last_key);
     }
     *shared.tabs.borrow_mut() = tabs;
     Ok(shared)

@@ -47,6 +47,8 @@ pub struct Shared {
     pub closed: Cell<bool>,
     pub listeners: RefCell<Vec<(u32, Function)>>,
     pub next_listener: Cell<u32>,
+    /// `log.onClose` listeners, called once when the log closes.
+    pub close_listeners: RefCell<Vec<(u32, Function)>>,
     pub projections: RefCell<Vec<Rc<ProjectionState>>>,
     pub tabs: RefCell<Option<Tabs>>,
     /// JS objects of the events, for JS reducer folds (built on the first one).
@@ -72,6 +74,7 @@ impl Shared {
             closed: Cell::new(false),
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
+            close_listeners: RefCell::new(Vec::new()),
             projections: RefCell::new(Vec::new()),
             tabs: RefCell::new(None),
             js_events: EventCache::default(),
@@ -91,6 +94,28 @@ impl Shared {
             return Err(closed_by_storage(&lost.error, &lost.cause));
         }
         Ok(())
+    }
+
+    /// The `ClosedError` of a closed log: `cause` says why when its database went away.
+    pub fn closed_error(&self) -> JsValue {
+        match self.store.as_ref().and_then(|s| s.lost()) {
+            Some(lost) => closed_by_storage(&lost.error, &lost.cause),
+            None => closed(),
+        }
+    }
+
+    /// Calls the `onClose` listeners (each once) with the log's `ClosedError`.
+    pub fn notify_closed(&self) {
+        let listeners = std::mem::take(&mut *self.close_listeners.borrow_mut());
+        if listeners.is_empty() {
+            return;
+        }
+        let err = self.closed_error();
+        for (_, f) in listeners {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, &err) {
+                report(&e);
+            }
+        }
     }
 
     /// True after `close()` or once the database connection was lost.

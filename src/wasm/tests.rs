@@ -1,5 +1,5 @@
 //! Browser tests (wasm-bindgen-test in headless Chromium, real IndexedDB):
-//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown`.
+//! `cargo test --lib --target wasm32-unknown-unknown` (through pkg-scripts/wasm-test-runner.sh, docs/browser-tests.md).
 //! The end-to-end tests of pages and tabs are the Playwright ones under `www/tests/`.
 
 use js_sys::{Array, Reflect, Uint8Array};
@@ -105,6 +105,36 @@ async fn indexeddb_survives_reopen_and_reuses_the_actor() {
     let e = wait(again.append(js(json!({"stream": "s", "type": "C"})), JsValue::UNDEFINED)).await.unwrap();
     assert_eq!(prop(&e, "id").as_string().unwrap(), format!("3@{actor}"));
     wait(again.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn on_close_tells_each_listener_once_and_a_late_one_at_once() {
+    let log = open_log("on-close", true).await;
+    let calls = Array::new();
+    let push = |tag: &'static str| {
+        let calls = calls.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+            calls.push(&Array::of2(&tag.into(), &e));
+        })
+        .into_js_value()
+        .unchecked_into::<js_sys::Function>()
+    };
+    log.on_close(push("kept"));
+    let off = log.on_close(push("removed"));
+    off.call0(&JsValue::UNDEFINED).unwrap();
+    wait(log.close()).await.unwrap();
+    wait(log.close()).await.unwrap();
+    let late = js_sys::Promise::new(&mut |resolve, _| {
+        log.on_close(resolve);
+    });
+    let err = wait(late).await.unwrap();
+    assert_eq!(calls.length(), 1, "once, and not the removed listener");
+    let first = Array::from(&calls.get(0));
+    assert_eq!(first.get(0).as_string().as_deref(), Some("kept"));
+    for e in [first.get(1), err] {
+        assert_eq!(prop(&e, "name").as_string().as_deref(), Some("ClosedError"));
+        assert!(prop(&e, "cause").is_undefined(), "closed by close(): no cause");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -190,6 +190,12 @@ export class EventLog {
   peer(): Peer;
   /** Sync with the relay over WebSocket (`ws://host/sync`). */
   connect(url: string, options: ConnectOptions): Connection;
+  /** Calls `listener` once when the log closes: after `close()` (a `ClosedError` without
+   * `cause`), or when its database went away under it (`cause` is the `StorageError` whose
+   * `reason` says why: `VersionChangeError`, `DeletedError`, `ConnectionLostError`); the
+   * error is the one every later call gets. On a log already closed it is called at once
+   * (in a microtask). Returns a function that removes the listener. */
+  onClose(listener: (error: ClosedError) => void): () => void;
   close(): Promise<void>;
   free(): void;
 }

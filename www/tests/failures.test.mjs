@@ -111,6 +111,8 @@ test("the browser closes the connection mid-burst (site data cleared): typed err
   await helpers(page);
   await page.evaluate(async () => {
     window.log = await window.everlog.EventLog.open("forced-close");
+    // The app is told as it happens (log.onClose), not only by its next call.
+    window.told = new Promise((resolve) => window.log.onClose((e) => resolve(window.describe(e))));
     window.done = 0;
     // Batches of 3 until the log says it is closed; then one more attempt.
     window.burst = (async () => {
@@ -132,7 +134,7 @@ test("the browser closes the connection mid-burst (site data cleared): typed err
   // What "Clear site data" does: Chromium force-closes the connection (`close` event).
   const cdp = await context.newCDPSession(page);
   await cdp.send("Storage.clearDataForOrigin", { origin: env.server.url, storageTypes: "indexeddb" });
-  const r = await page.evaluate(async () => ({ ...(await window.burst), closed: window.log.closed }));
+  const r = await page.evaluate(async () => ({ ...(await window.burst), closed: window.log.closed, told: await window.told }));
   // The appends in flight or started while the browser was closing the connection failed
   // as storage failures (transaction aborted, never settled and given up on the `close`
   // event, or refused), or as ClosedError once the log knew; never a hang.
@@ -142,6 +144,8 @@ test("the browser closes the connection mid-burst (site data cleared): typed err
   assert.equal(r.closed, true);
   assert.equal(r.last?.name, "ClosedError");
   assert.equal(r.last.cause?.reason, "ConnectionLostError");
+  assert.equal(r.told.name, "ClosedError", "onClose told the app");
+  assert.equal(r.told.cause?.reason, "ConnectionLostError");
   // Opening again works; only whole batches can be there (the data was cleared, so none).
   const again = await page.evaluate(async () => {
     const log = await window.everlog.EventLog.open("forced-close");

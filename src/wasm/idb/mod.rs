@@ -57,9 +57,32 @@ extern "C" {
     fn transaction_with_options(
         this: &DbWithOptions,
         stores: &JsValue,
-        mode: &str,
+        mode: &JsValue,
         options: &JsValue,
     ) -> Result<IdbTransaction, JsValue>;
+
+    /// `IDBTransaction` with `objectStore(name)` taking a JS string already made (no
+    /// UTF-8 decoding per call) and `commit()` (web-sys marks it deprecated).
+    #[wasm_bindgen(extends = IdbTransaction)]
+    type Tx;
+    #[wasm_bindgen(method, catch, js_name = objectStore)]
+    fn object_store_js(this: &Tx, name: &JsValue) -> Result<IdbObjectStore, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn commit(this: &Tx) -> Result<(), JsValue>;
+}
+
+/// JS strings and arrays the write path passes on every append, made once.
+struct Names {
+    readwrite: JsValue,
+    batches: JsValue,
+    batches_scope: JsValue,
+}
+
+impl Names {
+    fn new() -> Self {
+        let batches = JsValue::from_str(BATCHES);
+        Names { readwrite: "readwrite".into(), batches_scope: Array::of1(&batches).into(), batches }
+    }
 }
 
 /// What a log's database holds, read in one transaction.
@@ -71,6 +94,32 @@ pub struct Loaded {
     pub meta: Vec<(String, Vec<u8>)>,
 }
 
+type Hook = Box<dyn Fn()>;
+
+/// Why the connection was lost, and who to tell when it is (once).
+#[derive(Clone, Default)]
+struct Lost {
+    why: Rc<RefCell<Option<IdbError>>>,
+    hook: Rc<RefCell<Option<Hook>>>,
+}
+
+impl Lost {
+    /// Records the first reason and tells the hook (later reasons are dropped).
+    fn set(&self, why: IdbError) {
+        let first = {
+            let mut w = self.why.borrow_mut();
+            let first = w.is_none();
+            w.get_or_insert(why);
+            first
+        };
+        if first {
+            if let Some(hook) = self.hook.borrow().as_ref() {
+                hook();
+            }
+        }
+    }
+}
+
 /// An open IndexedDB database holding one log.
 pub struct IdbStore {
     db: IdbDatabase,
@@ -78,10 +127,11 @@ pub struct IdbStore {
     /// Set when the connection was closed (by us, by a `versionchange`, or by the browser).
     closed: Rc<Cell<bool>>,
     /// Set when it was closed by someone else (see [`IdbStore::lost`]).
-    lost: Rc<RefCell<Option<IdbError>>>,
+    lost: Lost,
     /// Resolves with `dropped_marker` on the `close` event (see [`IdbStore::settle`]).
     dropped: Promise,
     dropped_marker: JsValue,
+    names: Names,
 }
 
 impl IdbStore {
@@ -99,7 +149,7 @@ impl IdbStore {
     pub(crate) async fn open_version(name: &str, strict: bool, version: u32) -> Result<IdbStore, IdbError> {
         let db = open::open_db(&Self::db_name(name), version).await?;
         let closed = Rc::new(Cell::new(false));
-        let lost: Rc<RefCell<Option<IdbError>>> = Rc::default();
+        let lost = Lost::default();
         // Another tab wants to upgrade or delete the database: step aside (a transaction
         // already running still commits: `close()` waits for it), and remember why.
         let (db2, c2, l2) = (db.clone(), closed.clone(), lost.clone());
@@ -116,7 +166,7 @@ impl IdbStore {
                     ),
                 ),
             };
-            l2.borrow_mut().get_or_insert(why);
+            l2.set(why);
         });
         db.set_onversionchange(Some(on_change.as_ref().unchecked_ref()));
         // `close` fires only when the browser closes the connection itself (site data
@@ -133,7 +183,7 @@ impl IdbStore {
                 "ConnectionLostError",
                 "the browser closed the database connection (site data cleared or a storage failure)",
             );
-            l3.borrow_mut().get_or_insert(why);
+            l3.set(why);
             if let Some(resolve) = &resolve_dropped {
                 let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
             }
@@ -144,7 +194,8 @@ impl IdbStore {
         on_close.forget();
         let write_options = Object::new();
         let _ = Reflect::set(&write_options, &"durability".into(), &(if strict { "strict" } else { "relaxed" }).into());
-        let store = IdbStore { db, write_options: write_options.into(), closed, lost, dropped, dropped_marker };
+        let names = Names::new();
+        let store = IdbStore { db, write_options: write_options.into(), closed, lost, dropped, dropped_marker, names };
         store.check_format().await?;
         Ok(store)
     }
@@ -153,7 +204,13 @@ impl IdbStore {
     /// (`VersionChangeError`) or deleted (`DeletedError`) the database, or the browser
     /// closed it (`ConnectionLostError`). `None` while open or after our own `close`.
     pub fn lost(&self) -> Option<IdbError> {
-        self.lost.borrow().clone()
+        self.lost.why.borrow().clone()
+    }
+
+    /// Calls `hook` when the connection is lost ([`IdbStore::lost`] then says why), from
+    /// the browser's event or from the call that found out; once.
+    pub fn on_lost(&self, hook: Hook) {
+        *self.lost.hook.borrow_mut() = Some(hook);
     }
 
     async fn check_format(&self) -> Result<(), IdbError> {
@@ -176,13 +233,18 @@ impl IdbStore {
     }
 
     fn tx(&self, stores: &[&str], mode: &str) -> Result<IdbTransaction, IdbError> {
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        self.tx_js(&names, &JsValue::from_str(mode), mode == "readwrite")
+    }
+
+    /// [`IdbStore::tx`] with the scope and mode as JS values (the append path reuses them).
+    fn tx_js(&self, scope: &JsValue, mode: &JsValue, write: bool) -> Result<IdbTransaction, IdbError> {
         if self.closed.get() {
             return Err(IdbError::new("InvalidStateError", "the database connection is closed"));
         }
-        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
         let db: &DbWithOptions = self.db.unchecked_ref();
-        let options = if mode == "readwrite" { &self.write_options } else { &JsValue::UNDEFINED };
-        let r = db.transaction_with_options(&names, mode, options);
+        let options = if write { &self.write_options } else { &JsValue::UNDEFINED };
+        let r = db.transaction_with_options(scope, mode, options);
         r.map_err(|e| {
             let err = IdbError::from_js(e, "starting a transaction");
             if err.error.name == "InvalidStateError" {
@@ -191,7 +253,7 @@ impl IdbStore {
                 // retrying in a loop of microtasks would never let that event run).
                 self.closed.set(true);
                 let why = IdbError::new("ConnectionLostError", "the browser closed the database connection");
-                self.lost.borrow_mut().get_or_insert(why);
+                self.lost.set(why);
             }
             err
         })
@@ -229,9 +291,16 @@ impl IdbStore {
     }
 
     /// Appends one encoded batch in one transaction; resolves after `complete` with its key.
+    ///
+    /// The transaction is committed explicitly right after the `add`: without `commit()`
+    /// the browser commits only once the page's current task and its microtasks are over.
     pub async fn append(&self, batch: &[u8]) -> Result<f64, IdbError> {
-        let tx = self.tx(&[BATCHES], "readwrite")?;
-        let req = store(&tx, BATCHES)?.add(&Uint8Array::from(batch)).map_err(js("writing a batch"))?;
+        let n = &self.names;
+        let tx: Tx = self.tx_js(&n.batches_scope, &n.readwrite, true)?.unchecked_into();
+        let req = tx.object_store_js(&n.batches).map_err(js("opening an object store"))?;
+        let req = req.add(&Uint8Array::from(batch)).map_err(js("writing a batch"))?;
+        // Best effort: a browser without `commit()` commits at the end of the task.
+        let _ = tx.commit();
         self.transaction(&tx, "writing a batch").await?;
         req.result().ok().and_then(|k| k.as_f64()).ok_or_else(|| IdbError::new("UnknownError", "no key for the batch"))
     }

@@ -63,6 +63,13 @@ async fn rejection(p: js_sys::Promise) -> JsValue {
     JsFuture::from(p).await.expect_err("expected a rejection")
 }
 
+/// A promise of the error `log.onClose` reports (registered now).
+fn on_close(log: &EventLog) -> js_sys::Promise {
+    js_sys::Promise::new(&mut |resolve, _| {
+        log.on_close(resolve);
+    })
+}
+
 /// `err` is a `ClosedError` whose cause is a `StorageError` with `reason`.
 fn assert_closed_by(err: &JsValue, reason: &str) {
     assert_eq!(name_of(err).as_deref(), Some("ClosedError"));
@@ -108,11 +115,14 @@ async fn a_newer_tab_upgrading_closes_our_log_and_nothing_more_is_written() {
     let name = "upgraded";
     fresh(name).await;
     let log = open_log(name).await;
+    let told = on_close(&log);
     let batch = js_sys::Array::of2(&event("A"), &event("B"));
     JsFuture::from(log.append(batch.into(), JsValue::UNDEFINED)).await.unwrap();
     // A newer build opens the next version: our connection steps aside (no `blocked`).
     let newer = must(open_db(&IdbStore::db_name(name), SCHEMA_VERSION + 1).await);
     assert!(log.closed(), "the log reports that it is closed");
+    // The app is told without calling anything.
+    assert_closed_by(&JsFuture::from(told).await.unwrap(), "VersionChangeError");
     let err = rejection(log.append(event("C"), JsValue::UNDEFINED)).await;
     assert_closed_by(&err, "VersionChangeError");
     assert_closed_by(&log.events(JsValue::UNDEFINED).unwrap_err(), "VersionChangeError");
@@ -129,9 +139,11 @@ async fn a_deleted_database_closes_our_log_and_a_reopen_starts_empty() {
     let name = "deleted";
     fresh(name).await;
     let log = open_log(name).await;
+    let told = on_close(&log);
     JsFuture::from(log.append(event("A"), JsValue::UNDEFINED)).await.unwrap();
     // Another tab deletes the database: not blocked, because our connection steps aside.
     must(delete_db(&IdbStore::db_name(name)).await);
+    assert_closed_by(&JsFuture::from(told).await.unwrap(), "DeletedError");
     let err = rejection(log.append(event("B"), JsValue::UNDEFINED)).await;
     assert_closed_by(&err, "DeletedError");
     assert_closed_by(&log.stream_version("s").unwrap_err(), "DeletedError");

@@ -2,7 +2,7 @@
 // `@ts-expect-error` lines prove the declarations are exact (a looser type would make
 // those lines compile, and tsc would then fail on the unused directive).
 import init, {
-  EventLog, Fold, ConcurrencyError, StorageError, DecodeError, type LogEvent, type Filter, type Projection, type Version,
+  EventLog, Fold, ConcurrencyError, StorageError, DecodeError, ClosedError, type LogEvent, type Filter, type Projection, type Version,
 } from "everlog";
 import initToolkit, {
   EventLog as ToolkitLog, type LogEvent as ToolkitEvent, type Consumer, type Decider, type HandlerFailure, type ImportResult,
@@ -40,6 +40,14 @@ export async function example(): Promise<number> {
   off();
   const unsubscribe = log.subscribe((events: LogEvent[]) => console.log(events.length));
   unsubscribe();
+  // Told when the log closes (close(), or its database went away: `cause` says why).
+  const offClose: () => void = log.onClose((err: ClosedError) => {
+    const reason: string | undefined = err.cause instanceof StorageError ? err.cause.reason : undefined;
+    console.log(err.code, reason);
+  });
+  offClose();
+  // @ts-expect-error: the listener gets a ClosedError, not events.
+  log.onClose((events: LogEvent[]) => console.log(events.length));
   for (const c of log.conflicts({ stream: "doc:7" })) console.log(c.stream, c.key, c.events.length);
 
   try {
