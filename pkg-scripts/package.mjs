@@ -175,7 +175,7 @@ the \`webpack\` condition picks the \`bundler\` build), \`everlog/web\`, \`everl
 
 The event-sourcing toolkit (named handlers \`log.on\`, \`log.decide\`, upcasters \`log.upcast\`,
 CloudEvents import/export, \`log.revert\`) is the opt-in entry \`everlog/toolkit\`: everything
-\`everlog\` exports, with those methods on \`EventLog\`, in a module of its own (about 24 KB
+\`everlog\` exports, with those methods on \`EventLog\`, in a module of its own (about 25 KB
 gzipped more). Import everything from the one entry an app uses: a log opened through one
 entry lives in that entry's module.
 
