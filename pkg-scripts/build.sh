@@ -5,10 +5,13 @@
 #   3. wasm-opt -Oz from the npm package `binaryen` (Debian's binaryen writes broken modules),
 #   4. pkg-scripts/package.mjs: entry points, exact .d.ts, package.json, README,
 #   5. pkg-scripts/minify.mjs: esbuild minifies the JS in place,
-# once for the core entry (`everlog`: pkg/web, pkg/bundler) and once with the `documents`
-# feature for the opt-in entry `everlog/docs` (pkg/docs/web, pkg/docs/bundler; automerge
-# inside). Then prints raw and gzip sizes of both and exits with status 3 if the gzipped
-# wasm + JS of the core entry exceed the budget (150 KB); `everlog/docs` has no budget.
+# once for the core entry (`everlog`: pkg/web, pkg/bundler), once with the `toolkit`
+# feature for the opt-in entry `everlog/toolkit` (pkg/toolkit/web, pkg/toolkit/bundler: the
+# event-sourcing toolkit's bindings, docs/toolkit.md) and once with the `documents` feature
+# (which includes `toolkit`) for the opt-in entry `everlog/docs` (pkg/docs/web,
+# pkg/docs/bundler; automerge inside). Then prints raw and gzip sizes of all three and
+# exits with status 3 if the gzipped wasm + JS of the core entry exceed the budget
+# (150 KB); the opt-in entries have no budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-pkg}
@@ -30,10 +33,12 @@ mkdir -p "$OUT"
 # bundler's is a copy of the web one instead of a second wasm-opt run (minutes for the
 # documents build). The core entry, which has a budget, gets `--flatten --rereloop -Oz`
 # twice and a last -Oz (the control flow rebuilt by binaryen's relooper, then shrunk:
-# ~1.2 KB gzipped less than `-Oz --converge`, docs/size.md); the documents build one -Oz.
+# ~1.2 KB gzipped less than `-Oz --converge`, docs/size.md), and so does `everlog/toolkit`
+# (−2.1 KB gzipped for ~2 s); the documents build, mostly automerge, one -Oz.
 raw_web=$(mktemp); trap 'rm -f "$raw_web"' EXIT
 bindgen() {
 dest=$1; passes=$2; shift 2
+start=$SECONDS
 CARGO_ENCODED_RUSTFLAGS="${remap%$'\x1f'}" cargo build --lib --profile wasm-release --target wasm32-unknown-unknown "$@"
 for target in web bundler; do
   wasm-bindgen --target "$target" --out-dir "$dest/$target" --out-name everlog "$wasm"
@@ -48,8 +53,12 @@ for target in web bundler; do
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$dest/$target/everlog_bg.wasm" -o "$dest/$target/everlog_bg.wasm"
 done
+# Build time per entry (CI has 90 minutes on 2 cores for everything).
+echo "built $dest in $((SECONDS - start)) s" >&2
 }
-bindgen "$OUT" "--flatten --rereloop -Oz --flatten --rereloop -Oz -Oz"
+ROUNDS="--flatten --rereloop -Oz --flatten --rereloop -Oz -Oz"
+bindgen "$OUT" "$ROUNDS"
+bindgen "$OUT/toolkit" "$ROUNDS" --features toolkit
 bindgen "$OUT/docs" "-Oz" --features documents
 node pkg-scripts/package.mjs "$OUT"
 node pkg-scripts/minify.mjs "$OUT"
@@ -66,6 +75,8 @@ done < <(find "$1" -type f \( -name '*.wasm' -o -name '*.js' \) | sort)
 printf '%-48s %10d %10d\n' "total ($2)" "$total_raw" "$total_gz"
 }
 sizes "$OUT/docs/web" "everlog/docs, web target, no budget"
+echo
+sizes "$OUT/toolkit/web" "everlog/toolkit, web target, no budget"
 echo
 sizes "$OUT/web" "web target"
 budget=$((150 * 1024))

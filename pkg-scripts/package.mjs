@@ -1,7 +1,10 @@
 // Generates the npm package's entry points, type declarations, package.json and README
 // around the wasm-bindgen output in <out>/web and <out>/bundler (see build.sh), and, when
-// built, the documents entry `everlog/docs` in <out>/docs/web and <out>/docs/bundler (the
-// same crate with the `documents` feature: everything the core exports, plus `Document`).
+// built, the toolkit entry `everlog/toolkit` in <out>/toolkit/{web,bundler} (the crate with
+// the `toolkit` feature: the core plus `log.on`, `decide`, `upcast`, CloudEvents, `revert`)
+// and the documents entry `everlog/docs` in <out>/docs/{web,bundler} (the `documents`
+// feature: everything the toolkit entry exports, plus `Document`). Each entry's types are
+// its own build's: the toolkit's declarations are only in the entries that have it.
 //
 // - index.js re-exports the wasm-bindgen classes and the JS error classes (which live in a
 //   wasm-bindgen "snippet" module: re-exporting that very module keeps `instanceof` working).
@@ -49,9 +52,15 @@ export default function init(): Promise<void>;
 `;
 
 const docs = existsSync(join(out, "docs", "web"));
+const toolkit = existsSync(join(out, "toolkit", "web"));
+const CORE = ["EventLog", "Fold", "Projection", "Peer"];
+// Declarations that only the toolkit build has (src/wasm/toolkit_types.rs), and the methods
+// it adds to `EventLog`: checked present where the toolkit is, absent from the core entry.
+const TOOLKIT_DTS = ["export type Upcaster", "on<D = Json>(", "decide<", "upcast(", "exportCloudEvents(", "importCloudEvents(", "revert<"];
 const entries = [
-  { base: out, classes: ["EventLog", "Fold", "Projection", "Peer"], errors: "" },
-  ...(docs ? [{ base: join(out, "docs"), classes: ["EventLog", "Fold", "Projection", "Peer", "Document"], errors: "document-error" }] : []),
+  { base: out, classes: CORE, errors: "", toolkit: false },
+  ...(toolkit ? [{ base: join(out, "toolkit"), classes: CORE, errors: "", toolkit: true }] : []),
+  ...(docs ? [{ base: join(out, "docs"), classes: [...CORE, "Document"], errors: "document-error", toolkit: true }] : []),
 ];
 
 for (const entry of entries) for (const target of ["web", "bundler"]) {
@@ -69,6 +78,9 @@ for (const entry of entries) for (const target of ["web", "bundler"]) {
   const publicPart = dts.split("export interface InitOutput")[0].replace(/\/\*[\s\S]*?\*\//g, "").replace(/"[^"\n]*"/g, '""');
   if (/\bany\b/.test(publicPart)) {
     throw new Error(`${target}/everlog.d.ts has \`any\` in the public API`);
+  }
+  for (const d of TOOLKIT_DTS) {
+    if (dts.includes(d) !== entry.toolkit) throw new Error(`${dir}/everlog.d.ts ${entry.toolkit ? "lacks" : "has"} \`${d}\``);
   }
   const errors =
     `export { ${ERRORS.join(", ")} } from "${snip}/errors.js";\n` +
@@ -109,6 +121,17 @@ const pkg = {
     "./web": { types: "./web/index.d.ts", default: "./web/index.js" },
     "./bundler": { types: "./bundler/index.d.ts", default: "./bundler/index.js" },
     "./everlog_bg.wasm": "./web/everlog_bg.wasm",
+    ...(toolkit && {
+      // Opt-in: only apps that import `everlog/toolkit` download the toolkit's bindings.
+      "./toolkit": {
+        webpack: { types: "./toolkit/bundler/index.d.ts", default: "./toolkit/bundler/index.js" },
+        types: "./toolkit/web/index.d.ts",
+        default: "./toolkit/web/index.js",
+      },
+      "./toolkit/web": { types: "./toolkit/web/index.d.ts", default: "./toolkit/web/index.js" },
+      "./toolkit/bundler": { types: "./toolkit/bundler/index.d.ts", default: "./toolkit/bundler/index.js" },
+      "./toolkit/everlog_bg.wasm": "./toolkit/web/everlog_bg.wasm",
+    }),
     ...(docs && {
       // Opt-in: only apps that import `everlog/docs` download automerge.
       "./docs": {
@@ -122,10 +145,11 @@ const pkg = {
     }),
     "./package.json": "./package.json",
   },
-  files: ["web/", "bundler/", ...(docs ? ["docs/"] : []), "README.md"],
+  files: ["web/", "bundler/", ...(toolkit ? ["toolkit/"] : []), ...(docs ? ["docs/"] : []), "README.md"],
   sideEffects: [
     "./bundler/everlog.js",
     "./bundler/index.js",
+    ...(toolkit ? ["./toolkit/bundler/everlog.js", "./toolkit/bundler/index.js"] : []),
     ...(docs ? ["./docs/bundler/everlog.js", "./docs/bundler/index.js"] : []),
   ],
 };
@@ -149,8 +173,21 @@ log.fold(Fold.groupSum("sku", "qty"), { stream: "cart:42" }); // { sock: 2 }
 Entry points: \`everlog\` (the \`web\` build: Vite, plain \`<script type="module">\`, esbuild, Rollup;
 the \`webpack\` condition picks the \`bundler\` build), \`everlog/web\`, \`everlog/bundler\`.
 
+The event-sourcing toolkit (named handlers \`log.on\`, \`log.decide\`, upcasters \`log.upcast\`,
+CloudEvents import/export, \`log.revert\`) is the opt-in entry \`everlog/toolkit\`: everything
+\`everlog\` exports, with those methods on \`EventLog\`, in a module of its own (about 25 KB
+gzipped more). Import everything from the one entry an app uses: a log opened through one
+entry lives in that entry's module.
+
+\`\`\`js
+import init, { EventLog } from "everlog/toolkit";
+await init();
+const log = await EventLog.open("shop");
+log.on("OrderPlaced", (e) => sendMail(e.data), { name: "mailer" }); // once per event, across tabs and reloads
+\`\`\`
+
 Collaborative documents (automerge, a larger download) are the opt-in entry \`everlog/docs\`:
-it exports everything \`everlog\` does plus \`Document\`, in one module of its own. An app that
+it exports everything \`everlog/toolkit\` does plus \`Document\`, in one module of its own. An app that
 uses documents imports *everything* (\`EventLog\` too) from \`everlog/docs\`: a log opened through
 \`everlog\` lives in the other module and cannot hold a document.
 

@@ -8,16 +8,20 @@
 //! write path), [`open`], [`idb`], [`tabs`], [`batch`], [`convert`], [`event_cache`], [`errors`], [`task`],
 //! and [`types`] (the hand-written TypeScript declarations).
 //!
-//! The event-sourcing toolkit (docs/toolkit.md), one file per concern, each adding its
+//! The event-sourcing toolkit (docs/toolkit.md; feature `toolkit`, the `everlog/toolkit`
+//! and `everlog/docs` entries, not the core `everlog`), one file per concern, each adding its
 //! methods to `EventLog`: [`consumers`] (`log.on`, the `Consumer` class), [`decide`],
 //! [`toolkit`] (`log.upcast`, revert links, the toolkit state of a log), [`cloudevents`],
 //! [`revert`]; declarations in [`toolkit_types`].
 
 pub mod batch;
+#[cfg(feature = "toolkit")]
 pub mod cloudevents;
 pub mod connection;
+#[cfg(feature = "toolkit")]
 pub mod consumers;
 pub mod convert;
+#[cfg(feature = "toolkit")]
 pub mod decide;
 #[cfg(feature = "documents")]
 pub mod document;
@@ -32,6 +36,7 @@ pub mod open;
 pub mod peer;
 pub mod projection;
 mod projection_fold;
+#[cfg(feature = "toolkit")]
 pub mod revert;
 pub mod shared;
 pub mod tabs;
@@ -39,6 +44,7 @@ pub mod task;
 #[cfg(feature = "test-panic")]
 pub mod test_panic;
 pub mod toolkit;
+#[cfg(feature = "toolkit")]
 pub mod toolkit_types;
 pub mod types;
 

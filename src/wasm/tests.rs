@@ -344,6 +344,7 @@ async fn a_store_written_out_of_causal_order_still_opens() {
 /// `exportCloudEvents` writes its lines in JavaScript (js/cloudevents.js): the same bytes
 /// as the Rust writer, for meta keys in byte order (numeric-looking, astral), a key, an
 /// idempotency key, deps, a pretty-printed payload (base64) and escapes.
+#[cfg(feature = "toolkit")]
 #[wasm_bindgen_test]
 async fn cloudevents_export_matches_the_rust_writer() {
     use crate::core::{ActorId, AppendOptions, Draft, Filter, Log};
@@ -367,6 +368,7 @@ async fn cloudevents_export_matches_the_rust_writer() {
 
 /// Issue #8: a built-in projection folds upcast events exactly as `log.fold(Fold.*)` does,
 /// live (local appends, merges) and after a reopen over a snapshot taken without upcasters.
+#[cfg(feature = "toolkit")]
 #[wasm_bindgen_test]
 async fn builtin_projection_folds_upcast_events_like_log_fold() {
     fresh_db("upcast-proj").await;

@@ -106,15 +106,18 @@ async fn cached_events_are_frozen_so_a_reducer_cannot_change_later_folds() {
 }
 
 /// A reducer that lists each event as JSON (type, data, revert links included).
+#[cfg(feature = "toolkit")]
 fn whole() -> Function {
     Function::new_with_args("s, e", "s.push(JSON.stringify(e)); return s;")
 }
 
+#[cfg(feature = "toolkit")]
 fn whole_expected(log: &super::EventLog) -> serde_json::Value {
     let events = Array::from(&log.events(JsValue::UNDEFINED).unwrap());
     json!(events.iter().map(|e| js_sys::JSON::stringify(&e).unwrap().as_string().unwrap()).collect::<Vec<_>>())
 }
 
+#[cfg(feature = "toolkit")]
 #[wasm_bindgen_test]
 async fn the_cache_follows_upcasters_and_reverts_added_after_it_was_built() {
     let log = open_log("jsf-shape", true).await;

@@ -14,34 +14,57 @@
 //!
 //! With neither upcasters nor reverts, events go out through the plain
 //! [`convert::events_json`] path, unchanged.
+//!
+//! Without the `toolkit` feature (the core package entry `everlog`, docs/size.md) there is
+//! no `log.upcast`, no `revert` and no `log.on`: the upcasters stay empty, no revert index
+//! is kept (events carry no `reverts`/`revertedBy`, as the core entry's types say) and
+//! there are no handlers to wake or stop.
 
-use std::cell::{Ref, RefCell};
+#[cfg(feature = "toolkit")]
+use std::cell::Ref;
+use std::cell::RefCell;
+#[cfg(feature = "toolkit")]
 use std::fmt::Write as _;
+#[cfg(feature = "toolkit")]
 use std::rc::Rc;
 
+#[cfg(feature = "toolkit")]
 use js_sys::{Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "toolkit")]
 use super::consumers::Runner;
 use super::convert;
+#[cfg(feature = "toolkit")]
 use super::errors::type_error;
+#[cfg(feature = "toolkit")]
 use super::event_log::EventLog;
-use super::shared::{report, Shared};
+#[cfg(feature = "toolkit")]
+use super::shared::report;
+use super::shared::Shared;
+#[cfg(feature = "toolkit")]
 use crate::core::hash::Map;
-use crate::core::{Event, EventId, Log};
+#[cfg(feature = "toolkit")]
+use crate::core::EventId;
+use crate::core::{Event, Log};
+#[cfg(feature = "toolkit")]
 use crate::toolkit::revert::reverts;
-use crate::toolkit::{TextShape, Upcasters};
+#[cfg(feature = "toolkit")]
+use crate::toolkit::TextShape;
+use crate::toolkit::Upcasters;
 
 /// Which events revert which (only compensations that causally follow what they name,
 /// as in [`crate::toolkit::Reverts`]).
 /// Both maps have the type of the pending set's `waiting_on` (`reverts` holds one id per
 /// entry): one instance of the hash map code in the wasm package instead of three.
+#[cfg(feature = "toolkit")]
 #[derive(Default)]
 pub struct Links {
     reverts: Map<EventId, Vec<EventId>>,
     reverted_by: Map<EventId, Vec<EventId>>,
 }
 
+#[cfg(feature = "toolkit")]
 impl Links {
     fn add(&mut self, log: &Log, e: &Event) {
         if let Some(o) = reverts(e).filter(|o| log.happened_before(o, &e.id)) {
@@ -60,14 +83,17 @@ impl Links {
 pub struct ToolkitState {
     pub upcasters: RefCell<Upcasters>,
     /// `None` until first needed.
+    #[cfg(feature = "toolkit")]
     links: RefCell<Option<Links>>,
     /// Named handlers registered with `log.on` (active or waiting for their lock).
+    #[cfg(feature = "toolkit")]
     pub consumers: RefCell<Vec<Rc<Runner>>>,
 }
 
 impl ToolkitState {
     /// The revert index, built by one scan the first time. Borrowed shared, so a JS
     /// callback run while it is held (an upcaster) may read the log again.
+    #[cfg(feature = "toolkit")]
     fn links(&self, log: &Log) -> Ref<'_, Option<Links>> {
         if self.links.borrow().is_none() {
             let mut l = Links::default();
@@ -81,8 +107,13 @@ impl ToolkitState {
         self.links.borrow()
     }
 
+    /// Without the toolkit there is no revert index and there are no handlers.
+    #[cfg(not(feature = "toolkit"))]
+    pub fn on_applied(&self, _shared: &Shared, _applied: &[Event]) {}
+
     /// Called by [`Shared::publish`] after events were applied: keeps the revert index up
     /// to date and wakes the handlers.
+    #[cfg(feature = "toolkit")]
     pub fn on_applied(&self, shared: &Shared, applied: &[Event]) {
         // A compensation adds `revertedBy` to an event whose JS object may be cached
         // already (src/wasm/event_cache.rs): rebuild the cache (reverts are rare).
@@ -103,7 +134,12 @@ impl ToolkitState {
         }
     }
 
+    /// Without the toolkit there are no handlers to stop.
+    #[cfg(not(feature = "toolkit"))]
+    pub fn close(&self) {}
+
     /// Stops every handler (the log is closing); their Web Locks are released.
+    #[cfg(feature = "toolkit")]
     pub fn close(&self) {
         let runners: Vec<Rc<Runner>> = self.consumers.borrow_mut().drain(..).collect();
         for r in runners {
@@ -114,6 +150,7 @@ impl ToolkitState {
 
 /// Appends `,"reverts":…` / `,"revertedBy":[…]` to an event object written by
 /// [`convert::push_event`] (which ends in `}`).
+#[cfg(feature = "toolkit")]
 fn push_links(out: &mut String, id: &EventId, links: &Links) {
     let of = links.reverts.get(id).and_then(|v| v.first());
     let by = links.reverted_by.get(id);
@@ -150,8 +187,12 @@ pub fn write_events_json<'a>(
     out: &mut String,
 ) {
     let up = shared.toolkit.upcasters.borrow();
+    #[cfg(feature = "toolkit")]
     let links = shared.toolkit.links(log);
+    #[cfg(feature = "toolkit")]
     let links = links.as_ref().filter(|l| !l.is_empty());
+    #[cfg(not(feature = "toolkit"))]
+    let _ = log;
     out.push('[');
     for (i, e) in events.into_iter().enumerate() {
         if i > 0 {
@@ -162,6 +203,7 @@ pub fn write_events_json<'a>(
         } else {
             convert::push_event(out, &Upcasters::upcast(&up, e));
         }
+        #[cfg(feature = "toolkit")]
         if let Some(l) = links {
             push_links(out, &e.id, l);
         }
@@ -170,6 +212,7 @@ pub fn write_events_json<'a>(
 }
 
 /// One event already in its newest shape (a consumer's batch) as a JS object, with links.
+#[cfg(feature = "toolkit")]
 pub fn shaped_event_to_js(shared: &Shared, log: &Log, e: &Event) -> JsValue {
     let mut out = String::new();
     convert::push_event(&mut out, e);
@@ -183,6 +226,7 @@ pub fn shaped_event_to_js(shared: &Shared, log: &Log, e: &Event) -> JsValue {
 /// is reported and the shape is passed on unchanged (a fold has no way to stop half-way;
 /// see docs/toolkit.md). The data goes in through `JSON.parse` and comes back through
 /// `JSON.stringify` (which writes one JSON value or nothing): no JSON parser in the wasm.
+#[cfg(feature = "toolkit")]
 fn call_upcaster(f: &Function, shape: TextShape) -> TextShape {
     let input = Object::new();
     let _ = Reflect::set(&input, &"type".into(), &shape.kind.as_str().into());
@@ -203,6 +247,7 @@ fn call_upcaster(f: &Function, shape: TextShape) -> TextShape {
     })
 }
 
+#[cfg(feature = "toolkit")]
 #[wasm_bindgen]
 impl EventLog {
     /// Registers an upcaster from schema version `fromVersion` (meta `schema`, default 1)

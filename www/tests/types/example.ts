@@ -3,8 +3,11 @@
 // those lines compile, and tsc would then fail on the unused directive).
 import init, {
   EventLog, Fold, ConcurrencyError, StorageError, DecodeError, ClosedError, type LogEvent, type Filter, type Projection, type Version,
-  type Consumer, type Decider, type HandlerFailure, type ImportResult, type UpcastShape,
 } from "everlog";
+import initToolkit, {
+  EventLog as ToolkitLog, type LogEvent as ToolkitEvent, type Consumer, type Decider, type HandlerFailure, type ImportResult,
+  type UpcastShape,
+} from "everlog/toolkit";
 import initDocs, {
   EventLog as DocsLog, Document, DocumentError, EverlogError, type DocPatch, type DocConflict, type DocConflictRecord,
 } from "everlog/docs";
@@ -63,8 +66,15 @@ export async function example(): Promise<number> {
   // @ts-expect-error: storage is "indexeddb" or "memory"
   await EventLog.open("x", { storage: "localStorage" });
 
-  // Toolkit: named handlers, decider, upcasters, CloudEvents, reverts.
-  const mailer: Consumer = log.on<Item>("ItemAdded", async (ev: LogEvent<Item>) => {
+  // Toolkit (the everlog/toolkit entry): named handlers, decider, upcasters, CloudEvents, reverts.
+  // @ts-expect-error: the core entry has no toolkit methods
+  log.on("ItemAdded", () => {}, { name: "mailer" });
+  // @ts-expect-error: nor revert links on its events
+  console.log(e.reverts);
+  await initToolkit();
+  const tk: ToolkitLog = await ToolkitLog.open("shop-tk");
+  const te: ToolkitEvent<Item> = await tk.append<Item>({ stream: "cart:42", type: "ItemAdded", data: { sku: "sock", qty: 2 } });
+  const mailer: Consumer = tk.on<Item>("ItemAdded", async (ev: ToolkitEvent<Item>) => {
     await fetch(`/mail?sku=${ev.data.sku}&id=${ev.id}`);
   }, {
     name: "mailer",
@@ -74,7 +84,7 @@ export async function example(): Promise<number> {
   await mailer.idle();
   const running: boolean = mailer.active;
   mailer.stop();
-  log.on(["A", "B"], (ev) => console.log(ev.type), { name: "audit" }).stop();
+  tk.on(["A", "B"], (ev) => console.log(ev.type), { name: "audit" }).stop();
 
   interface Withdraw { amount: number }
   const account: Decider<{ balance: number }, Withdraw, { amount: number }> = {
@@ -85,29 +95,30 @@ export async function example(): Promise<number> {
       return [{ type: "Withdrawn", data: { amount: cmd.amount } }];
     },
   };
-  const decided: LogEvent<{ amount: number }>[] = await log.decide("acct:1", account, { amount: 5 }, { maxRetries: 3 });
+  const decided: ToolkitEvent<{ amount: number }>[] = await tk.decide("acct:1", account, { amount: 5 }, { maxRetries: 3 });
 
-  log.upcast("UserRegistered", 1, (shape: UpcastShape) => ({ type: shape.type, data: { name: shape.data } }));
-  const lines: string = log.exportCloudEvents({ stream: "cart:42" });
+  tk.upcast("UserRegistered", 1, (shape: UpcastShape) => ({ type: shape.type, data: { name: shape.data } }));
+  const lines: string = tk.exportCloudEvents({ stream: "cart:42" });
   try {
-    const merged: ImportResult = await log.importCloudEvents(lines);
+    const merged: ImportResult = await tk.importCloudEvents(lines);
     console.log(merged.applied, merged.duplicates, merged.pending);
   } catch (err) {
     if (err instanceof DecodeError) console.log(err.code);
   }
-  const undo: LogEvent<Item> = await log.revert<Item>(e.id, { type: "ItemRemoved", data: { sku: "sock", qty: 2 } });
+  const undo: ToolkitEvent<Item> = await tk.revert<Item>(te.id, { type: "ItemRemoved", data: { sku: "sock", qty: 2 } });
   const link: string | undefined = undo.reverts;
-  const by: string[] | undefined = log.get(e.id)?.revertedBy;
+  const by: string[] | undefined = tk.get(te.id)?.revertedBy;
 
   // @ts-expect-error: a handler needs a name
-  log.on("ItemAdded", () => {}, {});
+  tk.on("ItemAdded", () => {}, {});
   // @ts-expect-error: the decider's command type is checked
-  await log.decide("acct:1", account, { amount: "5" });
+  await tk.decide("acct:1", account, { amount: "5" });
   // @ts-expect-error: an upcaster returns { type?, data }
-  log.upcast("T", 1, () => 42);
+  tk.upcast("T", 1, () => 42);
   // @ts-expect-error: exportCloudEvents returns a string, not events
-  const notEvents: LogEvent[] = log.exportCloudEvents();
+  const notEvents: ToolkitEvent[] = tk.exportCloudEvents();
 
+  await tk.close();
   await log.close();
   console.log(running, decided.length, link, by, notEvents);
   return total + count + n + past + atVersion + batch.length + actor.length + items.length + (found ? 1 : 0) + Object.keys(perSku).length + wrong.length;
