@@ -81,6 +81,9 @@ async function concurrent(adapter, txns, n) {
   return { ms, text: texts[0], texts, stored: await net.stored(0), peer: () => net.peer(0), deliveries, deliveredBytes };
 }
 
+/** The actor of agent `a`'s Automerge replica: the native replay's (`0xd0c00001 + a`, 16 bytes). */
+const agentActor = (a) => (0xd0c00001 + a).toString(16).padStart(32, "0");
+
 export const automergeDocs = {
   name: "automerge",
   async replay(txns) {
@@ -99,9 +102,11 @@ export const automergeDocs = {
     return { peer: () => automergePeer(A, () => doc, (d) => (doc = d)), text: () => doc.text };
   },
   async agents(n) {
-    // Agent 0 creates the text; the others load it (each with its own random actor).
-    const first = A.from({ text: "" });
-    const docs = [first, ...Array.from({ length: n - 1 }, () => A.load(A.save(first)))];
+    // Agent 0 creates the text; the others load it. Actors in agent order, as natively
+    // (concurrent inserts at one position are ordered by actor; the trace's final text
+    // assumes agent order).
+    const first = A.from({ text: "" }, { actor: agentActor(0) });
+    const docs = [first, ...Array.from({ length: n - 1 }, (_, a) => A.load(A.save(first), { actor: agentActor(a + 1) }))];
     const outbox = docs.map(() => docs.map(() => []));
     return {
       apply(r, patches) {
@@ -147,7 +152,13 @@ export const yjsDocs = {
     return { peer: () => yPeer(doc), text: () => doc.getText("text").toString() };
   },
   async agents(n) {
-    const docs = Array.from({ length: n }, () => new Y.Doc());
+    // Client ids in agent order: Yjs orders concurrent inserts at one position by client id,
+    // and the trace's final text assumes agent 0's first (with the ids swapped it differs).
+    const docs = Array.from({ length: n }, (_, a) => {
+      const doc = new Y.Doc();
+      doc.clientID = a + 1;
+      return doc;
+    });
     const outbox = docs.map(() => docs.map(() => []));
     const REMOTE = "remote";
     docs.forEach((doc, r) =>
