@@ -34,7 +34,8 @@ export function causalPast(txns, agents) {
 
 /**
  * Replays `txns` over `net` (n replicas, already holding the empty text and connected);
- * only the replay and its deliveries are timed. Returns { ms, deliveries, deliveredBytes }.
+ * only the replay and its deliveries are timed. Returns { ms, deliveries, deliveredBytes,
+ * applyMs, receiveMs, drainMs }.
  */
 export async function replayAgents(net, txns, n) {
   const past = causalPast(txns, n);
@@ -42,11 +43,20 @@ export async function replayAgents(net, txns, n) {
   const last = new Array(n).fill(-1);
   let deliveries = 0;
   let deliveredBytes = 0;
-  const pump = (from) => {
-    for (let to = 0; to < n; to++) {
-      if (to !== from) for (const msg of net.drain(from, to)) links[from][to].push({ tag: last[from], msg });
-    }
+  // Where the replay's time goes (sums of the phases, on the same clock).
+  const split = { applyMs: 0, receiveMs: 0, drainMs: 0 };
+  const timed = async (k, f) => {
+    const t = performance.now();
+    const out = await f();
+    split[k] += performance.now() - t;
+    return out;
   };
+  const pump = (from) =>
+    timed("drainMs", () => {
+      for (let to = 0; to < n; to++) {
+        if (to !== from) for (const msg of net.drain(from, to)) links[from][to].push({ tag: last[from], msg });
+      }
+    });
   const deliver = async (from, to, upTo) => {
     const link = links[from][to];
     let k = 0;
@@ -55,8 +65,8 @@ export async function replayAgents(net, txns, n) {
     const msgs = link.splice(0, k).map((m) => m.msg);
     deliveries++;
     for (const m of msgs) deliveredBytes += m.length;
-    await net.receive(to, from, msgs);
-    pump(to);
+    await timed("receiveMs", () => net.receive(to, from, msgs));
+    await pump(to);
     return true;
   };
 
@@ -64,9 +74,9 @@ export async function replayAgents(net, txns, n) {
   for (let i = 0; i < txns.length; i++) {
     const r = txns[i].agent;
     for (let o = 0; o < n; o++) if (o !== r) await deliver(o, r, past[i][o]);
-    await net.apply(r, txns[i].patches);
+    await timed("applyMs", () => net.apply(r, txns[i].patches));
     last[r] = i;
-    pump(r);
+    await pump(r);
   }
   // The end: everything still in flight, until no replica has anything left to say.
   for (let moved = true, rounds = 0; moved; rounds++) {
@@ -76,5 +86,5 @@ export async function replayAgents(net, txns, n) {
       for (let to = 0; to < n; to++) if (from !== to && (await deliver(from, to, Infinity))) moved = true;
     }
   }
-  return { ms: performance.now() - t0, deliveries, deliveredBytes };
+  return { ms: performance.now() - t0, deliveries, deliveredBytes, ...split };
 }

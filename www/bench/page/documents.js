@@ -69,16 +69,16 @@ export async function replayWorkload(adapter, p) {
     roundTrips: sync.roundTrips,
     messages: sync.messages,
     syncMs: sync.ms,
-    ...(r.deliveries === undefined ? {} : { deliveries: r.deliveries, deliveredBytes: r.deliveredBytes }),
+    ...(r.deliveries === undefined ? {} : { deliveries: r.deliveries, deliveredBytes: r.deliveredBytes, applyMs: r.applyMs, receiveMs: r.receiveMs, drainMs: r.drainMs }),
   };
 }
 
 /** A concurrent trace: one replica per agent (agents.js); replica 0 is the one measured after. */
 async function concurrent(adapter, txns, n) {
   const net = await adapter.agents(n);
-  const { ms, deliveries, deliveredBytes } = await replayAgents(net, txns, n);
+  const { ms, ...split } = await replayAgents(net, txns, n);
   const texts = await Promise.all(Array.from({ length: n }, (_, a) => net.text(a)));
-  return { ms, text: texts[0], texts, stored: await net.stored(0), peer: () => net.peer(0), deliveries, deliveredBytes };
+  return { ms, text: texts[0], texts, stored: await net.stored(0), peer: () => net.peer(0), ...split };
 }
 
 /** The actor of agent `a`'s Automerge replica: the native replay's (`0xd0c00001 + a`, 16 bytes). */

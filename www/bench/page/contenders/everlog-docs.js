@@ -41,7 +41,10 @@ export default {
     return { peer: () => side(log.peer()), text: async () => (await Document.open(log, STREAM)).text(PATH) };
   },
   async agents(n) {
-    const logs = await Promise.all(Array.from({ length: n }, open));
+    // Agents in actor order (a log's actor is random): concurrent inserts at one position are
+    // ordered by actor, and the trace's final text assumes agent 0's is the lowest, as the
+    // native replay's actors are (and Automerge's and Yjs's here).
+    const logs = (await Promise.all(Array.from({ length: n }, open))).sort((a, b) => (a.actor < b.actor ? -1 : 1));
     // Agent 0 creates the text; every pair of logs is connected (one peer per side) and
     // synced before the replay, so each later message carries only what is new.
     await (await Document.open(logs[0], STREAM)).putText(PATH, "");
