@@ -80,6 +80,14 @@ export function workloads({ quick = false, big = false } = {}) {
       kind: "doc",
       params: { n: q(100_000, 26_000), trace: "automerge-paper.json.gz" },
     },
+    {
+      id: "docFriends",
+      run: "documents",
+      title: "Document: replay of the friendsforever trace",
+      what: "a real concurrent editing trace (two agents typing at once, 26,078 transactions): one replica per agent, each receiving the other's transactions in the causal past of its next one (Automerge: its changes, applyChanges; Yjs: its updates, applyUpdate; everlog: the logs' sync over peer()), then one change per transaction, in memory; the final text is checked on every replica; then a full sync of replica 0 to an empty replica (bytes) and its stored size",
+      kind: "doc",
+      params: { n: q(26_078, 10_000), trace: "friendsforever.json.gz" },
+    },
   ];
   if (big) {
     list.splice(3, 0, {
