@@ -3,28 +3,9 @@
 use serde_json::json;
 
 use super::*;
-use crate::core::{AppendOptions, Draft, Event};
-use crate::documents::{PathSeg, CHANGE_TYPE};
-
-fn log(n: u128) -> Log {
-    Log::new(ActorId::from_u128(n))
-}
-
-fn p(s: &str) -> Vec<PathSeg> {
-    s.split('/').filter(|x| !x.is_empty()).map(PathSeg::from).collect()
-}
-
-fn commit(log: &mut Log, doc: &mut Document, draft: Option<Draft>, now: u64) {
-    log.append(vec![draft.expect("a change")], &AppendOptions::default(), now).unwrap();
-    doc.update(log).unwrap();
-}
-
-fn sync(a: &mut Log, b: &mut Log) {
-    let to_b: Vec<Event> = a.missing_from(b.version()).cloned().collect();
-    let to_a: Vec<Event> = b.missing_from(a.version()).cloned().collect();
-    b.receive(to_b).unwrap();
-    a.receive(to_a).unwrap();
-}
+use crate::core::{AppendOptions, Draft};
+use crate::documents::tests::{commit, log, p, sync};
+use crate::documents::CHANGE_TYPE;
 
 /// Two replicas with a text, a conflict and a rejected event; both synced.
 fn edited() -> (Log, Log, Document) {

@@ -4,25 +4,29 @@ use serde_json::json;
 use super::*;
 use crate::core::{ActorId, AppendOptions};
 
-fn log(n: u128) -> Log {
+// Helpers shared with the snapshot tests (src/documents/snapshot_tests.rs).
+
+pub(super) fn log(n: u128) -> Log {
     Log::new(ActorId::from_u128(n))
 }
 
 /// Appends the draft an edit produced and folds it back in.
-fn commit(log: &mut Log, doc: &mut Document, draft: Option<Draft>, now: u64) {
+pub(super) fn commit(log: &mut Log, doc: &mut Document, draft: Option<Draft>, now: u64) {
     let draft = draft.expect("the edit changed something");
     log.append(vec![draft], &AppendOptions::default(), now).unwrap();
     doc.update(log).unwrap();
 }
 
-fn sync(a: &mut Log, b: &mut Log) {
+/// Gives each log the events the other has.
+pub(super) fn sync(a: &mut Log, b: &mut Log) {
     let to_b: Vec<Event> = a.missing_from(b.version()).cloned().collect();
     let to_a: Vec<Event> = b.missing_from(a.version()).cloned().collect();
     b.receive(to_b).unwrap();
     a.receive(to_a).unwrap();
 }
 
-fn p(s: &str) -> Vec<PathSeg> {
+/// A path from `"a/b"`.
+pub(super) fn p(s: &str) -> Vec<PathSeg> {
     s.split('/').filter(|x| !x.is_empty()).map(PathSeg::from).collect()
 }
 
