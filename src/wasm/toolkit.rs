@@ -20,38 +20,31 @@
 //! is kept (events carry no `reverts`/`revertedBy`, as the core entry's types say) and
 //! there are no handlers to wake or stop.
 
-#[cfg(feature = "toolkit")]
-use std::cell::Ref;
 use std::cell::RefCell;
-#[cfg(feature = "toolkit")]
-use std::fmt::Write as _;
-#[cfg(feature = "toolkit")]
-use std::rc::Rc;
 
-#[cfg(feature = "toolkit")]
-use js_sys::{Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
-#[cfg(feature = "toolkit")]
-use super::consumers::Runner;
 use super::convert;
-#[cfg(feature = "toolkit")]
-use super::errors::type_error;
-#[cfg(feature = "toolkit")]
-use super::event_log::EventLog;
-#[cfg(feature = "toolkit")]
-use super::shared::report;
 use super::shared::Shared;
-#[cfg(feature = "toolkit")]
-use crate::core::hash::Map;
-#[cfg(feature = "toolkit")]
-use crate::core::EventId;
 use crate::core::{Event, Log};
-#[cfg(feature = "toolkit")]
-use crate::toolkit::revert::reverts;
-#[cfg(feature = "toolkit")]
-use crate::toolkit::TextShape;
 use crate::toolkit::Upcasters;
+
+// What only the toolkit entry needs (without the feature, the core entry: see above).
+#[cfg(feature = "toolkit")]
+use {
+    super::consumers::Runner,
+    super::errors::type_error,
+    super::event_log::EventLog,
+    super::shared::report,
+    crate::core::hash::Map,
+    crate::core::EventId,
+    crate::toolkit::revert::reverts,
+    crate::toolkit::TextShape,
+    js_sys::{Function, Object, Reflect, JSON},
+    std::cell::Ref,
+    std::fmt::Write as _,
+    std::rc::Rc,
+};
 
 /// Which events revert which (only compensations that causally follow what they name,
 /// as in [`crate::toolkit::Reverts`]).
