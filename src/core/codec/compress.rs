@@ -10,34 +10,31 @@
 //! the output must be exactly that long. A "deflate bomb" cannot make the decoder allocate
 //! more than about a thousand times its input.
 //!
-//! Which compressor a build links:
-//!
-//! | build | compressor |
-//! | --- | --- |
-//! | native, and every test build | `miniz_oxide` (the canonical bytes of the golden vectors) |
-//! | wasm32 with `documents` (the `everlog/docs` entry) | flate2's zlib-rs backend ([`deflate_zlib_rs`]) |
-//! | wasm32 without `documents` (`everlog`, `everlog/toolkit`) | none: every chunk is written raw |
-//!
-//! The core browser entries link no compressor: that keeps ~26 KB of code out of the npm
-//! package (docs/size.md); they leave compression of what crosses the network to the
-//! relay. The documents entry links automerge, which deflates with flate2's zlib-rs
-//! backend, so its chunks are deflated by that same code: a compressor for no added size.
-//! Every build inflates with `miniz_oxide` ([`inflate_exact`]); any decoder reads any
-//! deflate, so a core-only peer reads what a documents peer wrote.
+//! Which builds link a deflate *compressor*: native ones, every test build, and the
+//! documents browser entry (`everlog/docs`, wasm32 with `documents`). The core browser
+//! entries (`everlog`, `everlog/toolkit`) link none: they write every chunk raw and leave
+//! compression of what crosses the network to the relay, which keeps ~26 KB of code out
+//! of the package (docs/size.md). The documents entry has no size budget, and documents
+//! are many small, similar changes (raw, 12–15× Automerge's bytes stored and synced): it
+//! deflates with the same code as native builds, so it writes the same canonical bytes.
+//! (automerge's own deflate, flate2's zlib-rs backend, is not in that wasm build, since
+//! everlog never calls `save()` there, and measured 7.4 KB gzipped more; docs/codec.md.)
+//! Every build inflates, and any inflater reads any deflate: a core-only peer reads what a
+//! documents peer wrote. Keep this text 11 lines: line numbers are in the core entry.
 
 #[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 use miniz_oxide::deflate::compress_to_vec;
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 use miniz_oxide::DataFormat;
 
 use crate::core::error::DecodeError;
@@ -61,57 +58,7 @@ pub fn deflate_if_it_pays(raw: &[u8], level: u8) -> Option<Vec<u8>> {
     (packed.len() + raw.len() / 16 < raw.len()).then_some(packed)
 }
 
-#[cfg(any(not(target_arch = "wasm32"), test))]
-fn compressor(raw: &[u8], level: u8) -> Option<Vec<u8>> {
-    Some(deflate(raw, level))
-}
-
-/// The documents entry deflates with the zlib-rs code automerge links (module docs).
-#[cfg(all(target_arch = "wasm32", not(test), feature = "documents"))]
-fn compressor(raw: &[u8], level: u8) -> Option<Vec<u8>> {
-    deflate_zlib_rs(raw, level)
-}
-
-/// The core browser entries link no compressor (module docs): every chunk is stored raw.
-#[cfg(all(target_arch = "wasm32", not(test), not(feature = "documents")))]
-fn compressor(_raw: &[u8], _level: u8) -> Option<Vec<u8>> {
-    None
-}
-
-#[cfg(feature = "documents")]
-thread_local! {
-    /// The zlib-rs compressor and its level, reset between chunks: a fresh one allocates
-    /// ~270 KB of window and hash tables, and a document edit writes one small chunk.
-    static ZLIB: RefCell<Option<(u8, flate2::Compress)>> = const { RefCell::new(None) };
-}
-
-/// Raw DEFLATE of `raw` by flate2's zlib-rs backend at `level` (0–9; 10 counts as 9), as
-/// the `everlog/docs` browser build writes it. Compiled natively with `documents` too, so
-/// that native tests check what `miniz_oxide` inflates of it. `None` if zlib-rs fails
-/// (it cannot with these parameters): the chunk is then stored raw.
-#[cfg(feature = "documents")]
-pub fn deflate_zlib_rs(raw: &[u8], level: u8) -> Option<Vec<u8>> {
-    use flate2::{Compress, Compression, FlushCompress, Status};
-    let level = level.min(9);
-    ZLIB.with(|cell| {
-        let mut slot = cell.try_borrow_mut().ok()?;
-        match slot.as_mut() {
-            Some((l, c)) if *l == level => c.reset(),
-            _ => *slot = Some((level, Compress::new(Compression::new(level.into()), false))),
-        }
-        let (_, c) = slot.as_mut()?;
-        let mut out = Vec::with_capacity(raw.len() / 2 + 64);
-        loop {
-            let done = usize::try_from(c.total_in()).ok()?;
-            match c.compress_vec(&raw[done..], &mut out, FlushCompress::Finish).ok()? {
-                Status::StreamEnd => return Some(out),
-                Status::Ok | Status::BufError => out.reserve(out.capacity().max(64)),
-            }
-        }
-    })
-}
-
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 thread_local! {
     /// One compressor per thread, reset between chunks: a fresh one allocates and zeroes
     /// about 300 KB of tables, which cost more than compressing a 1,000-event batch at
@@ -121,7 +68,7 @@ thread_local! {
 }
 
 /// Raw DEFLATE of `raw` at `level` (0–10); same bytes as `miniz_oxide::deflate::compress_to_vec`.
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 fn deflate(raw: &[u8], level: u8) -> Vec<u8> {
     COMPRESSOR.with(|cell| {
         let Ok(mut slot) = cell.try_borrow_mut() else {
@@ -241,6 +188,18 @@ pub fn crc_matches(crc: u32, data: &[u8]) -> bool {
     cfg!(fuzzing) || crc32(data) == crc
 }
 
+/// The compressor of this build (module docs).
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
+fn compressor(raw: &[u8], level: u8) -> Option<Vec<u8>> {
+    Some(deflate(raw, level))
+}
+
+/// The core browser entries link no compressor (module docs): every chunk is stored raw.
+#[cfg(all(target_arch = "wasm32", not(test), not(feature = "documents")))]
+fn compressor(_raw: &[u8], _level: u8) -> Option<Vec<u8>> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,43 +259,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// What the `everlog/docs` browser build writes (zlib-rs) is what every build's
-    /// decoder (`miniz_oxide`) inflates, at every level and on every kind of input, and it
-    /// compresses about as well as the canonical encoder.
-    #[cfg(feature = "documents")]
-    #[test]
-    fn what_the_documents_build_deflates_every_build_inflates() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let noise: Vec<u8> = (0..5000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 32) as u8
-            })
-            .collect();
-        let json = b"{\"sku\":\"sock\",\"qty\":2}".repeat(300);
-        let inputs: Vec<Vec<u8>> = vec![
-            Vec::new(),
-            b"a".to_vec(),
-            json.clone(),
-            (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect(),
-            noise,
-            vec![0; 200_000],
-        ];
-        for level in 0..=10u8 {
-            for raw in &inputs {
-                let packed = deflate_zlib_rs(raw, level).expect("zlib-rs deflates");
-                assert_eq!(inflate_exact(&packed, raw.len()).unwrap(), *raw, "level {level}, {} bytes", raw.len());
-                // The reused compressor writes what a fresh one writes (the reset works).
-                assert_eq!(deflate_zlib_rs(raw, level), Some(packed), "level {level}");
-            }
-        }
-        let (zlib, miniz) = (deflate_zlib_rs(&json, LEVEL).unwrap(), deflate(&json, LEVEL));
-        assert!(zlib.len() * 10 < json.len(), "{} of {}", zlib.len(), json.len());
-        assert!(zlib.len() < miniz.len() * 2, "zlib-rs {} vs miniz {}", zlib.len(), miniz.len());
     }
 
     #[test]
