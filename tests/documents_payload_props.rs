@@ -94,7 +94,7 @@ fn random_edits_and_random_bytes_never_panic() {
 /// fresh fold, so two replicas can disagree about a hostile event. The fix: resolve a
 /// dependency only among the event's causal past.
 #[test]
-#[ignore = "known failure: docs/fuzzing.md, Known failures"]
+
 fn a_dependency_after_the_event_resolves_the_same_in_every_fold() {
     let base = Base::new();
     let p = &base.payloads()[2];
@@ -105,7 +105,7 @@ fn a_dependency_after_the_event_resolves_the_same_in_every_fold() {
 /// it applies a change that is well formed but names objects or a seq that do not fit the
 /// document: a real change re-appended under another author is one.
 #[test]
-#[ignore = "known failure: automerge 0.12 panics, docs/fuzzing.md"]
+
 fn a_change_that_does_not_fit_the_document_is_refused_without_a_panic() {
     let base = Base::new();
     let payloads = base.payloads();
