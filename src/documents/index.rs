@@ -8,10 +8,10 @@
 //! every replica that read the same events resolves the same names to the same hashes.
 //!
 //! It is kept small because a document holds one entry per change for its whole life
-//! (docs/documents.md, "Memory"): a 64-byte record per change in fixed-size chunks (no
-//! doubling slack), a per-actor list of record numbers sorted by seq (4 bytes each), and
-//! an open-addressing table of record numbers keyed by hash (4 bytes per slot). The
-//! hash stays in the record: automerge 0.12 holds it too, but has no public lookup from
+//! (docs/documents.md, "Memory: where the heap goes"): a 64-byte record per change in
+//! fixed-size chunks (no doubling slack), a per-actor list of record numbers sorted by
+//! seq (4 bytes each), and an open-addressing table of record numbers keyed by hash
+//! (4 bytes per slot). The hash stays in the record: automerge 0.12 holds it too, but has no public lookup from
 //! `(actor, seq)` to hash, which every compact payload read needs.
 
 use std::hash::BuildHasher;
@@ -45,7 +45,7 @@ struct Record {
 
 /// Records per chunk: the records live in chunks allocated at this size, so a long
 /// history costs at most one partly filled chunk of slack instead of a doubling `Vec`'s.
-const CHUNK: usize = 4096;
+const CHUNK: usize = 1024;
 /// An empty slot of the hash table.
 const EMPTY: u32 = u32::MAX;
 
