@@ -267,7 +267,7 @@ impl Document {
     /// The automerge heads of the changes a log version includes.
     fn heads_at(&self, version: &VersionVector) -> Vec<ChangeHash> {
         let included: Vec<ChangeHash> =
-            self.index.records().iter().filter(|r| version.includes(&r.event)).map(|r| r.hash).collect();
+            self.index.iter().filter(|r| version.includes(&r.event)).map(|r| r.hash).collect();
         // Heads = included changes that no other included change depends on.
         let mut deps_of_included = std::collections::HashSet::new();
         for h in &included {
