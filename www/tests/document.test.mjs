@@ -17,7 +17,7 @@ const env = serveAndLaunch();
  *   `{ a, b, da, db }` (the setup of every two-replica test).
  */
 async function docsPage(context) {
-  const page = await openPage(context, env.server.url, "docs.html");
+  const page = await openPage(context, env.server.url, "index.html?entry=docs");
   await page.evaluate(() => {
     window.twoReplicas = async () => {
       const { EventLog } = window.everlog;
