@@ -178,6 +178,14 @@ impl Document {
         self.local.drain(..=at).next_back()
     }
 
+    /// The automerge change event `e` carries, read against the changes this document has
+    /// applied, without applying it: a typed error ([`DocError::BadChange`]) for a payload
+    /// that is not a change. (The fuzz target `doc_payload` and its seeded tests drive the
+    /// payload decoder through this.)
+    pub fn decode_change(&self, e: &Event) -> Result<automerge::Change, DocError> {
+        self.read_change(e)
+    }
+
     /// The automerge change an event of this document's stream carries. Compact payloads
     /// name their dependencies by `(actor, seq)`, so this needs every change before `e`
     /// in the log's order to be applied already (it is, once `update` has seen `e`).
