@@ -38,7 +38,7 @@ pub use automerge::TextEncoding;
 use automerge::{AutoCommit, ChangeHash, ReadDoc};
 use thiserror::Error;
 
-use crate::core::{Draft, EventId, EventRef, Log, VersionVector};
+use crate::core::{Draft, Event, EventId, EventRef, Log, VersionVector};
 
 pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
 pub use edit::{Editor, PathSeg};
@@ -183,7 +183,7 @@ impl Document {
     /// that is not a change. (The fuzz target `doc_payload` and its seeded tests drive the
     /// payload decoder through this.)
     pub fn decode_change(&self, e: &Event) -> Result<automerge::Change, DocError> {
-        self.read_change(e)
+        self.read_change(e.view())
     }
 
     /// The automerge change an event of this document's stream carries. Compact payloads
