@@ -38,7 +38,7 @@ pub use automerge::TextEncoding;
 use automerge::{AutoCommit, ChangeHash, ReadDoc};
 use thiserror::Error;
 
-use crate::core::{Draft, Event, EventId, Log, VersionVector};
+use crate::core::{Draft, Event, EventId, EventRef, Log, VersionVector};
 
 pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
 pub use edit::{Editor, PathSeg};
@@ -137,23 +137,23 @@ impl Document {
     /// Applies the stream's events that arrived since the last update (local or remote).
     /// Returns how many changes were applied.
     pub fn update(&mut self, log: &Log) -> Result<usize, DocError> {
-        let fresh: Vec<&Event> =
-            log.missing_from(&self.seen).filter(|e| *e.stream == *self.stream && *e.kind == *CHANGE_TYPE).collect();
+        let fresh: Vec<EventRef<'_>> =
+            log.missing_from(&self.seen).filter(|e| *e.stream() == *self.stream && *e.kind() == *CHANGE_TYPE).collect();
         self.seen.merge(log.version());
         if fresh.is_empty() {
             return Ok(0);
         }
         let mut changes = Vec::with_capacity(fresh.len());
         let mut own = 0;
-        for e in &fresh {
+        for &e in &fresh {
             if let Some(l) = self.own_change(log, e) {
-                self.index.record(e.id, l.hash, &self.actor, l.seq, l.max_op);
+                self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
                 own += 1;
                 continue;
             }
             match self.read_change(e) {
                 Ok(change) => {
-                    self.index.record(e.id, change.hash(), change.actor_id(), change.seq(), change.max_op());
+                    self.index.record(e.id(), change.hash(), change.actor_id(), change.seq(), change.max_op());
                     changes.push(change);
                 }
                 // One bad event must not make the document unreadable: skip it, keep it listed.
@@ -170,11 +170,11 @@ impl Document {
     /// The hash of `e`'s change if `e` carries a change this document made and already
     /// holds. Drafts are appended in order, so older entries before a match were never
     /// appended (a failed append the caller did not [`reload`](Self::reload) after).
-    fn own_change(&mut self, log: &Log, e: &Event) -> Option<Local> {
-        if e.id.actor != log.actor() {
+    fn own_change(&mut self, log: &Log, e: EventRef<'_>) -> Option<Local> {
+        if e.id().actor != log.actor() {
             return None;
         }
-        let at = self.local.iter().position(|l| *l.data == *e.data)?;
+        let at = self.local.iter().position(|l| *l.data == *e.data())?;
         self.local.drain(..=at).next_back()
     }
 
@@ -183,15 +183,16 @@ impl Document {
     /// that is not a change. (The fuzz target `doc_payload` and its seeded tests drive the
     /// payload decoder through this.)
     pub fn decode_change(&self, e: &Event) -> Result<automerge::Change, DocError> {
-        self.read_change(e)
+        self.read_change(e.view())
     }
 
     /// The automerge change an event of this document's stream carries. Compact payloads
     /// name their dependencies by `(actor, seq)`, so this needs every change before `e`
     /// in the log's order to be applied already (it is, once `update` has seen `e`).
-    fn read_change(&self, e: &Event) -> Result<automerge::Change, DocError> {
-        let actor = automerge::ActorId::from(e.id.actor.as_bytes().as_slice());
-        payload::read(&e.data, &actor, &self.index).map_err(|x| DocError::BadChange { id: e.id, reason: x.to_string() })
+    fn read_change(&self, e: EventRef<'_>) -> Result<automerge::Change, DocError> {
+        let actor = automerge::ActorId::from(e.id().actor.as_bytes().as_slice());
+        payload::read(e.data(), &actor, &self.index)
+            .map_err(|x| DocError::BadChange { id: e.id(), reason: x.to_string() })
     }
 
     /// The document as plain JSON (text objects as strings).
