@@ -69,7 +69,7 @@ fn logs(actors: u128, per_actor: usize, seed: u64) -> Vec<Log> {
         if bursts % 50 == 0 {
             for i in 0..logs.len() {
                 for j in 0..logs.len() {
-                    let news: Vec<Event> = logs[i].missing_from(logs[j].version()).cloned().collect();
+                    let news: Vec<Event> = logs[i].missing_from(logs[j].version()).map(|e| e.to_event()).collect();
                     if i != j && !news.is_empty() {
                         logs[j].receive(news).unwrap();
                     }
@@ -118,9 +118,9 @@ fn bench_codec(c: &mut Criterion) {
     let all = logs(3, 33_334, 7);
     let mut merged = all[0].clone();
     for l in &all[1..] {
-        merged.receive(l.missing_from(merged.version()).cloned().collect()).unwrap();
+        merged.receive(l.missing_from(merged.version()).map(|e| e.to_event()).collect()).unwrap();
     }
-    let events: Vec<Event> = merged.iter().take(100_000).cloned().collect();
+    let events: Vec<Event> = merged.iter().take(100_000).map(|e| e.to_event()).collect();
     let with_deps = events.iter().filter(|e| !e.deps().is_empty()).count();
     println!("mix: {} events, {} with dependencies, 3 actors", events.len(), with_deps);
     for level in [1, 2, 3, 4, 6, 9] {
@@ -174,7 +174,7 @@ fn bench_sync(c: &mut Criterion) {
     let base = logs(1, 1_000, 3).remove(0);
     let mut a = base.clone();
     let mut b = Log::new(ActorId::from_u128(0xb0b));
-    b.receive(base.iter().cloned().collect()).unwrap();
+    b.receive(base.iter().map(|e| e.to_event()).collect()).unwrap();
     let mut rng = Rng(11);
     let mut now = 1_800_000_000_000;
     for log in [&mut a, &mut b] {
@@ -188,7 +188,7 @@ fn bench_sync(c: &mut Criterion) {
     let (messages, wire) = cpu("sync 2 × 50k", || sync_pair(&mut x, &mut y));
     assert_eq!(x.version(), y.version());
     let moved = 100_000.0;
-    let payload: usize = x.iter().filter(|e| !base.version().includes(&e.id)).map(|e| e.data.len()).sum();
+    let payload: usize = x.iter().filter(|e| !base.version().includes(&e.id())).map(|e| e.data().len()).sum();
     println!(
         "sync of 2 × 50k diverged events: {messages} messages, {wire} wire bytes, wire {:.1} B/event, \
          payload {:.1} B/event, metadata {:.1} B/event",
@@ -199,7 +199,7 @@ fn bench_sync(c: &mut Criterion) {
 
     let thin = |l: &Log| {
         let mut t = Log::new(l.actor());
-        t.receive(l.iter().map(|e| Event { data: "0".into(), ..e.clone() }).collect()).unwrap();
+        t.receive(l.iter().map(|e| Event { data: "0".into(), ..e.to_event() }).collect()).unwrap();
         t
     };
     let (mut tx, mut ty) = (thin(&a), thin(&b));

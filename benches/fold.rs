@@ -75,7 +75,7 @@ fn early_merge(c: &mut Criterion) {
     const M: usize = 100_000;
     let a = build(actor(2), M, false);
     let mut b = Log::new(actor(1));
-    let first_half: Vec<Event> = a.iter().take(M / 2).cloned().collect();
+    let first_half: Vec<Event> = a.iter().take(M / 2).map(|e| e.to_event()).collect();
     b.receive(first_half).unwrap();
     let drafts = (0..10).map(|i| Draft::new("cart:1", "ItemAdded", json!({"sku": "late", "qty": i}))).collect();
     let late = b.append(drafts, &AppendOptions::default(), 5).unwrap();

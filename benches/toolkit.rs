@@ -33,9 +33,9 @@ fn log() -> Log {
                 .collect();
             log.append(drafts, &AppendOptions::default(), batch as u64).unwrap();
         }
-        let missing: Vec<_> = b.missing_from(a.version()).cloned().collect();
+        let missing: Vec<_> = b.missing_from(a.version()).map(|e| e.to_event()).collect();
         a.receive(missing).unwrap();
-        let missing: Vec<_> = a.missing_from(b.version()).cloned().collect();
+        let missing: Vec<_> = a.missing_from(b.version()).map(|e| e.to_event()).collect();
         b.receive(missing).unwrap();
     }
     a

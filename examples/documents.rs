@@ -136,11 +136,12 @@ fn run(name: &str) {
 
     let log = &ev.logs[0];
     let events = log.len();
-    let per_append: usize = log.iter().map(|e| codec::encode_events(std::slice::from_ref(e)).len()).sum();
+    let per_append: usize = log.iter().map(|e| codec::encode_events(&[e.to_event()]).len()).sum();
     let snapshot = codec::encode_log(log).len();
-    let payload: usize = log.iter().map(|e| e.data.len()).sum();
+    let payload: usize = log.iter().map(|e| e.data().len()).sum();
     // The log's own share of the compacted bytes: the same events with `null` data.
-    let bare: Vec<everlog::Event> = log.iter().map(|e| everlog::Event { data: "null".into(), ..e.clone() }).collect();
+    let bare: Vec<everlog::Event> =
+        log.iter().map(|e| everlog::Event { data: "null".into(), ..e.to_event() }).collect();
     let bare = codec::encode_events(&bare).len();
     let saved = am.docs[0].save().len();
     let changes: usize = am.docs[0].get_changes(&[]).iter().map(|c| c.raw_bytes().len()).sum();

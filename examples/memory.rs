@@ -48,7 +48,7 @@ fn live() -> isize {
 fn report_and_drop(name: &str, log: Log) {
     let with = live();
     let n = log.len();
-    let payload: usize = log.iter().map(|e| e.data.len()).sum();
+    let payload: usize = log.iter().map(|e| e.data().len()).sum();
     drop(log);
     let bytes = with - live();
     let n = n as f64;

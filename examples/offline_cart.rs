@@ -16,7 +16,7 @@ fn main() -> Result<(), everlog::Error> {
         &opts,
         1_000,
     )?;
-    laptop.receive(phone.iter().cloned().collect())?;
+    laptop.receive(phone.iter().map(|e| e.to_event()).collect())?;
 
     // Offline, both change the quantity of the same item.
     phone.append(
@@ -31,8 +31,8 @@ fn main() -> Result<(), everlog::Error> {
     )?;
 
     // Back online: exchange what the other lacks.
-    let to_laptop: Vec<_> = phone.missing_from(laptop.version()).cloned().collect();
-    let to_phone: Vec<_> = laptop.missing_from(phone.version()).cloned().collect();
+    let to_laptop: Vec<_> = phone.missing_from(laptop.version()).map(|e| e.to_event()).collect();
+    let to_phone: Vec<_> = laptop.missing_from(phone.version()).map(|e| e.to_event()).collect();
     laptop.receive(to_laptop)?;
     phone.receive(to_phone)?;
 
@@ -50,7 +50,7 @@ fn main() -> Result<(), everlog::Error> {
         &opts,
         3_000,
     )?;
-    let fix: Vec<_> = phone.missing_from(laptop.version()).cloned().collect();
+    let fix: Vec<_> = phone.missing_from(laptop.version()).map(|e| e.to_event()).collect();
     laptop.receive(fix)?;
     for r in laptop.conflict_history(&Filter::stream("cart:42")) {
         println!("history: {} siblings on {}/{}, resolved by {:?}", r.siblings.len(), r.stream, r.key, r.resolved_by);

@@ -36,7 +36,7 @@ fn replicas(seed: u64, n: usize) -> Vec<Log> {
         append_realistic(&mut rng, &mut logs[i], k, &mut now);
         if rng.chance(40) {
             let (from, to) = (rng.below(n as u64) as usize, rng.below(n as u64) as usize);
-            let evs: Vec<Event> = logs[from].iter().cloned().collect();
+            let evs: Vec<Event> = logs[from].iter().map(|e| e.to_event()).collect();
             logs[to].receive(evs).unwrap();
         }
     }
@@ -47,7 +47,7 @@ fn replicas(seed: u64, n: usize) -> Vec<Log> {
 fn replicas_holding_the_same_events_write_the_same_bytes() {
     for seed in 0..40 {
         let mut logs = replicas(seed, 3);
-        let all: Vec<Event> = logs.iter().flat_map(|l| l.iter().cloned()).collect();
+        let all: Vec<Event> = logs.iter().flat_map(|l| l.iter().map(|e| e.to_event())).collect();
         for (k, log) in logs.iter_mut().enumerate() {
             let mut mine = all.clone();
             if k % 2 == 1 {
@@ -68,7 +68,7 @@ fn replicas_holding_the_same_events_write_the_same_bytes() {
 #[test]
 fn a_batch_cut_at_every_offset_keeps_its_complete_chunks() {
     let logs = replicas(7, 2);
-    let events: Vec<Event> = logs[0].iter().take(60).cloned().collect();
+    let events: Vec<Event> = logs[0].iter().take(60).map(|e| e.to_event()).collect();
     let bytes = codec::encode_events_with(&events, &EncodeOptions { chunk_bytes: 400, ..EncodeOptions::default() });
     let mut best = 0;
     for cut in 0..bytes.len() {
@@ -89,7 +89,7 @@ fn a_batch_cut_at_every_offset_keeps_its_complete_chunks() {
 #[test]
 fn corrupted_batches_never_panic_nor_yield_foreign_events() {
     let logs = replicas(11, 2);
-    let events: Vec<Event> = logs[0].iter().cloned().collect();
+    let events: Vec<Event> = logs[0].iter().map(|e| e.to_event()).collect();
     let mut rng = Rng::new(11);
     for (k, opts) in [EncodeOptions::default(), EncodeOptions { level: 0, chunk_bytes: 300 }].iter().enumerate() {
         let bytes = codec::encode_events_with(&events, opts);

@@ -23,7 +23,7 @@ fn friendsforever_two_replicas_converge_on_the_final_text() {
     let mut d0 = Document::open(&logs[0], "doc").unwrap();
     let draft = d0.edit(&logs[0], |e| e.put_text(&body(), "")).unwrap().unwrap();
     logs[0].append(vec![draft], &AppendOptions::default(), 0).unwrap();
-    let first: Vec<_> = logs[0].iter().cloned().collect();
+    let first: Vec<_> = logs[0].iter().map(|e| e.to_event()).collect();
     logs[1].receive(first).unwrap();
     let mut docs = [Document::open(&logs[0], "doc").unwrap(), Document::open(&logs[1], "doc").unwrap()];
 
@@ -44,8 +44,9 @@ fn friendsforever_two_replicas_converge_on_the_final_text() {
             let want = ids[j];
             let have = logs[r].version().get(&want.actor);
             if have < want.seq {
-                let evs: Vec<_> =
-                    (have + 1..=want.seq).map(|s| logs[o].get(&EventId::new(want.actor, s)).unwrap().clone()).collect();
+                let evs: Vec<_> = (have + 1..=want.seq)
+                    .map(|s| logs[o].get(&EventId::new(want.actor, s)).unwrap().to_event())
+                    .collect();
                 logs[r].receive(evs).unwrap();
             }
         }
@@ -68,19 +69,19 @@ fn friendsforever_two_replicas_converge_on_the_final_text() {
     }
     // Full sync, then both hold the final text and the same log.
     let (a, b) = logs.split_at_mut(1);
-    let to_b: Vec<_> = a[0].missing_from(b[0].version()).cloned().collect();
-    let to_a: Vec<_> = b[0].missing_from(a[0].version()).cloned().collect();
+    let to_b: Vec<_> = a[0].missing_from(b[0].version()).map(|e| e.to_event()).collect();
+    let to_a: Vec<_> = b[0].missing_from(a[0].version()).map(|e| e.to_event()).collect();
     b[0].receive(to_b).unwrap();
     a[0].receive(to_a).unwrap();
     for (doc, log) in docs.iter_mut().zip(&logs) {
         doc.update(log).unwrap();
         assert_eq!(doc.text(&body()).unwrap(), trace.end_content);
     }
-    let order: Vec<Vec<EventId>> = logs.iter().map(|l| l.iter().map(|e| e.id).collect()).collect();
+    let order: Vec<Vec<EventId>> = logs.iter().map(|l| l.iter().map(|e| e.id()).collect()).collect();
     assert_eq!(order[0], order[1]);
     // Every change went out as a compact payload (a JSON string, not the legacy object),
     // and a cold fold rebuilds the very same changes (same automerge heads).
-    assert!(logs[0].iter().all(|e| e.data.starts_with('"')));
+    assert!(logs[0].iter().all(|e| e.data().starts_with('"')));
     let cold = Document::open(&logs[1], "doc").unwrap();
     assert!(cold.rejected().is_empty());
     assert_eq!(cold.automerge().clone().get_heads(), docs[0].automerge().clone().get_heads());
@@ -115,5 +116,5 @@ fn automerge_paper_reaches_the_final_text() {
     let cold = Document::open(&log, "paper").unwrap();
     assert_eq!(cold.text(&body()).unwrap(), trace.end_content);
     assert_eq!(cold.automerge().clone().get_heads(), doc.automerge().clone().get_heads());
-    assert!(log.iter().all(|e| e.data.starts_with('"')));
+    assert!(log.iter().all(|e| e.data().starts_with('"')));
 }

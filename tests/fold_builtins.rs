@@ -127,7 +127,7 @@ fn register_keeps_every_concurrent_value_until_resolved() {
     // The register agrees with the log's own conflict tracking.
     let state = a.fold(&Register, &Filter::stream("doc:1"));
     let heads: Vec<EventId> = state.0["title"].iter().map(|(id, _)| *id).collect();
-    let current: Vec<EventId> = a.current("doc:1", "title").iter().map(|e| e.id).collect();
+    let current: Vec<EventId> = a.current("doc:1", "title").iter().map(|e| e.id()).collect();
     assert_eq!(heads, current);
 }
 

@@ -23,7 +23,7 @@ fn when_appended(log: &mut Log, now: u64, drafts: Vec<Draft>) -> Vec<Event> {
 
 /// Everything `from` has that `to` lacks, merged into `to`.
 fn when_synced(from: &Log, to: &mut Log) -> Received {
-    let missing: Vec<Event> = from.missing_from(to.version()).cloned().collect();
+    let missing: Vec<Event> = from.missing_from(to.version()).map(|e| e.to_event()).collect();
     to.receive(missing).unwrap()
 }
 
@@ -155,7 +155,7 @@ fn a_snapshot_restores_and_replays_only_what_it_does_not_cover() {
     // A merge landing between the snapshot's position and the end rewinds only that far.
     let mut b = a.clone();
     let mut c = Log::new(actor(3));
-    c.receive(b.iter().take(20).cloned().collect()).unwrap();
+    c.receive(b.iter().take(20).map(|e| e.to_event()).collect()).unwrap();
     let late = when_appended(&mut c, 250, vec![item("cart:1", "sock", 7)]);
     let mut r2 = r.clone();
     b.receive(late).unwrap();
@@ -275,7 +275,8 @@ fn random_run(seed: u64) {
                 if i != j {
                     let from = rs[j].log.clone();
                     // Sometimes only part of what is missing, in shuffled order.
-                    let mut missing: Vec<Event> = from.missing_from(rs[i].log.version()).cloned().collect();
+                    let mut missing: Vec<Event> =
+                        from.missing_from(rs[i].log.version()).map(|e| e.to_event()).collect();
                     if rng.below(2) == 0 && missing.len() > 1 {
                         let keep = 1 + rng.below(missing.len() as u64) as usize;
                         for k in (1..missing.len()).rev() {

@@ -86,9 +86,9 @@ fn forty_events() -> Vec<Event> {
             log.append(vec![d], &AppendOptions::default(), t + i * 10).unwrap();
         }
     }
-    let theirs: Vec<Event> = y.iter().cloned().collect();
+    let theirs: Vec<Event> = y.iter().map(|e| e.to_event()).collect();
     x.receive(theirs).unwrap();
-    x.iter().cloned().collect()
+    x.iter().map(|e| e.to_event()).collect()
 }
 
 #[test]

@@ -46,8 +46,8 @@ fn concurrent_writes_keep_both_until_resolved() {
     assert_eq!(h.len(), 1);
     assert_eq!(h[0].resolved_by, Some(r[0].id));
     assert_eq!(h[0].siblings.len(), 2);
-    let oa: Vec<_> = a.iter().map(|e| e.id).collect();
-    let ob: Vec<_> = b.iter().map(|e| e.id).collect();
+    let oa: Vec<_> = a.iter().map(|e| e.id()).collect();
+    let ob: Vec<_> = b.iter().map(|e| e.id()).collect();
     assert_eq!(oa, ob);
 }
 

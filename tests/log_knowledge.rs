@@ -31,7 +31,7 @@ fn check(log: &Log, a: &[Event], b_before: &[Event], b_after: &[Event], a_late: 
         }
     }
     // The conflict on ("s", "k"): a's late events and b's last event are siblings.
-    let current: Vec<_> = log.current("s", "k").into_iter().map(|e| e.id).collect();
+    let current: Vec<_> = log.current("s", "k").into_iter().map(|e| e.id()).collect();
     assert_eq!(current.len(), 2, "{current:?}");
 }
 
@@ -45,7 +45,7 @@ fn knowledge_survives_deps_free_events_in_receive_and_restore() {
     let b_after = append(&mut b, 4, 20);
     assert!(!b_after[0].deps().is_empty() && b_after[1..].iter().all(|e| e.deps().is_empty()));
     let a_late = append(&mut a, 2, 30);
-    a.receive(b.iter().cloned().collect()).unwrap();
+    a.receive(b.iter().map(|e| e.to_event()).collect()).unwrap();
     check(&a, &a_early, &b_before, &b_after, &a_late);
 
     let mut restored = Log::new(actor(3));

@@ -15,14 +15,14 @@ fn history() -> Vec<Event> {
     let d = |i: u64| vec![Draft::new("doc", "Set", json!(i)).key("title"), Draft::new("doc", "Note", json!("x"))];
     a.append(d(1), &opts, 10).unwrap();
     b.append(d(2), &opts, 5).unwrap();
-    b.receive(a.iter().cloned().collect()).unwrap();
+    b.receive(a.iter().map(|e| e.to_event()).collect()).unwrap();
     b.append(d(3), &opts, 20).unwrap();
     a.append(d(4), &opts, 15).unwrap();
-    a.receive(b.iter().cloned().collect()).unwrap();
+    a.receive(b.iter().map(|e| e.to_event()).collect()).unwrap();
     a.append(d(5), &opts, 30).unwrap();
     // A causal order that is not the total order: each actor's events in turn.
     let mut out: Vec<Event> = Vec::new();
-    let mut left: Vec<Event> = a.iter().cloned().collect();
+    let mut left: Vec<Event> = a.iter().map(|e| e.to_event()).collect();
     left.sort_by_key(|e| (e.id.actor != B, e.id.seq));
     while !left.is_empty() {
         let i = left

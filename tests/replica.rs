@@ -34,7 +34,7 @@ fn any() -> AppendOptions {
 }
 
 fn snapshot_of(log: &Log) -> (Vec<Event>, Vec<u8>) {
-    (log.iter().cloned().collect(), encode_log(log))
+    (log.iter().map(|e| e.to_event()).collect(), encode_log(log))
 }
 
 /// A history with local batches, remote events (some concurrent, some depending on ours,
@@ -43,9 +43,9 @@ async fn write_history<S: Storage>(r: &mut Replica<S>) {
     let mut peer = Log::new(PEER);
     r.append(drafts(5, "a"), &any(), 1_000).await.unwrap();
     peer.append(drafts(3, "p"), &any(), 1_100).unwrap();
-    peer.receive(r.log().iter().cloned().collect()).unwrap();
+    peer.receive(r.log().iter().map(|e| e.to_event()).collect()).unwrap();
     peer.append(drafts(2, "q"), &any(), 1_200).unwrap();
-    let theirs: Vec<Event> = peer.iter().filter(|e| e.id.actor == PEER).cloned().collect();
+    let theirs: Vec<Event> = peer.iter().filter(|e| e.id().actor == PEER).map(|e| e.to_event()).collect();
     // The last two first: they wait as pending, then the rest releases them.
     let got = r.receive(theirs[3..].to_vec()).await.unwrap();
     assert_eq!((got.applied.len(), got.pending), (0, 2));
@@ -126,7 +126,7 @@ fn a_failed_append_or_receive_changes_nothing_and_the_replica_stays_usable() {
 
         let mut peer = Log::new(PEER);
         peer.append(drafts(4, "p"), &any(), 15).unwrap();
-        let theirs: Vec<Event> = peer.iter().cloned().collect();
+        let theirs: Vec<Event> = peer.iter().map(|e| e.to_event()).collect();
         r.storage_mut().fail_append(1, Fault::Fail(names::ABORT));
         // One event ready, one waiting: neither may stay after the failure.
         let e = r.receive(vec![theirs[0].clone(), theirs[2].clone()]).await.unwrap_err();
@@ -265,7 +265,7 @@ fn undecodable_stored_batches_are_typed_errors() {
 
         let mut log = Log::new(ME);
         log.append(drafts(1, "a"), &any(), 1).unwrap();
-        let mut bytes = encode_events(&log.iter().cloned().collect::<Vec<_>>());
+        let mut bytes = encode_events(&log.iter().map(|e| e.to_event()).collect::<Vec<_>>());
         bytes[4] += 1; // a codec version from the future
         let mut mem = MemoryStorage::new();
         mem.append(&bytes).await.unwrap();
@@ -279,7 +279,7 @@ fn stored_events_missing_their_dependencies_are_refused() {
     block_on(async {
         let mut log = Log::new(ME);
         log.append(drafts(2, "a"), &any(), 1).unwrap();
-        let second: Vec<Event> = log.iter().skip(1).cloned().collect();
+        let second: Vec<Event> = log.iter().skip(1).map(|e| e.to_event()).collect();
         let mut mem = MemoryStorage::new();
         mem.append(&encode_events(&second)).await.unwrap();
         let e = Replica::open(mem.reopen(), Some(ME)).await.unwrap_err();

@@ -32,7 +32,7 @@ fn events_message(seed: u64) -> (Log, Log, Vec<u8>) {
 #[test]
 fn a_message_cut_at_every_offset_keeps_complete_chunks() {
     let (a, b, msg) = events_message(1);
-    let sent: Vec<Event> = b.iter().cloned().collect();
+    let sent: Vec<Event> = b.iter().map(|e| e.to_event()).collect();
     let mut best = 0;
     for cut in 0..msg.len() {
         let mut state = SyncState::new();
@@ -58,7 +58,7 @@ fn a_message_cut_at_every_offset_keeps_complete_chunks() {
 #[test]
 fn corrupted_messages_never_panic_nor_change_the_log_wrongly() {
     let (a, b, msg) = events_message(2);
-    let sent: Vec<Event> = b.iter().cloned().collect();
+    let sent: Vec<Event> = b.iter().map(|e| e.to_event()).collect();
     let mut rng = Rng::new(2);
     for trial in 0..3000 {
         let mut bad = msg.clone();

@@ -94,7 +94,7 @@ fn different_delivery_orders_converge() {
     // No causal order at all: most events wait in the pending set for a while.
     let c = deliver(&t, &chaos, &mut rng, true);
 
-    let ids = |l: &Log| l.iter().map(|e| e.id).collect::<Vec<EventId>>();
+    let ids = |l: &Log| l.iter().map(|e| e.id()).collect::<Vec<EventId>>();
     assert_eq!(a.version(), b.version());
     assert_eq!(a.version(), c.version());
     assert_eq!(ids(&a), ids(&b), "total order differs between two causal orders");

@@ -78,7 +78,7 @@ pub fn everlog(t: &TraceFile, past: &[Vec<Option<usize>>]) -> EverlogRun {
     let mut d0 = Document::open(&logs[0], STREAM).unwrap();
     let draft = d0.edit(&logs[0], |e| e.put_text(&body(), "")).unwrap().unwrap();
     logs[0].append(vec![draft], &opts, 0).unwrap();
-    let first: Vec<_> = logs[0].iter().cloned().collect();
+    let first: Vec<_> = logs[0].iter().map(|e| e.to_event()).collect();
     for log in &mut logs[1..] {
         log.receive(first.clone()).unwrap();
     }
@@ -97,8 +97,9 @@ pub fn everlog(t: &TraceFile, past: &[Vec<Option<usize>>]) -> EverlogRun {
             let want = ids[j];
             let have = logs[r].version().get(&want.actor);
             if have < want.seq {
-                let evs: Vec<_> =
-                    (have + 1..=want.seq).map(|s| logs[o].get(&EventId::new(want.actor, s)).unwrap().clone()).collect();
+                let evs: Vec<_> = (have + 1..=want.seq)
+                    .map(|s| logs[o].get(&EventId::new(want.actor, s)).unwrap().to_event())
+                    .collect();
                 let wire = codec::encode_events(&evs);
                 delivered_bytes += wire.len();
                 deliveries += 1;
@@ -121,7 +122,7 @@ pub fn everlog(t: &TraceFile, past: &[Vec<Option<usize>>]) -> EverlogRun {
     // The end: every replica receives what it still lacks.
     for r in 0..n {
         for o in 0..n {
-            let evs: Vec<_> = logs[o].missing_from(logs[r].version()).cloned().collect();
+            let evs: Vec<everlog::Event> = logs[o].missing_from(logs[r].version()).map(|e| e.to_event()).collect();
             if o != r && !evs.is_empty() {
                 let wire = codec::encode_events(&evs);
                 delivered_bytes += wire.len();

@@ -68,15 +68,15 @@ pub fn remote_events(total: usize, actors: usize) -> Vec<Event> {
         }
         // One actor hears from another: their next events depend on what they saw.
         let (from, to) = (round % actors, (round + 1) % actors);
-        let missing: Vec<Event> = logs[from].missing_from(logs[to].version()).cloned().collect();
+        let missing: Vec<Event> = logs[from].missing_from(logs[to].version()).map(|e| e.to_event()).collect();
         logs[to].receive(missing).expect("receive");
         round += 1;
     }
     let mut all = Log::new(ActorId::from_u128(0xa11));
     for l in &logs {
-        let missing: Vec<Event> = l.missing_from(all.version()).cloned().collect();
+        let missing: Vec<Event> = l.missing_from(all.version()).map(|e| e.to_event()).collect();
         all.receive(missing).expect("receive");
     }
     assert_eq!(all.len(), total);
-    all.iter().cloned().collect()
+    all.iter().map(|e| e.to_event()).collect()
 }

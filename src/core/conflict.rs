@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::causal::CausalLookup;
 use super::event::{sort_by_order, sort_indices_by_order, Event};
+use super::event_ref::EventRef;
 use super::id::EventId;
 use super::log::names::{NameId, Names};
 use super::log::Arena;
@@ -64,15 +65,15 @@ impl Conflicts {
     /// Records the arrival of `arena[idx]` (all of its causal past is already recorded;
     /// its names are interned).
     pub fn on_event(&mut self, idx: u32, arena: &Arena, causal: &impl CausalLookup) {
-        let e = &arena[idx as usize];
-        let Some(key) = &e.key else { return };
-        let slot = self.slots.entry((Names::id(&e.stream), Names::id(key))).or_insert_with(|| Slot {
-            stream: e.stream.clone(),
+        let e = arena.at(idx as usize);
+        let Some(key) = e.key() else { return };
+        let slot = self.slots.entry((Names::id(e.stream()), Names::id(key))).or_insert_with(|| Slot {
+            stream: e.stream().clone(),
             key: key.clone(),
             heads: Vec::new(),
             history: Vec::new(),
         });
-        slot.heads.retain(|h| !causal.knows(&e.id, &arena[*h as usize].id));
+        slot.heads.retain(|h| !causal.knows(&e.id(), &arena.at(*h as usize).id()));
         slot.heads.push(idx);
         slot.history.push(idx);
     }
@@ -86,7 +87,7 @@ impl Conflicts {
             .map(|s| {
                 let mut order = s.heads.clone();
                 sort_indices_by_order(&mut order, arena);
-                let events: Vec<Event> = order.iter().map(|i| arena[*i as usize].clone()).collect();
+                let events: Vec<Event> = order.iter().map(|i| arena.at(*i as usize).to_event()).collect();
                 Conflict { stream: s.stream.clone(), key: s.key.clone(), events }
             })
             .collect();
@@ -112,13 +113,13 @@ impl Conflicts {
         super::sort::sort_by(&mut slots, |a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
         let mut out = Vec::new();
         for slot in slots {
-            let mut evs: Vec<&Event> = slot.history.iter().map(|i| &arena[*i as usize]).collect();
+            let mut evs: Vec<EventRef<'_>> = slot.history.iter().map(|i| arena.at(*i as usize)).collect();
             sort_by_order(&mut evs);
             let mut heads: Vec<EventId> = Vec::new();
             let mut open: Option<ConflictRecord> = None;
             for e in evs {
-                heads.retain(|h| !causal.knows(&e.id, h));
-                heads.push(e.id);
+                heads.retain(|h| !causal.knows(&e.id(), h));
+                heads.push(e.id());
                 if heads.len() > 1 {
                     let rec = open.get_or_insert_with(|| ConflictRecord {
                         stream: slot.stream.clone(),
@@ -132,7 +133,7 @@ impl Conflicts {
                         }
                     }
                 } else if let Some(mut rec) = open.take() {
-                    rec.resolved_by = Some(e.id);
+                    rec.resolved_by = Some(e.id());
                     out.push(rec);
                 }
             }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::error::InvalidEvent;
+use super::event_ref::EventRef;
 use super::id::EventId;
 use super::name::Name;
 
@@ -124,22 +125,22 @@ impl From<EventRepr> for Event {
 
 /// [`EventRepr`]'s serialized form, borrowed (no copy of the event to serialize it).
 #[derive(Serialize)]
-struct EventReprRef<'a> {
-    id: &'a EventId,
-    stream: &'a str,
+pub(crate) struct EventReprRef<'a> {
+    pub id: EventId,
+    pub stream: &'a str,
     #[serde(rename = "type")]
-    kind: &'a str,
+    pub kind: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    key: Option<&'a str>,
-    data: &'a str,
+    pub key: Option<&'a str>,
+    pub data: &'a str,
     #[serde(skip_serializing_if = "no_meta")]
-    meta: &'a Meta,
+    pub meta: &'a Meta,
     #[serde(skip_serializing_if = "Option::is_none")]
-    idempotency_key: Option<&'a str>,
-    lamport: u64,
-    time: u64,
+    pub idempotency_key: Option<&'a str>,
+    pub lamport: u64,
+    pub time: u64,
     #[serde(skip_serializing_if = "no_deps")]
-    deps: &'a [EventId],
+    pub deps: &'a [EventId],
 }
 
 fn no_meta(m: &&Meta) -> bool {
@@ -152,19 +153,7 @@ fn no_deps(d: &&[EventId]) -> bool {
 
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        EventReprRef {
-            id: &self.id,
-            stream: &self.stream,
-            kind: &self.kind,
-            key: self.key.as_deref(),
-            data: &self.data,
-            meta: self.meta(),
-            idempotency_key: self.idempotency_key(),
-            lamport: self.lamport,
-            time: self.time,
-            deps: self.deps(),
-        }
-        .serialize(s)
+        self.view().serialize(s)
     }
 }
 
@@ -175,7 +164,7 @@ pub type OrderKey = (u64, [u8; 16], u64);
 /// the one exact order; a single non-generic function means the binary links one sort
 /// instance for every caller (the wasm package's size, docs/size.md).
 #[inline(never)]
-pub fn sort_by_order(events: &mut [&Event]) {
+pub fn sort_by_order(events: &mut [EventRef<'_>]) {
     super::sort::sort_by(events, |a, b| a.order_key().cmp(&b.order_key()));
 }
 
@@ -184,15 +173,17 @@ pub fn sort_by_order(events: &mut [&Event]) {
 #[inline(never)]
 pub fn sort_indices_by_order(indices: &mut [u32], arena: &super::log::Arena) {
     #[cfg(target_arch = "wasm32")]
-    super::sort::sort_positions(indices, &|a, b| arena[a as usize].order_key().cmp(&arena[b as usize].order_key()));
+    super::sort::sort_positions(indices, &|a, b| {
+        arena.at(a as usize).order_key().cmp(&arena.at(b as usize).order_key())
+    });
     #[cfg(not(target_arch = "wasm32"))]
     {
         // Natively: the actor compared as one `u128` (its big-endian bytes: the same
         // order), and an input already in order (local appends, most restores) recognised
         // by one pass and left alone. (Sorting on a buffer of cached keys measured slower.)
         let key = |i: u32| {
-            let e = &arena[i as usize];
-            (e.lamport, u128::from_be_bytes(e.id.actor.0), e.id.seq)
+            let e = arena.at(i as usize);
+            (e.lamport(), u128::from_be_bytes(e.id().actor.0), e.id().seq)
         };
         if indices.len() < 2 || indices.windows(2).all(|w| key(w[0]) < key(w[1])) {
             return;
@@ -202,6 +193,12 @@ pub fn sort_indices_by_order(indices: &mut [u32], arena: &super::log::Arena) {
 }
 
 impl Event {
+    /// The read-only view that the log's readers take (see [`EventRef`]).
+    #[inline]
+    pub fn view(&self) -> EventRef<'_> {
+        EventRef::from(self)
+    }
+
     /// Its place in the total order shared by every replica.
     #[inline]
     pub fn order_key(&self) -> OrderKey {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::event::Event;
+use super::event_ref::EventRef;
 use super::version::VersionVector;
 
 /// A point in the log's history.
@@ -18,10 +18,10 @@ pub enum At {
 
 impl At {
     #[inline]
-    pub fn includes(&self, e: &Event) -> bool {
+    pub fn includes(&self, e: EventRef<'_>) -> bool {
         match self {
-            At::Version(v) => v.includes(&e.id),
-            At::Time(t) => e.time <= *t,
+            At::Version(v) => v.includes(&e.id()),
+            At::Time(t) => e.time() <= *t,
         }
     }
 }
@@ -105,22 +105,22 @@ impl Filter {
 
     /// Does `e` pass every condition except `limit`?
     #[inline]
-    pub fn matches(&self, e: &Event) -> bool {
+    pub fn matches(&self, e: EventRef<'_>) -> bool {
         if let Some(s) = &self.stream {
-            if *e.stream != **s {
+            if **e.stream() != **s {
                 return false;
             }
         }
         if let Some(p) = &self.stream_prefix {
-            if !e.stream.starts_with(p.as_str()) {
+            if !e.stream().starts_with(p.as_str()) {
                 return false;
             }
         }
-        if !self.types.is_empty() && !self.types.iter().any(|t| **t == *e.kind) {
+        if !self.types.is_empty() && !self.types.iter().any(|t| **t == **e.kind()) {
             return false;
         }
         if let Some(k) = &self.key {
-            if e.key.as_deref() != Some(k.as_str()) {
+            if e.key().map(|k| &**k) != Some(k.as_str()) {
                 return false;
             }
         }

@@ -27,6 +27,7 @@ use super::causal::{ActorTrack, CausalLookup};
 use super::conflict::{Conflict, ConflictRecord, Conflicts};
 use super::error::InvalidEvent;
 use super::event::{sort_by_order, sort_indices_by_order, Event, Limits, OrderKey};
+use super::event_ref::EventRef;
 use super::filter::Filter;
 use super::fold::columns::ColumnCache;
 use super::id::{ActorId, EventId};
@@ -222,29 +223,29 @@ impl Log {
     // ----- reading -----
 
     /// The event with this id, if applied.
-    pub fn get(&self, id: &EventId) -> Option<&Event> {
-        self.arena_index(id).map(|i| &self.arena[i as usize])
+    pub fn get(&self, id: &EventId) -> Option<EventRef<'_>> {
+        self.arena_index(id).map(|i| self.arena.at(i as usize))
     }
 
     /// The event appended with this idempotency key (the first in total order).
-    pub fn get_by_idempotency_key(&self, key: &str) -> Option<&Event> {
-        self.ikeys.get(key).map(|i| &self.arena[*i as usize])
+    pub fn get_by_idempotency_key(&self, key: &str) -> Option<EventRef<'_>> {
+        self.ikeys.get(key).map(|i| self.arena.at(*i as usize))
     }
 
     /// All applied events in the total order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> + ExactSizeIterator + '_ {
-        self.order.iter().map(move |i| &self.arena[*i as usize])
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = EventRef<'_>> + ExactSizeIterator + '_ {
+        self.order.iter().map(move |i| self.arena.at(*i as usize))
     }
 
     /// Events matching `filter`, in the total order, at most `filter.limit`.
-    pub fn events<'a>(&'a self, filter: &'a Filter) -> impl Iterator<Item = &'a Event> + 'a {
+    pub fn events<'a>(&'a self, filter: &'a Filter) -> impl Iterator<Item = EventRef<'a>> + 'a {
         let base: &[u32] = match &filter.stream {
             Some(s) => self.streams.get(s.as_str()).map_or(&[], |v| v.as_slice()),
             None => &self.order,
         };
         base.iter()
-            .map(move |i| &self.arena[*i as usize])
-            .filter(move |e| filter.matches(e))
+            .map(move |i| self.arena.at(*i as usize))
+            .filter(move |e| filter.matches(*e))
             .take(filter.limit.unwrap_or(usize::MAX))
     }
 
@@ -279,7 +280,7 @@ impl Log {
         heads.retain(|h| !all.iter().any(|o| o != h && self.knows(o, h)));
         // Applied heads have unique order keys: the unstable sort is exact.
         super::sort::sort_by(&mut heads, |a, b| {
-            self.get(a).map(Event::order_key).cmp(&self.get(b).map(Event::order_key))
+            self.get(a).map(EventRef::order_key).cmp(&self.get(b).map(EventRef::order_key))
         });
         heads
     }
@@ -295,12 +296,12 @@ impl Log {
     }
 
     /// The current values of one `(stream, key)`: one event, or several when in conflict.
-    pub fn current(&self, stream: &str, key: &str) -> Vec<&Event> {
+    pub fn current(&self, stream: &str, key: &str) -> Vec<EventRef<'_>> {
         let (Some(s), Some(k)) = (self.names.get(stream), self.names.get(key)) else {
             return Vec::new();
         };
         let heads = self.conflicts.heads_of((names::Names::id(s), names::Names::id(k)));
-        let mut v: Vec<&Event> = heads.iter().map(|i| &self.arena[*i as usize]).collect();
+        let mut v: Vec<EventRef<'_>> = heads.iter().map(|i| self.arena.at(*i as usize)).collect();
         sort_by_order(&mut v);
         v
     }
@@ -317,7 +318,7 @@ impl Log {
 
     /// Events that `theirs` lacks, in the total order (a causal order). Costs
     /// O(k log k) for k missing events, found by seq ranges per actor, not by a scan.
-    pub fn missing_from<'a>(&'a self, theirs: &VersionVector) -> impl ExactSizeIterator<Item = &'a Event> + 'a {
+    pub fn missing_from<'a>(&'a self, theirs: &VersionVector) -> impl ExactSizeIterator<Item = EventRef<'a>> + 'a {
         let mut out: Vec<u32> = Vec::with_capacity(self.count_missing_from(theirs) as usize);
         for (actor, have) in self.version.iter() {
             let from = theirs.get(actor);
@@ -326,7 +327,7 @@ impl Log {
             }
         }
         sort_indices_by_order(&mut out, &self.arena);
-        out.into_iter().map(move |i| &self.arena[i as usize])
+        out.into_iter().map(move |i| self.arena.at(i as usize))
     }
 
     /// Number of events `theirs` lacks.
@@ -336,12 +337,12 @@ impl Log {
 
     /// The position of `key` in the total order (number of applied events before it).
     pub fn position_of(&self, key: &OrderKey) -> usize {
-        self.order.partition_point(|i| self.arena[*i as usize].order_key() < *key)
+        self.order.partition_point(|i| self.arena.at(*i as usize).order_key() < *key)
     }
 
     /// Events from position `from` of the total order on.
-    pub fn iter_from(&self, from: usize) -> impl Iterator<Item = &Event> + '_ {
-        self.order[from.min(self.order.len())..].iter().map(move |i| &self.arena[*i as usize])
+    pub fn iter_from(&self, from: usize) -> impl Iterator<Item = EventRef<'_>> + '_ {
+        self.order[from.min(self.order.len())..].iter().map(move |i| self.arena.at(*i as usize))
     }
 }
 

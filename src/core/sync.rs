@@ -135,6 +135,7 @@ use std::collections::BinaryHeap;
 use crate::core::codec::EncodeOptions;
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::Event;
+use crate::core::event_ref::EventRef;
 use crate::core::id::EventId;
 use crate::core::log::{Log, Received};
 use crate::core::version::VersionVector;
@@ -269,7 +270,7 @@ pub fn generate_message(log: &Log, state: &mut SyncState) -> Option<Vec<u8>> {
     }
     let bytes = message::encode(state.epoch, state.their_epoch, version, &events, &state.encode);
     for e in &events {
-        state.sent.raise(e.id.actor, e.id.seq);
+        state.sent.raise(e.id().actor, e.id().seq);
     }
     state.announced = Some(version.clone());
     state.epoch_sent = state.epoch;
@@ -282,7 +283,7 @@ pub fn generate_message(log: &Log, state: &mut SyncState) -> Option<Vec<u8>> {
 
 /// The first events of `log` that `known` lacks, in the total order: a k-way merge of the
 /// actors' missing runs, so the cost is proportional to what is sent, not to the log.
-fn missing_in_order<'a>(log: &'a Log, known: &VersionVector, max_events: usize, max_bytes: usize) -> Vec<&'a Event> {
+fn missing_in_order<'a>(log: &'a Log, known: &VersionVector, max_events: usize, max_bytes: usize) -> Vec<EventRef<'a>> {
     let mut heap = BinaryHeap::new();
     for (actor, top) in log.version().iter() {
         let from = known.get(actor) + 1;
@@ -299,10 +300,10 @@ fn missing_in_order<'a>(log: &'a Log, known: &VersionVector, max_events: usize, 
             break;
         }
         let Some(e) = log.get(&EventId::new(crate::core::id::ActorId(actor), seq)) else { break };
-        bytes += e.data.len() + 16;
+        bytes += e.data().len() + 16;
         out.push(e);
         if seq < top {
-            if let Some(next) = log.get(&EventId::new(e.id.actor, seq + 1)) {
+            if let Some(next) = log.get(&EventId::new(e.id().actor, seq + 1)) {
                 heap.push(Reverse((next.order_key(), top)));
             }
         }

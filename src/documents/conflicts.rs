@@ -89,7 +89,7 @@ impl Document {
         };
         let event = self.doc.hash_for_opid(id).and_then(|h| self.event_of(&h));
         let e = event.and_then(|id| log.get(&id));
-        DocValue { value, event, actor: e.map(|e| e.id.actor), time: e.map(|e| e.time) }
+        DocValue { value, event, actor: e.map(|e| e.id().actor), time: e.map(|e| e.time()) }
     }
 
     fn object_json(&self, obj: &ObjId) -> Option<serde_json::Value> {
@@ -100,7 +100,7 @@ impl Document {
     /// Every conflict that ever existed in the document, replayed from the changes'
     /// operations in the log's total order (the same on every replica).
     pub fn conflict_history(&self, log: &Log) -> Result<Vec<DocConflictRecord>, DocError> {
-        let mut events: Vec<&crate::core::Event> = self.index.iter().filter_map(|r| log.get(&r.event)).collect();
+        let mut events: Vec<crate::core::EventRef<'_>> = self.index.iter().filter_map(|r| log.get(&r.event)).collect();
         events.sort_by_key(|e| e.order_key());
 
         type Slot = (ObjectId, Key);
@@ -114,7 +114,7 @@ impl Document {
                 if op.insert {
                     // A new list element: its own slot, keyed by the inserting op.
                     let slot = (op.obj.clone(), Key::Seq(automerge::legacy::ElementId::Id(id.clone())));
-                    visible.insert(slot, vec![(id, e.id)]);
+                    visible.insert(slot, vec![(id, e.id())]);
                     continue;
                 }
                 if matches!(op.action, OpType::Increment(_) | OpType::MarkBegin(_) | OpType::MarkEnd(_)) {
@@ -124,7 +124,7 @@ impl Document {
                 let vis = visible.entry(slot.clone()).or_default();
                 vis.retain(|(o, _)| !op.pred.iter().any(|p| p == o));
                 if !matches!(op.action, OpType::Delete) {
-                    vis.push((id, e.id));
+                    vis.push((id, e.id()));
                 }
                 if vis.len() > 1 {
                     let rec = open.entry(slot.clone()).or_insert_with(|| DocConflictRecord {
@@ -138,7 +138,7 @@ impl Document {
                         }
                     }
                 } else if let Some(mut rec) = open.remove(&slot) {
-                    rec.resolved_by = Some(e.id);
+                    rec.resolved_by = Some(e.id());
                     done.push(rec);
                 }
             }

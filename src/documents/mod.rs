@@ -39,7 +39,7 @@ pub use automerge::TextEncoding;
 use automerge::{AutoCommit, ChangeHash, ReadDoc};
 use thiserror::Error;
 
-use crate::core::{Draft, Event, EventId, Log, VersionVector};
+use crate::core::{Draft, Event, EventId, EventRef, Log, VersionVector};
 
 pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
 pub use edit::{Editor, PathSeg};
@@ -138,8 +138,8 @@ impl Document {
     /// Applies the stream's events that arrived since the last update (local or remote).
     /// Returns how many changes were applied.
     pub fn update(&mut self, log: &Log) -> Result<usize, DocError> {
-        let fresh: Vec<&Event> =
-            log.missing_from(&self.seen).filter(|e| *e.stream == *self.stream && *e.kind == *CHANGE_TYPE).collect();
+        let fresh: Vec<EventRef<'_>> =
+            log.missing_from(&self.seen).filter(|e| *e.stream() == *self.stream && *e.kind() == *CHANGE_TYPE).collect();
         self.seen.merge(log.version());
         if fresh.is_empty() {
             return Ok(0);
@@ -151,9 +151,9 @@ impl Document {
         let mut batched: std::collections::HashSet<ChangeHash> = std::collections::HashSet::new();
         let mut own = 0;
         let mut n = 0;
-        for e in &fresh {
+        for &e in &fresh {
             if let Some(l) = self.own_change(log, e) {
-                self.index.record(e.id, l.hash, &self.actor, l.seq, l.max_op);
+                self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
                 own += 1;
                 continue;
             }
@@ -175,10 +175,10 @@ impl Document {
             }
             if let Err(why) = fit::objects_exist(&change, &self.doc) {
                 self.rejected
-                    .push(DocError::BadChange { id: e.id, reason: format!("does not fit the document: {why}") });
+                    .push(DocError::BadChange { id: e.id(), reason: format!("does not fit the document: {why}") });
                 continue;
             }
-            self.index.record(e.id, change.hash(), change.actor_id(), change.seq(), change.max_op());
+            self.index.record(e.id(), change.hash(), change.actor_id(), change.seq(), change.max_op());
             batched.insert(change.hash());
             changes.push(change);
         }
@@ -192,11 +192,11 @@ impl Document {
     /// The hash of `e`'s change if `e` carries a change this document made and already
     /// holds. Drafts are appended in order, so older entries before a match were never
     /// appended (a failed append the caller did not [`reload`](Self::reload) after).
-    fn own_change(&mut self, log: &Log, e: &Event) -> Option<Local> {
-        if e.id.actor != log.actor() {
+    fn own_change(&mut self, log: &Log, e: EventRef<'_>) -> Option<Local> {
+        if e.id().actor != log.actor() {
             return None;
         }
-        let at = self.local.iter().position(|l| *l.data == *e.data)?;
+        let at = self.local.iter().position(|l| *l.data == *e.data())?;
         self.local.drain(..=at).next_back()
     }
 
@@ -205,30 +205,30 @@ impl Document {
     /// that is not a change. (The fuzz target `doc_payload` and its seeded tests drive the
     /// payload decoder through this.)
     pub fn decode_change(&self, log: &Log, e: &Event) -> Result<automerge::Change, DocError> {
-        self.read_change(log, e)
+        self.read_change(log, e.view())
     }
 
     /// The change `e` carries if it fits the document (see [`fit`]), and what it needs
     /// applied before it.
-    fn read_fitting(&self, log: &Log, e: &Event) -> Result<(automerge::Change, fit::Needs), DocError> {
+    fn read_fitting(&self, log: &Log, e: EventRef<'_>) -> Result<(automerge::Change, fit::Needs), DocError> {
         let change = self.read_change(log, e)?;
-        let actor = automerge::ActorId::from(e.id.actor.as_bytes().as_slice());
-        let past = |id: EventId| log.happened_before(&id, &e.id);
-        let needs = fit::check(&change, &actor, &self.index, &past).map_err(|reason| DocError::BadChange {
-            id: e.id,
-            reason: format!("does not fit the document: {reason}"),
-        })?;
+        let actor = automerge::ActorId::from(e.id().actor.as_bytes().as_slice());
+        let id = e.id();
+        let past = |x: EventId| log.happened_before(&x, &id);
+        let needs = fit::check(&change, &actor, &self.index, &past)
+            .map_err(|reason| DocError::BadChange { id, reason: format!("does not fit the document: {reason}") })?;
         Ok((change, needs))
     }
 
     /// The automerge change an event of this document's stream carries. Compact payloads
     /// name their dependencies by `(actor, seq)`, so this needs every change before `e`
     /// in the log's order to be applied already (it is, once `update` has seen `e`).
-    fn read_change(&self, log: &Log, e: &Event) -> Result<automerge::Change, DocError> {
-        let actor = automerge::ActorId::from(e.id.actor.as_bytes().as_slice());
-        let past = |id: EventId| log.happened_before(&id, &e.id);
-        payload::read(&e.data, &actor, &self.index, &past)
-            .map_err(|x| DocError::BadChange { id: e.id, reason: x.to_string() })
+    fn read_change(&self, log: &Log, e: EventRef<'_>) -> Result<automerge::Change, DocError> {
+        let actor = automerge::ActorId::from(e.id().actor.as_bytes().as_slice());
+        let id = e.id();
+        let past = |x: EventId| log.happened_before(&x, &id);
+        payload::read(e.data(), &actor, &self.index, &past)
+            .map_err(|x| DocError::BadChange { id, reason: x.to_string() })
     }
 
     /// The document as plain JSON (text objects as strings).

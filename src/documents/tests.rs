@@ -19,8 +19,8 @@ pub(super) fn commit(log: &mut Log, doc: &mut Document, draft: Option<Draft>, no
 
 /// Gives each log the events the other has.
 pub(super) fn sync(a: &mut Log, b: &mut Log) {
-    let to_b: Vec<Event> = a.missing_from(b.version()).cloned().collect();
-    let to_a: Vec<Event> = b.missing_from(a.version()).cloned().collect();
+    let to_b: Vec<crate::core::Event> = a.missing_from(b.version()).map(|e| e.to_event()).collect();
+    let to_a: Vec<crate::core::Event> = b.missing_from(a.version()).map(|e| e.to_event()).collect();
     b.receive(to_b).unwrap();
     a.receive(to_a).unwrap();
 }
@@ -152,14 +152,14 @@ fn own_changes_come_back_without_decoding_and_keep_their_event() {
     let mut d = Document::open(&l, "doc:1").unwrap();
     let draft = d.edit(&l, |e| e.put(&p("/n"), &json!(1))).unwrap().unwrap();
     let ev = l.append(vec![draft], &AppendOptions::default(), 1).unwrap();
-    let hash = d.read_change(&l, &ev[0]).unwrap().hash();
+    let hash = d.read_change(&l, ev[0].view()).unwrap().hash();
     assert_eq!(d.update(&l).unwrap(), 1);
     assert_eq!(d.event_of(&hash), Some(ev[0].id));
     // A draft never appended (the caller skipped `reload`) does not hide the next one.
     d.edit(&l, |e| e.put(&p("/n"), &json!(2))).unwrap().unwrap();
     let draft = d.edit(&l, |e| e.put(&p("/m"), &json!(3))).unwrap().unwrap();
     let ev = l.append(vec![draft], &AppendOptions::default(), 2).unwrap();
-    let hash = d.read_change(&l, &ev[0]).unwrap().hash();
+    let hash = d.read_change(&l, ev[0].view()).unwrap().hash();
     assert_eq!(d.update(&l).unwrap(), 1);
     assert_eq!(d.event_of(&hash), Some(ev[0].id));
     // Another document of the same actor (a reload) reads the first event, and refuses the

@@ -41,6 +41,7 @@ use super::error::ToolkitError;
 use super::text::{base64_decode, base64_encode, format_rfc3339_ms, parse_rfc3339_ms, MAX_RFC3339_MS};
 use crate::core::error::InvalidEvent;
 use crate::core::event::{Event, Extra, Meta};
+use crate::core::event_ref::EventRef;
 use crate::core::filter::Filter;
 use crate::core::fold::scan;
 use crate::core::id::{ActorId, EventId};
@@ -113,31 +114,31 @@ fn attr(out: &mut String, name: &str, value: &str) {
 }
 
 /// One event as a CloudEvent JSON object on one line (no trailing newline).
-pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitError> {
-    let time = format_rfc3339_ms(e.time).ok_or(ToolkitError::TimeOutOfRange { id: e.id, time: e.time })?;
+pub fn to_cloudevent(e: EventRef<'_>, opts: &ExportOptions) -> Result<String, ToolkitError> {
+    let time = format_rfc3339_ms(e.time()).ok_or(ToolkitError::TimeOutOfRange { id: e.id(), time: e.time() })?;
     // Validated JSON on entry; an event built by hand may not be.
-    serde_json::from_str::<Box<RawValue>>(&e.data).map_err(bad_json)?;
-    let id = e.id.to_string();
-    let mut out = String::with_capacity(e.data.len() + 256);
+    serde_json::from_str::<Box<RawValue>>(e.data()).map_err(bad_json)?;
+    let id = e.id().to_string();
+    let mut out = String::with_capacity(e.data().len() + 256);
     out.push_str("{\"specversion\":\"1.0\"");
     attr(&mut out, "id", &id);
     match &opts.source {
         Some(s) => attr(&mut out, "source", s),
-        None => attr(&mut out, "source", &format!("urn:everlog:{}", e.id.actor)),
+        None => attr(&mut out, "source", &format!("urn:everlog:{}", e.id().actor)),
     }
-    attr(&mut out, "type", &e.kind);
-    attr(&mut out, "subject", &e.stream);
+    attr(&mut out, "type", e.kind());
+    attr(&mut out, "subject", e.stream());
     attr(&mut out, "time", &time);
     attr(&mut out, "datacontenttype", "application/json");
-    if e.data.contains(['\n', '\r']) {
-        attr(&mut out, "data_base64", &base64_encode(e.data.as_bytes()));
+    if e.data().contains(['\n', '\r']) {
+        attr(&mut out, "data_base64", &base64_encode(e.data().as_bytes()));
     } else {
         out.push_str(",\"data\":");
-        out.push_str(&e.data);
+        out.push_str(e.data());
     }
-    attr(&mut out, "everlogactor", &e.id.actor.to_string());
-    attr(&mut out, "everlogseq", &e.id.seq.to_string());
-    attr(&mut out, "everloglamport", &e.lamport.to_string());
+    attr(&mut out, "everlogactor", &e.id().actor.to_string());
+    attr(&mut out, "everlogseq", &e.id().seq.to_string());
+    attr(&mut out, "everloglamport", &e.lamport().to_string());
     if !e.deps().is_empty() {
         let mut deps = String::new();
         for (i, d) in e.deps().iter().enumerate() {
@@ -145,7 +146,7 @@ pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitE
         }
         attr(&mut out, "everlogdeps", &deps);
     }
-    if let Some(k) = &e.key {
+    if let Some(k) = &e.key() {
         attr(&mut out, "everlogkey", k);
     }
     if !e.meta().is_empty() {
@@ -170,9 +171,9 @@ pub fn to_cloudevent(e: &Event, opts: &ExportOptions) -> Result<String, ToolkitE
 
 /// Whether `e` can be exported (its time fits RFC 3339): the check of [`to_cloudevent`],
 /// for the browser build, which writes the same lines in JavaScript (js/cloudevents.js).
-pub fn check_exportable(e: &Event) -> Result<(), ToolkitError> {
-    if e.time > MAX_RFC3339_MS {
-        return Err(ToolkitError::TimeOutOfRange { id: e.id, time: e.time });
+pub fn check_exportable(e: EventRef<'_>) -> Result<(), ToolkitError> {
+    if e.time() > MAX_RFC3339_MS {
+        return Err(ToolkitError::TimeOutOfRange { id: e.id(), time: e.time() });
     }
     Ok(())
 }

@@ -46,6 +46,7 @@ use super::error::ToolkitError;
 use super::progress::{Failure, Failures, Progress, RetryPolicy};
 use super::upcast::Upcasters;
 use crate::core::event::{Event, OrderKey};
+use crate::core::event_ref::EventRef;
 use crate::core::id::EventId;
 use crate::core::log::Log;
 use crate::core::version::VersionVector;
@@ -220,41 +221,39 @@ impl Consumer {
         let mut out = Vec::new();
         let start = match &self.cursor {
             Some(c) if c.seen.le(log.version()) => {
-                let fresh = log.missing_from(&c.seen).next().map(Event::order_key);
+                let fresh = log.missing_from(&c.seen).next().map(EventRef::order_key);
                 match (c.first_open, fresh) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 }
             }
-            _ => log.missing_from(&self.progress.done).next().map(Event::order_key),
+            _ => log.missing_from(&self.progress.done).next().map(EventRef::order_key),
         };
         let mut first_open = None;
         let from = start.map_or(log.len(), |k| log.position_of(&k));
         for e in log.iter_from(from) {
-            if self.progress.done.includes(&e.id) {
+            if self.progress.done.includes(&e.id()) {
                 continue;
             }
             first_open.get_or_insert(e.order_key());
             if out.len() >= max {
                 break;
             }
-            if self.progress.failures.get(&e.id).is_some_and(|f| f.retry_at > now_ms) {
+            if self.progress.failures.get(&e.id()).is_some_and(|f| f.retry_at > now_ms) {
                 continue;
             }
             // `avail` is causally closed, so the direct predecessors being in it means the
             // whole causal past is.
-            if avail.get(&e.id.actor) + 1 != e.id.seq || !e.deps().iter().all(|d| avail.includes(d)) {
+            if avail.get(&e.id().actor) + 1 != e.id().seq || !e.deps().iter().all(|d| avail.includes(d)) {
                 continue;
             }
-            avail.raise(e.id.actor, e.id.seq);
-            let shaped = match upcasters {
-                Some(u) => u.upcast(e),
-                None => std::borrow::Cow::Borrowed(e),
-            };
-            let selected = self.progress.types.is_empty() || self.progress.types.iter().any(|t| **t == *shaped.kind);
-            self.batch.push_back(Slot { id: e.id, selected, acked: false });
+            avail.raise(e.id().actor, e.id().seq);
+            let up = upcasters.and_then(|u| u.upcast(e));
+            let shaped = up.as_ref().map_or(e, Event::view);
+            let selected = self.progress.types.is_empty() || self.progress.types.iter().any(|t| **t == **shaped.kind());
+            self.batch.push_back(Slot { id: e.id(), selected, acked: false });
             if selected {
-                out.push(shaped.into_owned());
+                out.push(up.unwrap_or_else(|| e.to_event()));
             }
         }
         self.cursor = Some(Cursor { seen: log.version().clone(), first_open });

@@ -18,6 +18,7 @@
 use super::error::ToolkitError;
 use crate::core::error::Error;
 use crate::core::event::{Draft, Event};
+use crate::core::event_ref::EventRef;
 use crate::core::filter::Filter;
 use crate::core::log::{AppendOptions, ExpectedVersion, Log};
 use crate::store::{Replica, Storage};
@@ -30,7 +31,7 @@ pub trait Decider {
     type Rejection;
 
     fn initial(&self) -> Self::State;
-    fn evolve(&self, state: &mut Self::State, event: &Event);
+    fn evolve(&self, state: &mut Self::State, event: EventRef<'_>);
     /// The events `command` produces in `state` (none is fine), or why it is refused.
     /// Drafts with an empty stream go to the decided stream; no other stream is allowed.
     fn decide(&self, command: &Self::Command, state: &Self::State) -> Result<Vec<Draft>, Self::Rejection>;

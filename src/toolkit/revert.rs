@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use super::error::ToolkitError;
 use crate::core::event::{Draft, Event};
+use crate::core::event_ref::EventRef;
 use crate::core::id::EventId;
 use crate::core::log::{AppendOptions, Log};
 use crate::store::{Replica, Storage};
@@ -30,7 +31,7 @@ pub const REVERTS_META_KEY: &str = "reverts";
 pub fn revert_draft(log: &Log, original: &EventId, mut compensate: Draft) -> Result<Draft, ToolkitError> {
     let e = log.get(original).ok_or(ToolkitError::UnknownEvent(*original))?;
     if compensate.stream.is_empty() {
-        compensate.stream = e.stream.to_string();
+        compensate.stream = e.stream().to_string();
     }
     compensate.meta.insert(REVERTS_META_KEY.to_owned(), original.to_string());
     Ok(compensate)
@@ -56,7 +57,7 @@ pub async fn revert_replica<S: Storage>(
 }
 
 /// The id an event reverts, if it is a compensation (a malformed value is ignored).
-pub fn reverts(e: &Event) -> Option<EventId> {
+pub fn reverts(e: EventRef<'_>) -> Option<EventId> {
     e.meta().get(REVERTS_META_KEY).and_then(|v| v.parse().ok())
 }
 
@@ -73,8 +74,8 @@ impl Reverts {
         for e in log.iter() {
             // Only a compensation that saw the original counts: that rules out cycles a
             // remote writer could forge by naming ids ahead of time.
-            if let Some(o) = reverts(e).filter(|o| log.happened_before(o, &e.id)) {
-                by_original.entry(o).or_default().push(e.id);
+            if let Some(o) = reverts(e).filter(|o| log.happened_before(o, &e.id())) {
+                by_original.entry(o).or_default().push(e.id());
             }
         }
         Reverts { by_original }
@@ -112,8 +113,8 @@ impl Reverts {
 }
 
 /// The events that revert `id` (one scan of the log; build [`Reverts`] for many queries).
-pub fn reverted_by<'l>(log: &'l Log, id: &EventId) -> Vec<&'l Event> {
-    log.iter().filter(|e| reverts(e).as_ref() == Some(id) && log.happened_before(id, &e.id)).collect()
+pub fn reverted_by<'l>(log: &'l Log, id: &EventId) -> Vec<EventRef<'l>> {
+    log.iter().filter(|e| reverts(*e).as_ref() == Some(id) && log.happened_before(id, &e.id())).collect()
 }
 
 /// Is `id` reverted (and the revert not itself reverted)? One scan of the log.

@@ -16,10 +16,10 @@
 //! They must be pure (a fold is replayed and must give the same state every time); a
 //! binding whose function throws must decide what to return (e.g. the input unchanged).
 
-use std::borrow::Cow;
 use std::fmt;
 
 use crate::core::event::Event;
+use crate::core::event_ref::EventRef;
 use crate::core::fold::{Causality, Fold};
 
 /// The meta key holding an event's schema version.
@@ -63,7 +63,7 @@ impl fmt::Debug for Upcasters {
 }
 
 /// The schema version of an event: meta `"schema"`, 1 when absent or not a number ≥ 1.
-pub fn schema_version(e: &Event) -> u32 {
+pub fn schema_version(e: EventRef<'_>) -> u32 {
     e.meta().get(SCHEMA_META_KEY).and_then(|v| v.parse::<u32>().ok()).filter(|v| *v >= 1).unwrap_or(1)
 }
 
@@ -107,30 +107,26 @@ impl Upcasters {
         self.by_version.is_empty()
     }
 
-    /// The event in its newest shape: borrowed unchanged when no upcaster applies.
-    pub fn upcast<'e>(&self, e: &'e Event) -> Cow<'e, Event> {
+    /// The event in its newest shape: `None` when no upcaster applies (the event is
+    /// unchanged), else the upcast copy.
+    pub fn upcast(&self, e: EventRef<'_>) -> Option<Event> {
         let mut version = schema_version(e);
-        if self.get(&e.kind, version).is_none() {
-            return Cow::Borrowed(e);
-        }
-        let mut shape = TextShape { kind: e.kind.to_string(), data: e.data.to_string() };
+        self.get(e.kind(), version)?;
+        let mut shape = TextShape { kind: e.kind().to_string(), data: e.data().to_string() };
         while let Some(f) = self.get(&shape.kind, version) {
-            let Some(next) = f(shape) else {
-                return Cow::Borrowed(e);
-            };
-            shape = next;
+            shape = f(shape)?;
             version = version.saturating_add(1);
             if version == u32::MAX {
                 break;
             }
         }
-        let mut out = e.clone();
+        let mut out = e.to_event();
         if *out.kind != *shape.kind {
             out.kind = shape.kind.into();
         }
         out.data = shape.data.into_boxed_str();
         out.meta_mut().insert(SCHEMA_META_KEY.to_owned(), version.to_string());
-        Cow::Owned(out)
+        Some(out)
     }
 }
 
@@ -155,7 +151,8 @@ impl<F: Fold> Fold for Upcasted<'_, F> {
 
     // The default `apply_run` (event by event through `apply`) is kept on purpose: the
     // inner fold's fast path reads columns extracted from the stored, not upcast, events.
-    fn apply(&self, state: &mut Self::State, event: &Event, causal: &dyn Causality) {
-        self.inner.apply(state, &self.upcasters.upcast(event), causal);
+    fn apply(&self, state: &mut Self::State, event: EventRef<'_>, causal: &dyn Causality) {
+        let up = self.upcasters.upcast(event);
+        self.inner.apply(state, up.as_ref().map_or(event, Event::view), causal);
     }
 }

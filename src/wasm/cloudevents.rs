@@ -19,7 +19,7 @@ use super::convert::{events_to_js, filter_from_js};
 use super::errors::toolkit_to_js;
 use super::event_log::EventLog;
 use super::task::promise;
-use crate::core::Event;
+use crate::core::EventRef;
 use crate::toolkit::cloudevents::{check_exportable, parse_cloudevents};
 
 #[wasm_bindgen(module = "/js/cloudevents.js")]
@@ -37,9 +37,9 @@ impl EventLog {
         self.shared.check_open()?;
         let f = filter_from_js(&filter)?;
         let log = self.shared.log.borrow();
-        let events: Vec<&Event> = log.events(&f).collect();
-        events.iter().try_for_each(|e| check_exportable(e)).map_err(|e| toolkit_to_js(&e))?;
-        let data: Array = events.iter().map(|e| JsValue::from_str(&e.data)).collect();
+        let events: Vec<EventRef<'_>> = log.events(&f).collect();
+        events.iter().try_for_each(|e| check_exportable(*e)).map_err(|e| toolkit_to_js(&e))?;
+        let data: Array = events.iter().map(|e| JsValue::from_str(e.data())).collect();
         Ok(cloud_events(events_to_js(events.iter().copied()), data))
     }
 

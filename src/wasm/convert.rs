@@ -16,7 +16,7 @@ use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 use crate::core::fold::scan::push_string as push_str;
-use crate::core::{ActorId, At, Draft, Error, Event, ExpectedVersion, Filter, InvalidEvent, Meta, VersionVector};
+use crate::core::{ActorId, At, Draft, Error, EventRef, ExpectedVersion, Filter, InvalidEvent, Meta, VersionVector};
 
 use super::errors::{to_js, type_error};
 
@@ -207,17 +207,17 @@ pub fn expected_version_from_js(v: &JsValue) -> Result<ExpectedVersion, JsValue>
 }
 
 /// Appends one event as a JSON object (the shape of the TypeScript `LogEvent`).
-pub fn push_event(out: &mut String, e: &Event) {
-    let _ = write!(out, "{{\"id\":\"{}\",\"stream\":", e.id);
-    push_str(out, &e.stream);
+pub fn push_event(out: &mut String, e: EventRef<'_>) {
+    let _ = write!(out, "{{\"id\":\"{}\",\"stream\":", e.id());
+    push_str(out, e.stream());
     out.push_str(",\"type\":");
-    push_str(out, &e.kind);
-    if let Some(k) = &e.key {
+    push_str(out, e.kind());
+    if let Some(k) = e.key() {
         out.push_str(",\"key\":");
         push_str(out, k);
     }
     out.push_str(",\"data\":");
-    out.push_str(&e.data);
+    out.push_str(e.data());
     if !e.meta().is_empty() {
         out.push_str(",\"meta\":{");
         for (i, (k, v)) in e.meta().iter().enumerate() {
@@ -234,7 +234,7 @@ pub fn push_event(out: &mut String, e: &Event) {
         out.push_str(",\"idempotencyKey\":");
         push_str(out, k);
     }
-    let _ = write!(out, ",\"lamport\":{},\"time\":{}", e.lamport, e.time);
+    let _ = write!(out, ",\"lamport\":{},\"time\":{}", e.lamport(), e.time());
     if !e.deps().is_empty() {
         out.push_str(",\"deps\":[");
         for (i, d) in e.deps().iter().enumerate() {
@@ -249,7 +249,7 @@ pub fn push_event(out: &mut String, e: &Event) {
 }
 
 /// A JSON array of events.
-pub fn events_json<'a>(events: impl IntoIterator<Item = &'a Event>) -> String {
+pub fn events_json<'a>(events: impl IntoIterator<Item = EventRef<'a>>) -> String {
     let mut out = String::from("[");
     for (i, e) in events.into_iter().enumerate() {
         if i > 0 {
@@ -267,12 +267,12 @@ pub fn parse(json: &str) -> JsValue {
 }
 
 /// Events as an array of JS objects.
-pub fn events_to_js<'a>(events: impl IntoIterator<Item = &'a Event>) -> JsValue {
+pub fn events_to_js<'a>(events: impl IntoIterator<Item = EventRef<'a>>) -> JsValue {
     parse(&events_json(events))
 }
 
 /// One event as a JS object.
-pub fn event_to_js(e: &Event) -> JsValue {
+pub fn event_to_js(e: EventRef<'_>) -> JsValue {
     let mut s = String::new();
     push_event(&mut s, e);
     parse(&s)

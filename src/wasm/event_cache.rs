@@ -32,7 +32,7 @@ use wasm_bindgen::prelude::*;
 
 use super::shared::Shared;
 use super::toolkit;
-use crate::core::{Event, Filter, Log};
+use crate::core::{EventRef, Filter, Log};
 
 /// Events per JSON chunk when the cache is extended.
 pub const CHUNK: usize = 8192;
@@ -106,15 +106,15 @@ pub fn selection(log: &Log, filter: &Filter) -> Uint32Array {
     let picked: Vec<u32> = base
         .iter()
         .copied()
-        .filter(|i| filter.matches(&arena[*i as usize]))
+        .filter(|i| filter.matches(arena.at(*i as usize)))
         .take(filter.limit.unwrap_or(usize::MAX))
         .collect();
     Uint32Array::from(picked.as_slice())
 }
 
 /// Arena indices of `events` (which must be applied events of `log`), in the given order.
-pub fn indices_of(log: &Log, events: &[&Event]) -> Uint32Array {
-    let picked: Vec<u32> = events.iter().filter_map(|e| log.arena_index(&e.id)).collect();
+pub fn indices_of(log: &Log, events: &[EventRef<'_>]) -> Uint32Array {
+    let picked: Vec<u32> = events.iter().filter_map(|e| log.arena_index(&e.id())).collect();
     Uint32Array::from(picked.as_slice())
 }
 

@@ -22,7 +22,7 @@ use super::shared::{report, Shared};
 use super::task::promise;
 use super::toolkit;
 use crate::core::fold::scan::push_string;
-use crate::core::{AppendOptions, EventId, Filter};
+use crate::core::{AppendOptions, Event, EventId, Filter};
 
 #[wasm_bindgen(skip_typescript)]
 pub struct EventLog {
@@ -82,7 +82,11 @@ impl EventLog {
         let shared = self.shared.clone();
         promise(async move {
             let events = shared.append_local(drafts, opts).await?;
-            Ok(if many { convert::events_to_js(&events) } else { convert::event_to_js(&events[0]) })
+            Ok(if many {
+                convert::events_to_js(events.iter().map(Event::view))
+            } else {
+                convert::event_to_js(events[0].view())
+            })
         })
     }
 
@@ -229,7 +233,7 @@ impl EventLog {
             out.push_str(",\"key\":");
             push_string(&mut out, &c.key);
             out.push_str(",\"events\":");
-            out.push_str(&convert::events_json(&c.events));
+            out.push_str(&convert::events_json(c.events.iter().map(Event::view)));
             out.push('}');
         }
         out.push(']');

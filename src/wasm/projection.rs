@@ -24,7 +24,7 @@ use super::fold::state_json;
 use super::projection_fold::ProjectionFold;
 use super::shared::{report, Shared};
 use super::task::promise;
-use crate::core::{Builtin, Event, Filter, OrderKey, Projection as CoreProjection, ProjectionOptions};
+use crate::core::{Builtin, Event, EventRef, Filter, OrderKey, Projection as CoreProjection, ProjectionOptions};
 
 /// A built-in projection writes a snapshot after this many events since the last one
 /// (and on `close()`), so that a cold open replays only what came after it.
@@ -134,7 +134,7 @@ impl ProjectionState {
                     let log = shared.log.borrow();
                     let indices = event_cache::selection(&log, &self.filter);
                     let last = indices.length().checked_sub(1).map(|i| indices.get_index(i) as usize);
-                    let tip = last.map(|i| log.arena_events()[i].order_key());
+                    let tip = last.map(|i| log.arena_events().at(i).order_key());
                     (shared.js_events.objects(shared, &log), indices, tip)
                 };
                 self.tip.set(tip);
@@ -153,7 +153,8 @@ impl ProjectionState {
 
     /// Brings the projection up to date after `applied` events; tells its subscribers.
     pub fn on_events(&self, shared: &Shared, applied: &[Event], _earliest: Option<OrderKey>) {
-        let mut matching: Vec<&Event> = applied.iter().filter(|e| self.filter.matches(e)).collect();
+        let mut matching: Vec<EventRef<'_>> =
+            applied.iter().map(Event::view).filter(|e| self.filter.matches(*e)).collect();
         if matching.is_empty() {
             return;
         }
@@ -200,7 +201,7 @@ impl ProjectionState {
         });
     }
 
-    fn fold_in(&self, shared: &Shared, events: &[&Event]) -> Result<(), JsValue> {
+    fn fold_in(&self, shared: &Shared, events: &[EventRef<'_>]) -> Result<(), JsValue> {
         let Reducer::Js { f, .. } = &self.reducer else { return Ok(()) }; // built-ins: on_events
         self.tip.set(events.last().map(|e| e.order_key()));
         let (cache, indices) = {

@@ -18,7 +18,7 @@ use std::rc::Weak;
 use super::shared::Shared;
 use crate::core::error::{DecodeError, Error};
 use crate::core::fold::{Causality, Fold, Run, StateCodec};
-use crate::core::{Builtin, BuiltinState, Event};
+use crate::core::{Builtin, BuiltinState, Event, EventRef};
 
 #[derive(Clone)]
 pub struct ProjectionFold {
@@ -49,11 +49,11 @@ impl Fold for ProjectionFold {
         self.inner.init()
     }
 
-    fn apply(&self, state: &mut BuiltinState, event: &Event, causal: &dyn Causality) {
+    fn apply(&self, state: &mut BuiltinState, event: EventRef<'_>, causal: &dyn Causality) {
         match self.shared() {
             Some(shared) => {
-                let up = shared.toolkit.upcasters.borrow();
-                self.inner.apply(state, &up.upcast(event), causal)
+                let up = shared.toolkit.upcasters.borrow().upcast(event);
+                self.inner.apply(state, up.as_ref().map_or(event, Event::view), causal)
             }
             None => self.inner.apply(state, event, causal),
         }
@@ -64,7 +64,7 @@ impl Fold for ProjectionFold {
         // Event by event: the column fast path reads stored, not upcast, events.
         let up = shared.toolkit.upcasters.borrow();
         let log = run.log();
-        run.for_each(|_, e| self.inner.apply(state, &up.upcast(e), log));
+        run.for_each(|_, e| self.inner.apply(state, up.upcast(e).as_ref().map_or(e, Event::view), log));
     }
 }
 

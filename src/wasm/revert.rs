@@ -12,7 +12,7 @@ use super::errors::{to_js, toolkit_to_js, type_error};
 use super::event_log::EventLog;
 use super::task::promise;
 use super::toolkit;
-use crate::core::{AppendOptions, Error, EventId, InvalidEvent};
+use crate::core::{AppendOptions, Error, Event, EventId, InvalidEvent};
 use crate::toolkit::revert::revert_draft;
 use crate::toolkit::ToolkitError;
 
@@ -40,10 +40,10 @@ impl EventLog {
                 return Err(err);
             };
             let with_stream = Object::new();
-            Reflect::set(&with_stream, &"stream".into(), &(*original.stream).into())?;
+            Reflect::set(&with_stream, &"stream".into(), &(**original.stream()).into())?;
             let draft = Object::assign(&with_stream, compensate.unchecked_ref());
             let (mut drafts, _) = drafts_from_js(&draft)?;
-            let d = revert_draft(&log, &original.id, drafts.remove(0)).map_err(|e| toolkit_to_js(&e))?;
+            let d = revert_draft(&log, &original.id(), drafts.remove(0)).map_err(|e| toolkit_to_js(&e))?;
             Ok(d)
         })();
         let draft = match prep {
@@ -54,7 +54,7 @@ impl EventLog {
         promise(async move {
             let events = shared.clone().append_local(vec![draft], AppendOptions::default()).await?;
             let log = shared.log.borrow();
-            Ok(js_sys::Array::from(&toolkit::events_to_js(&shared, &log, &events)).get(0))
+            Ok(js_sys::Array::from(&toolkit::events_to_js(&shared, &log, events.iter().map(Event::view))).get(0))
         })
     }
 }

@@ -203,7 +203,7 @@ impl Shared {
         if listeners.is_empty() {
             return;
         }
-        let arr = toolkit::events_to_js(self, &self.log.borrow(), applied);
+        let arr = toolkit::events_to_js(self, &self.log.borrow(), applied.iter().map(Event::view));
         for f in listeners {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &arr) {
                 report(&e);

@@ -329,7 +329,7 @@ async fn a_store_written_out_of_causal_order_still_opens() {
     for n in 0..2 {
         wait(src.append(js(json!({"stream": "s", "type": "T", "data": n})), JsValue::UNDEFINED)).await.unwrap();
     }
-    let events: Vec<crate::core::Event> = src.shared.log.borrow().iter().cloned().collect();
+    let events: Vec<crate::core::Event> = src.shared.log.borrow().iter().map(|e| e.to_event()).collect();
     let store = super::idb::IdbStore::open("unordered", true).await.map_err(|e| e.to_js()).unwrap();
     for e in events.iter().rev() {
         store.append(&super::batch::encode(std::slice::from_ref(e))).await.map_err(|e| e.to_js()).unwrap();
@@ -354,10 +354,10 @@ async fn cloudevents_export_matches_the_rust_writer() {
     let first = Draft::new("s:1", "T", json!({"x": "é\u{2028}"})).key("k").meta("10", "a").meta("9", "b");
     let first = first.meta("\u{10000}", "c").meta("\u{ff61}", "d\"\n");
     a.append(vec![first], &o, 1_700_000_000_123).unwrap();
-    b.receive(a.iter().cloned().collect()).unwrap();
+    b.receive(a.iter().map(|e| e.to_event()).collect()).unwrap();
     let raw = Draft { data: "{\n \"b\" : 1.50 }".into(), ..Draft::new("s:2", "Raw", json!(0)) };
     b.append(vec![raw.idempotency_key("once")], &o, 1_700_000_000_500).unwrap();
-    a.receive(b.iter().cloned().collect()).unwrap();
+    a.receive(b.iter().map(|e| e.to_event()).collect()).unwrap();
     a.append(vec![Draft::new("s:1", "U", json!([1, "\"q\"\u{1}"]))], &o, 5).unwrap();
     let text = export_cloudevents(&a, &Filter::default(), &ExportOptions::default()).unwrap();
     assert!(text.contains("everlogdeps") && text.contains("data_base64") && text.contains("everlogidempotency"));

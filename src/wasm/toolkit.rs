@@ -26,7 +26,7 @@ use wasm_bindgen::prelude::*;
 
 use super::convert;
 use super::shared::Shared;
-use crate::core::{Event, Log};
+use crate::core::{Event, EventRef, Log};
 use crate::toolkit::Upcasters;
 
 // What only the toolkit entry needs (without the feature, the core entry: see above).
@@ -59,10 +59,10 @@ pub struct Links {
 
 #[cfg(feature = "toolkit")]
 impl Links {
-    fn add(&mut self, log: &Log, e: &Event) {
-        if let Some(o) = reverts(e).filter(|o| log.happened_before(o, &e.id)) {
-            self.reverts.insert(e.id, vec![o]);
-            self.reverted_by.entry(o).or_default().push(e.id);
+    fn add(&mut self, log: &Log, e: EventRef<'_>) {
+        if let Some(o) = reverts(e).filter(|o| log.happened_before(o, &e.id())) {
+            self.reverts.insert(e.id(), vec![o]);
+            self.reverted_by.entry(o).or_default().push(e.id());
         }
     }
 
@@ -110,14 +110,14 @@ impl ToolkitState {
     pub fn on_applied(&self, shared: &Shared, applied: &[Event]) {
         // A compensation adds `revertedBy` to an event whose JS object may be cached
         // already (src/wasm/event_cache.rs): rebuild the cache (reverts are rare).
-        if applied.iter().any(|e| !e.meta().is_empty() && reverts(e).is_some()) {
+        if applied.iter().any(|e| !e.meta().is_empty() && reverts(e.view()).is_some()) {
             shared.js_events.clear();
         }
         if let Ok(mut slot) = self.links.try_borrow_mut() {
             if let Some(links) = slot.as_mut() {
                 let log = shared.log.borrow();
                 for e in applied.iter().filter(|e| !e.meta().is_empty()) {
-                    links.add(&log, e);
+                    links.add(&log, e.view());
                 }
             }
         }
@@ -165,7 +165,7 @@ fn push_links(out: &mut String, id: &EventId, links: &Links) {
 }
 
 /// Events as JS objects: newest shape, with revert links.
-pub fn events_to_js<'a>(shared: &Shared, log: &Log, events: impl IntoIterator<Item = &'a Event>) -> JsValue {
+pub fn events_to_js<'a>(shared: &Shared, log: &Log, events: impl IntoIterator<Item = EventRef<'a>>) -> JsValue {
     let mut out = String::new();
     write_events_json(shared, log, events, &mut out);
     convert::parse(&out)
@@ -176,7 +176,7 @@ pub fn events_to_js<'a>(shared: &Shared, log: &Log, events: impl IntoIterator<It
 pub fn write_events_json<'a>(
     shared: &Shared,
     log: &Log,
-    events: impl IntoIterator<Item = &'a Event>,
+    events: impl IntoIterator<Item = EventRef<'a>>,
     out: &mut String,
 ) {
     let up = shared.toolkit.upcasters.borrow();
@@ -194,11 +194,11 @@ pub fn write_events_json<'a>(
         if up.is_empty() {
             convert::push_event(out, e);
         } else {
-            convert::push_event(out, &Upcasters::upcast(&up, e));
+            convert::push_event(out, Upcasters::upcast(&up, e).as_ref().map_or(e, Event::view));
         }
         #[cfg(feature = "toolkit")]
         if let Some(l) = links {
-            push_links(out, &e.id, l);
+            push_links(out, &e.id(), l);
         }
     }
     out.push(']');
@@ -208,7 +208,7 @@ pub fn write_events_json<'a>(
 #[cfg(feature = "toolkit")]
 pub fn shaped_event_to_js(shared: &Shared, log: &Log, e: &Event) -> JsValue {
     let mut out = String::new();
-    convert::push_event(&mut out, e);
+    convert::push_event(&mut out, e.view());
     if let Some(l) = shared.toolkit.links(log).as_ref() {
         push_links(&mut out, &e.id, l);
     }

@@ -35,7 +35,7 @@ pub struct Base {
 }
 
 fn give(from: &Log, to: &mut Log) {
-    let events: Vec<Event> = from.missing_from(to.version()).cloned().collect();
+    let events: Vec<Event> = from.missing_from(to.version()).map(|e| e.to_event()).collect();
     to.receive(events).expect("valid events");
 }
 
@@ -78,7 +78,7 @@ impl Base {
             .a
             .iter()
             .filter_map(|e| {
-                let s: String = serde_json::from_str(&e.data).ok()?;
+                let s: String = serde_json::from_str(e.data()).ok()?;
                 base64::engine::general_purpose::STANDARD_NO_PAD.decode(s).ok()
             })
             .collect();

@@ -59,7 +59,7 @@ async fn kill_9_mid_sync_loses_nothing_acknowledged() {
         assert_eq!(events(log), events(&check));
         assert_eq!(
             check.version().get(&actor(n as u128 + 1)) as usize,
-            log.iter().filter(|e| e.id.actor == actor(n as u128 + 1)).count()
+            log.iter().filter(|e| e.id().actor == actor(n as u128 + 1)).count()
         );
     }
 }

@@ -135,5 +135,5 @@ pub fn append(log: &mut Log, n: usize, tag: &str) -> Vec<Event> {
 
 /// The events of a log, in its total order.
 pub fn events(log: &Log) -> Vec<Event> {
-    log.iter().cloned().collect()
+    log.iter().map(|e| e.to_event()).collect()
 }

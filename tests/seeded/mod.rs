@@ -113,8 +113,8 @@ pub fn assert_log_valid(log: &Log, ctx: &str) {
     assert_eq!(log.version().total(), log.len() as u64, "{ctx}: version vs length");
     let mut prev = None;
     for e in log.iter() {
-        assert!(prev < Some(e.order_key()), "{ctx}: total order broken at {:?}", e.id);
+        assert!(prev < Some(e.order_key()), "{ctx}: total order broken at {:?}", e.id());
         prev = Some(e.order_key());
-        assert_eq!(log.get(&e.id), Some(e), "{ctx}: lookup of {:?}", e.id);
+        assert_eq!(log.get(&e.id()), Some(e), "{ctx}: lookup of {:?}", e.id());
     }
 }

@@ -9,7 +9,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use everlog::{Builtin, Conflict, ConflictRecord, Event, EventId, Filter, Log, Name, PendingInfo, VersionVector};
+use everlog::{
+    Builtin, Conflict, ConflictRecord, Event, EventId, EventRef, Filter, Log, Name, PendingInfo, VersionVector,
+};
 
 use super::prng::{FxBuild, Prng};
 
@@ -84,8 +86,8 @@ pub fn folds(log: &Log) -> Vec<StreamFold> {
                 let v = e.data_value().unwrap()["v"].as_i64().unwrap_or(0);
                 out.count += 1;
                 out.sum += v;
-                if let Some(k) = &e.key {
-                    out.last.insert(k.clone(), v);
+                if let Some(k) = &e.key() {
+                    out.last.insert((*k).clone(), v);
                 }
             }
             out
@@ -97,14 +99,14 @@ pub fn snapshot(log: &Log, ikeys: &[String]) -> Snapshot {
     let all = Filter::default();
     Snapshot {
         version: log.version().clone(),
-        events: log.iter().cloned().collect(),
+        events: log.iter().map(|e| e.to_event()).collect(),
         heads: log.heads(),
         conflicts: log.conflicts(&all),
         history: log.conflict_history(&all),
         streams: log.streams().into_iter().map(|s| (s.clone(), log.stream_version(&s))).collect(),
         folds: folds(log),
         builtins: builtins(log),
-        ikeys: ikeys.iter().map(|k| (k.clone(), log.get_by_idempotency_key(k).map(|e| e.id))).collect(),
+        ikeys: ikeys.iter().map(|k| (k.clone(), log.get_by_idempotency_key(k).map(|e| e.id()))).collect(),
         encoded: everlog::codec::encode_log(log),
     }
 }
@@ -126,28 +128,28 @@ pub fn builtins(log: &Log) -> Vec<serde_json::Value> {
 /// happened-before comparisons (all pairs when they fit, else a random sample); `deep`
 /// adds the per-key conflict oracle, which is quadratic in the events of a key.
 pub fn check_replica(log: &Log, o: &Oracle, rng: &mut Prng, pair_budget: usize, deep: bool) -> Res {
-    let evs: Vec<&Event> = log.iter().collect();
+    let evs: Vec<EventRef<'_>> = log.iter().collect();
     let v = log.version();
     // Invariant 3: a strict total order by (lamport, actor, seq).
     for w in evs.windows(2) {
-        ensure!(w[0].order_key() < w[1].order_key(), "order broken: {:?} before {:?}", w[0].id, w[1].id);
+        ensure!(w[0].order_key() < w[1].order_key(), "order broken: {:?} before {:?}", w[0].id(), w[1].id());
     }
     ensure!(evs.len() == log.len() && evs.len() as u64 == v.total(), "len {} vs version {:?}", evs.len(), v);
     ensure!(log.events(&Filter::default()).count() == evs.len(), "events(all) differs from iter()");
     for e in &evs {
-        ensure!(v.includes(&e.id), "{:?} applied but not in the version {v:?}", e.id);
-        ensure!(o.events.get(&e.id) == Some(*e), "{:?} differs from what its author wrote", e.id);
-        ensure!(log.get(&e.id) == Some(*e), "get({:?}) disagrees with iter()", e.id);
+        ensure!(v.includes(&e.id()), "{:?} applied but not in the version {v:?}", e.id());
+        ensure!(o.events.get(&e.id()).is_some_and(|w| *e == *w), "{:?} differs from what its author wrote", e.id());
+        ensure!(log.get(&e.id()) == Some(*e), "get({:?}) disagrees with iter()", e.id());
         // Causal delivery: the author's previous event and every dep are applied, earlier
         // in the order, with smaller lamport and no later time.
-        let prev = (e.id.seq > 1).then(|| EventId::new(e.id.actor, e.id.seq - 1));
+        let prev = (e.id().seq > 1).then(|| EventId::new(e.id().actor, e.id().seq - 1));
         for d in prev.iter().chain(e.deps().iter()) {
-            let dep = log.get(d).ok_or_else(|| format!("{:?} applied without its dependency {d:?}", e.id))?;
-            ensure!(dep.order_key() < e.order_key(), "{d:?} sorts after its dependent {:?}", e.id);
-            ensure!(dep.time <= e.time, "time runs backwards from {d:?} to {:?}", e.id);
+            let dep = log.get(d).ok_or_else(|| format!("{:?} applied without its dependency {d:?}", e.id()))?;
+            ensure!(dep.order_key() < e.order_key(), "{d:?} sorts after its dependent {:?}", e.id());
+            ensure!(dep.time() <= e.time(), "time runs backwards from {d:?} to {:?}", e.id());
         }
-        let past = log.causal_past(&e.id);
-        ensure!(past == o.past[&e.id], "causal_past({:?}) = {past:?}, expected {:?}", e.id, o.past[&e.id]);
+        let past = log.causal_past(&e.id());
+        ensure!(past == o.past[&e.id()], "causal_past({:?}) = {past:?}, expected {:?}", e.id(), o.past[&e.id()]);
     }
     check_pairs(log, o, &evs, rng, pair_budget)?;
     let pending = log.pending();
@@ -158,33 +160,33 @@ pub fn check_replica(log: &Log, o: &Oracle, rng: &mut Prng, pair_budget: usize, 
     }
     for s in log.streams() {
         let f = Filter::stream(&s);
-        let by_filter: Vec<&Event> = log.events(&f).collect();
-        let by_scan: Vec<&Event> = evs.iter().copied().filter(|e| e.stream == s).collect();
+        let by_filter: Vec<EventRef<'_>> = log.events(&f).collect();
+        let by_scan: Vec<EventRef<'_>> = evs.iter().copied().filter(|e| *e.stream() == s).collect();
         ensure!(by_filter == by_scan, "events(stream {s}) differs from a scan");
         ensure!(log.stream_version(&s) == by_scan.len() as u64, "stream_version({s}) is wrong");
     }
     Ok(())
 }
 
-fn check_pairs(log: &Log, o: &Oracle, evs: &[&Event], rng: &mut Prng, budget: usize) -> Res {
+fn check_pairs(log: &Log, o: &Oracle, evs: &[EventRef<'_>], rng: &mut Prng, budget: usize) -> Res {
     let n = evs.len();
     if n == 0 {
         return Ok(());
     }
-    let check = |a: &Event, b: &Event| -> Res {
-        let hb = log.happened_before(&a.id, &b.id);
-        let expected = a.id != b.id && o.knows(&b.id, &a.id);
-        ensure!(hb == expected, "happened_before({:?}, {:?}) = {hb}, the oracle says {expected}", a.id, b.id);
-        ensure!(!hb || a.order_key() < b.order_key(), "{:?} happened before {:?} but sorts after", a.id, b.id);
-        let conc = log.concurrent(&a.id, &b.id);
-        let expected = a.id != b.id && !o.knows(&b.id, &a.id) && !o.knows(&a.id, &b.id);
-        ensure!(conc == expected, "concurrent({:?}, {:?}) = {conc}", a.id, b.id);
+    let check = |a: EventRef<'_>, b: EventRef<'_>| -> Res {
+        let hb = log.happened_before(&a.id(), &b.id());
+        let expected = a.id() != b.id() && o.knows(&b.id(), &a.id());
+        ensure!(hb == expected, "happened_before({:?}, {:?}) = {hb}, the oracle says {expected}", a.id(), b.id());
+        ensure!(!hb || a.order_key() < b.order_key(), "{:?} happened before {:?} but sorts after", a.id(), b.id());
+        let conc = log.concurrent(&a.id(), &b.id());
+        let expected = a.id() != b.id() && !o.knows(&b.id(), &a.id()) && !o.knows(&a.id(), &b.id());
+        ensure!(conc == expected, "concurrent({:?}, {:?}) = {conc}", a.id(), b.id());
         Ok(())
     };
     if n * n <= budget {
         for a in evs {
             for b in evs {
-                check(a, b)?;
+                check(*a, *b)?;
             }
         }
     } else {
@@ -209,21 +211,21 @@ fn check_pending(log: &Log, o: &Oracle, info: &PendingInfo) -> Res {
 
 /// Conflicts against the oracle: the heads of each `(stream, key)` are its events that no
 /// other event on the same key knows.
-fn check_conflicts(log: &Log, o: &Oracle, evs: &[&Event]) -> Res {
-    let mut slots: BTreeMap<(Name, Name), Vec<&Event>> = BTreeMap::new();
-    for e in evs {
-        if let Some(k) = &e.key {
-            slots.entry((e.stream.clone(), k.clone())).or_default().push(e);
+fn check_conflicts(log: &Log, o: &Oracle, evs: &[EventRef<'_>]) -> Res {
+    let mut slots: BTreeMap<(Name, Name), Vec<EventRef<'_>>> = BTreeMap::new();
+    for &e in evs {
+        if let Some(k) = e.key() {
+            slots.entry((e.stream().clone(), k.clone())).or_default().push(e);
         }
     }
     let mut expected_conflicts = Vec::new();
     for ((s, k), on_key) in &slots {
         let heads: Vec<EventId> = on_key
             .iter()
-            .filter(|e| !on_key.iter().any(|f| f.id != e.id && o.knows(&f.id, &e.id)))
-            .map(|e| e.id)
+            .filter(|e| !on_key.iter().any(|f| f.id() != e.id() && o.knows(&f.id(), &e.id())))
+            .map(|e| e.id())
             .collect();
-        let actual: Vec<EventId> = log.current(s, k).iter().map(|e| e.id).collect();
+        let actual: Vec<EventId> = log.current(s, k).iter().map(|e| e.id()).collect();
         ensure!(actual == heads, "current({s}, {k}) = {actual:?}, the oracle says {heads:?}");
         if heads.len() > 1 {
             expected_conflicts.push((s.clone(), k.clone(), heads));
@@ -253,7 +255,7 @@ fn check_heads(log: &Log, o: &Oracle) -> Res {
     let last: Vec<EventId> = log.version().iter().map(|(a, s)| EventId::new(*a, s)).collect();
     let mut expected: Vec<EventId> =
         last.iter().copied().filter(|h| !last.iter().any(|x| x != h && o.knows(x, h))).collect();
-    expected.sort_by_key(|id| log.get(id).map(Event::order_key));
+    expected.sort_by_key(|id| log.get(id).map(EventRef::order_key));
     let heads = log.heads();
     ensure!(heads == expected, "heads() = {heads:?}, expected {expected:?}");
     Ok(())

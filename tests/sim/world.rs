@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use everlog::codec::{decode_events, decode_events_partial, decode_log, encode_events_with, encode_log, EncodeOptions};
 use everlog::sync::SyncState;
-use everlog::{ActorId, AppendOptions, Draft, Error, Event, ExpectedVersion, Limits, Log, OrderKey};
+use everlog::{ActorId, AppendOptions, Draft, Error, Event, EventRef, ExpectedVersion, Limits, Log, OrderKey};
 use serde_json::json;
 
 use super::check::{check_replica, ensure, snapshot, Oracle, Res};
@@ -216,12 +216,12 @@ impl World {
         // Now and then a clock that jumped back: event time must still never go backwards.
         let now = if tick >= 240 { rep.clock.saturating_sub(500) } else { rep.clock };
         let before = rep.log.version().clone();
-        let (gen, max_before) = (rep.log.generation(), rep.log.iter().map(|e| e.lamport).max().unwrap_or(0));
+        let (gen, max_before) = (rep.log.generation(), rep.log.iter().map(|e| e.lamport()).max().unwrap_or(0));
         let streams: Vec<(String, u64)> =
             drafts.iter().map(|d| (d.stream.clone(), rep.log.stream_version(&d.stream))).collect();
         let existing: Vec<Option<Event>> = drafts
             .iter()
-            .map(|d| d.idempotency_key.as_deref().and_then(|k| rep.log.get_by_idempotency_key(k)).cloned())
+            .map(|d| d.idempotency_key.as_deref().and_then(|k| rep.log.get_by_idempotency_key(k)).map(|e| e.to_event()))
             .collect();
         match rep.log.append(drafts, &AppendOptions { expected_version: ev }, now) {
             Ok(evs) => {
@@ -255,9 +255,11 @@ impl World {
     /// a re-delivery), with a cut at the front, a bounded count, maybe shuffled.
     fn pick(&self, from: usize, to: usize, count: u8, skip: u8, seed: u16) -> Vec<Event> {
         let theirs = self.log(to).version();
-        let all: Vec<&Event> = self.log(from).iter().filter(|e| from == to || !theirs.includes(&e.id)).collect();
+        let all: Vec<EventRef<'_>> =
+            self.log(from).iter().filter(|e| from == to || !theirs.includes(&e.id())).collect();
         let skip = skip as usize % (all.len() + 1);
-        let mut out: Vec<Event> = all.into_iter().skip(skip).take(count as usize % 12 + 1).cloned().collect();
+        let mut out: Vec<Event> =
+            all.into_iter().skip(skip).take(count as usize % 12 + 1).map(|e| e.to_event()).collect();
         if seed % 2 == 1 {
             Prng::new(seed as u64).shuffle(&mut out);
         }
@@ -292,7 +294,7 @@ impl World {
 
     fn sync(&mut self, from: usize, to: usize) -> Res {
         let theirs = self.log(to).version().clone();
-        let events: Vec<Event> = self.log(from).missing_from(&theirs).cloned().collect();
+        let events: Vec<Event> = self.log(from).missing_from(&theirs).map(|e| e.to_event()).collect();
         self.receive(to, events)?;
         ensure!(self.log(from).version().le(self.log(to).version()), "sync {from}->{to} left {to} behind");
         Ok(())
@@ -326,7 +328,7 @@ impl World {
         }
         self.stats.max_conflicts = self.stats.max_conflicts.max(snaps[0].conflicts.len());
         // Idempotence: everything again, shuffled, in random batches.
-        let mut all: Vec<Event> = self.log(0).iter().cloned().collect();
+        let mut all: Vec<Event> = self.log(0).iter().map(|e| e.to_event()).collect();
         for i in 0..n {
             self.rng.shuffle(&mut all);
             let log = &mut self.replicas[i].log;
@@ -353,7 +355,7 @@ impl World {
         let fresh = if seed.is_multiple_of(2) {
             decode_log(&encode_log(old), old.actor(), self.limits.clone()).map_err(|e| format!("decode_log: {e}"))?
         } else {
-            let mut events: Vec<Event> = old.iter().cloned().collect();
+            let mut events: Vec<Event> = old.iter().map(|e| e.to_event()).collect();
             Prng::new(seed as u64).shuffle(&mut events);
             let mut fresh = Log::with_limits(old.actor(), self.limits.clone());
             let res = fresh.receive(events).map_err(|e| format!("reopen of {i} failed: {e}"))?;

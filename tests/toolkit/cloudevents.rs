@@ -120,7 +120,7 @@ fn an_import_is_validated_like_a_sync() {
     events[last].lamport = 1;
     let forged: String = events
         .iter()
-        .map(|e| everlog::toolkit::cloudevents::to_cloudevent(e, &ExportOptions::default()).unwrap() + "\n")
+        .map(|e| everlog::toolkit::cloudevents::to_cloudevent(e.view(), &ExportOptions::default()).unwrap() + "\n")
         .collect();
     // When imported into a replica
     let mut replica = block_on(Replica::open(MemoryStorage::new(), Some(ActorId::from_u128(0xC)))).unwrap();

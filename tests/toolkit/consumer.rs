@@ -204,7 +204,7 @@ fn under_interleaved_syncs_and_failures_every_event_is_handled_once_after_its_ca
         }
     }
     // Then every A event was handled exactly once
-    let mut expected: Vec<EventId> = me.iter().filter(|e| &*e.kind == "A").map(|e| e.id).collect();
+    let mut expected: Vec<EventId> = me.iter().filter(|e| e.kind() == "A").map(|e| e.id()).collect();
     let mut got = handled.clone();
     expected.sort();
     got.sort();

@@ -1,7 +1,7 @@
 use everlog::store::{block_on, MemoryStorage, Replica};
 use everlog::toolkit::decider::{decide_replica_with_hook, decide_with_hook};
 use everlog::toolkit::{decide, DecideError, DecideOptions, Decider, ToolkitError};
-use everlog::{AppendOptions, Draft, Error, Event, Log};
+use everlog::{AppendOptions, Draft, Error, Event, EventRef, Log};
 use serde_json::json;
 
 use super::{ME, PEER};
@@ -23,7 +23,7 @@ impl Decider for Capped {
         0
     }
 
-    fn evolve(&self, state: &mut i64, event: &Event) {
+    fn evolve(&self, state: &mut i64, event: EventRef<'_>) {
         *state += event.data_value().unwrap()["n"].as_i64().unwrap_or(0);
     }
 
@@ -42,14 +42,14 @@ fn total(log: &Log) -> i64 {
 /// Another writer's event on stream `c`, appended by a peer and received.
 fn interfere(log: &mut Log, seq: u64) {
     let mut peer = Log::new(PEER);
-    let mine: Vec<Event> = log.iter().cloned().collect();
+    let mine: Vec<Event> = log.iter().map(|e| e.to_event()).collect();
     if !mine.is_empty() {
         peer.receive(mine).unwrap();
     }
     for _ in 0..seq {
         peer.append(vec![Draft::new("c", "Added", json!({ "n": 1 }))], &AppendOptions::default(), 5).unwrap();
     }
-    let theirs: Vec<Event> = peer.missing_from(log.version()).cloned().collect();
+    let theirs: Vec<Event> = peer.missing_from(log.version()).map(|e| e.to_event()).collect();
     log.receive(theirs).unwrap();
 }
 
@@ -130,7 +130,7 @@ fn a_decision_against_a_replica_is_persisted_and_retried() {
         if attempt == 1 {
             let mut peer = Log::new(PEER);
             peer.append(vec![Draft::new("c", "Added", json!({ "n": 1 }))], &AppendOptions::default(), 5).unwrap();
-            block_on(r.receive(peer.iter().cloned().collect())).unwrap();
+            block_on(r.receive(peer.iter().map(|e| e.to_event()).collect())).unwrap();
         }
     };
     block_on(decide_replica_with_hook(&mut replica, &Capped, "c", &5, &opts, &mut hook)).unwrap();
@@ -148,7 +148,7 @@ fn a_draft_for_another_stream_is_refused() {
         type Command = ();
         type Rejection = ();
         fn initial(&self) {}
-        fn evolve(&self, _: &mut (), _: &Event) {}
+        fn evolve(&self, _: &mut (), _: EventRef<'_>) {}
         fn decide(&self, _: &(), _: &()) -> Result<Vec<Draft>, ()> {
             Ok(vec![Draft::new("elsewhere", "X", json!(null))])
         }

@@ -22,7 +22,7 @@ pub fn put(log: &mut Log, stream: &str, kind: &str, n: i64) -> Event {
 
 /// Gives `to` every event of `from` it lacks (a one-way sync).
 pub fn sync(from: &Log, to: &mut Log) {
-    let missing: Vec<Event> = from.missing_from(to.version()).cloned().collect();
+    let missing: Vec<Event> = from.missing_from(to.version()).map(|e| e.to_event()).collect();
     if !missing.is_empty() {
         to.receive(missing).expect("receive");
     }

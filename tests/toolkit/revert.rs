@@ -22,7 +22,7 @@ fn a_revert_appends_a_linked_compensation_and_deletes_nothing() {
     assert_eq!(log.len(), 2);
     assert_eq!(log.fold(&everlog::fold::Count, &Filter::stream("cart")), 2);
     // And the queries answer
-    assert_eq!(reverted_by(&log, &added.id).iter().map(|e| e.id).collect::<Vec<_>>(), vec![comp.id]);
+    assert_eq!(reverted_by(&log, &added.id).iter().map(|e| e.id()).collect::<Vec<_>>(), vec![comp.id]);
     assert!(is_reverted(&log, &added.id));
     assert!(!is_reverted(&log, &comp.id));
     // And the peer, once synced, sees the same

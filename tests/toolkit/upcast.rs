@@ -1,7 +1,7 @@
 use everlog::fold::Count;
 use everlog::toolkit::upcast::schema_version;
 use everlog::toolkit::{Upcasted, Upcasters};
-use everlog::{AppendOptions, Causality, Draft, Event, Filter, Fold, Log};
+use everlog::{AppendOptions, Causality, Draft, EventRef, Filter, Fold, Log};
 use serde_json::{json, Value};
 
 use super::ME;
@@ -14,8 +14,8 @@ impl Fold for Seen {
     fn init(&self) -> Self::State {
         Vec::new()
     }
-    fn apply(&self, state: &mut Self::State, e: &Event, _: &dyn Causality) {
-        state.push((e.kind.to_string(), e.data_value().unwrap(), schema_version(e)));
+    fn apply(&self, state: &mut Self::State, e: EventRef<'_>, _: &dyn Causality) {
+        state.push((e.kind().to_string(), e.data_value().unwrap(), schema_version(e)));
     }
 }
 
@@ -69,7 +69,7 @@ fn an_event_without_an_upcaster_is_borrowed_unchanged() {
     log.append(vec![Draft::new("x", "Other", json!({ "a": 1 }))], &AppendOptions::default(), 1).unwrap();
     let e = log.iter().next().unwrap();
     // When upcast, then it is the same event, not a copy
-    assert!(matches!(upcasters().upcast(e), std::borrow::Cow::Borrowed(_)));
+    assert!(upcasters().upcast(e).is_none());
     // And a wrapped built-in fold counts the same
     let up = upcasters();
     assert_eq!(log.fold(&Upcasted::new(Count, &up), &Filter::default()), log.fold(&Count, &Filter::default()));
@@ -86,5 +86,5 @@ fn a_payload_without_a_json_value_is_seen_as_stored() {
     let e = log.iter().next().unwrap();
     assert!(e.data_value().is_err());
     // When upcast, then it is left as stored rather than panicking
-    assert!(matches!(upcasters().upcast(e), std::borrow::Cow::Borrowed(_)));
+    assert!(upcasters().upcast(e).is_none());
 }

@@ -38,7 +38,7 @@ async function sync(a, b) {
 
 test("a core-only peer reads the deflated chunks of a docs peer", async () => {
   const context = await env.browser.newContext();
-  const [docs, core] = [await openPage(context, env.server.url, "docs.html"), await openPage(context, env.server.url)];
+  const [docs, core] = [await openPage(context, env.server.url, "index.html?entry=docs"), await openPage(context, env.server.url)];
   const written = await docs.evaluate(async () => {
     window.log = await window.everlog.EventLog.open("docs-peer", { storage: "memory" });
     const doc = await window.log.document("doc");

@@ -8,6 +8,7 @@ use super::events::{decode_body, encode_body, estimate, ActorTable};
 use super::varint::{put_u64, Reader};
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::{Event, Limits};
+use crate::core::event_ref::EventRef;
 use crate::core::id::ActorId;
 use crate::core::log::Log;
 
@@ -97,7 +98,7 @@ pub(crate) fn read_header_end(r: &mut Reader) -> Result<u64, DecodeError> {
 }
 
 /// Writes the chunks holding `events`.
-pub(crate) fn write_chunks(out: &mut Vec<u8>, events: &[&Event], actors: &ActorTable, opts: &EncodeOptions) {
+pub(crate) fn write_chunks(out: &mut Vec<u8>, events: &[EventRef<'_>], actors: &ActorTable, opts: &EncodeOptions) {
     let mut body = Vec::new();
     let mut start = 0;
     while start < events.len() {
@@ -195,13 +196,13 @@ pub fn encode_events(events: &[Event]) -> Vec<u8> {
 }
 
 pub fn encode_events_with(events: &[Event], opts: &EncodeOptions) -> Vec<u8> {
-    let refs: Vec<&Event> = events.iter().collect();
+    let refs: Vec<EventRef<'_>> = events.iter().map(Event::view).collect();
     encode_refs(&refs, opts)
 }
 
-fn encode_refs(events: &[&Event], opts: &EncodeOptions) -> Vec<u8> {
+fn encode_refs(events: &[EventRef<'_>], opts: &EncodeOptions) -> Vec<u8> {
     let actors = ActorTable::build(events, []);
-    let mut out = Vec::with_capacity(64 + events.iter().map(|e| e.data.len() + 8).sum::<usize>() / 2);
+    let mut out = Vec::with_capacity(64 + events.iter().map(|e| e.data().len() + 8).sum::<usize>() / 2);
     write_header(&mut out, BATCH_MAGIC);
     actors.write(&mut out);
     end_header(&mut out, events.len());
@@ -234,7 +235,7 @@ pub fn decode_events_partial(bytes: &[u8]) -> Partial {
 /// may differ between versions of the compressor, while every version reads every other).
 /// Pending events are not included.
 pub fn encode_log(log: &Log) -> Vec<u8> {
-    let refs: Vec<&Event> = log.iter().collect();
+    let refs: Vec<EventRef<'_>> = log.iter().collect();
     encode_refs(&refs, &EncodeOptions::default())
 }
 

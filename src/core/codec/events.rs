@@ -19,6 +19,7 @@ use crate::core::name::Name;
 use super::varint::{put_bytes, put_delta, put_u64, Reader};
 use crate::core::error::DecodeError;
 use crate::core::event::{Event, Extra, Meta};
+use crate::core::event_ref::EventRef;
 use crate::core::id::{ActorId, EventId};
 
 pub const FLAG_KEY: u8 = 1;
@@ -36,10 +37,10 @@ pub struct ActorTable {
 
 impl ActorTable {
     /// The table of every actor named by `events` (ids and deps) and by `extra`.
-    pub fn build<'a>(events: &[&Event], extra: impl IntoIterator<Item = &'a ActorId>) -> Self {
+    pub fn build<'a>(events: &[EventRef<'_>], extra: impl IntoIterator<Item = &'a ActorId>) -> Self {
         let mut actors: Vec<ActorId> = extra.into_iter().copied().collect();
         for e in events {
-            actors.push(e.id.actor);
+            actors.push(e.id().actor);
             actors.extend(e.deps().iter().map(|d| d.actor));
         }
         crate::core::sort::sort_by(&mut actors, Ord::cmp);
@@ -80,7 +81,7 @@ impl ActorTable {
 }
 
 /// Writes the raw (uncompressed) body of a chunk holding `events`.
-pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<u8>) {
+pub fn encode_body<'e>(events: &[EventRef<'e>], actors: &ActorTable, out: &mut Vec<u8>) {
     // String table: stream, type, key, meta names and values, in order of first use.
     let mut strings: Vec<&'e str> = Vec::new();
     let mut index: HashMap<&'e str, u64> = HashMap::default();
@@ -93,8 +94,8 @@ pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<
     let mut refs: Vec<[u64; 3]> = Vec::with_capacity(events.len());
     let mut meta_refs: Vec<(u64, u64)> = Vec::new();
     for e in events {
-        let (stream, kind) = (intern(&e.stream), intern(&e.kind));
-        refs.push([stream, kind, e.key.as_deref().map_or(0, &mut intern)]);
+        let (stream, kind) = (intern(e.stream()), intern(e.kind()));
+        refs.push([stream, kind, e.key().map_or(0, |k| intern(k))]);
         for (k, v) in e.meta() {
             meta_refs.push((intern(k), intern(v)));
         }
@@ -105,22 +106,25 @@ pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<
         put_bytes(out, s.as_bytes());
     }
     for e in events {
-        out.push(flags_of(e));
+        out.push(flags_of(*e));
     }
     // One actor-table lookup per event (a batch usually has one author: skip the map).
     let author: Vec<u32> = match actors.actors.as_slice() {
-        [only] if events.iter().all(|e| e.id.actor == *only) => vec![0; events.len()],
-        _ => events.iter().map(|e| actors.index_of(&e.id.actor) as u32).collect(),
+        [only] if events.iter().all(|e| e.id().actor == *only) => vec![0; events.len()],
+        _ => events.iter().map(|e| actors.index_of(&e.id().actor) as u32).collect(),
     };
     for a in &author {
         put_u64(out, u64::from(*a));
     }
     let mut prev = vec![[0u64; 3]; actors.actors.len()];
-    for (i, field) in [|e: &Event| e.id.seq, |e: &Event| e.lamport, |e: &Event| e.time].into_iter().enumerate() {
+    for (i, field) in [|e: EventRef<'_>| e.id().seq, |e: EventRef<'_>| e.lamport(), |e: EventRef<'_>| e.time()]
+        .into_iter()
+        .enumerate()
+    {
         for (e, a) in events.iter().zip(&author) {
             let p = &mut prev[*a as usize][i];
-            put_delta(out, *p, field(e));
-            *p = field(e);
+            put_delta(out, *p, field(*e));
+            *p = field(*e);
         }
     }
     for col in 0..2 {
@@ -129,7 +133,7 @@ pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<
         }
     }
     for (e, r) in events.iter().zip(&refs) {
-        if e.key.is_some() {
+        if e.key().is_some() {
             put_u64(out, r[2]);
         }
     }
@@ -152,16 +156,16 @@ pub fn encode_body<'e>(events: &[&'e Event], actors: &ActorTable, out: &mut Vec<
         }
     }
     for e in events {
-        put_u64(out, e.data.len() as u64);
+        put_u64(out, e.data().len() as u64);
     }
     for e in events {
-        out.extend_from_slice(e.data.as_bytes());
+        out.extend_from_slice(e.data().as_bytes());
     }
 }
 
-fn flags_of(e: &Event) -> u8 {
+fn flags_of(e: EventRef<'_>) -> u8 {
     let mut f = 0;
-    if e.key.is_some() {
+    if e.key().is_some() {
         f |= FLAG_KEY;
     }
     if !e.meta().is_empty() {
@@ -177,8 +181,8 @@ fn flags_of(e: &Event) -> u8 {
 }
 
 /// Rough raw size of an event in a body, to cut chunks near a target size.
-pub fn estimate(e: &Event) -> usize {
-    12 + e.data.len()
+pub fn estimate(e: EventRef<'_>) -> usize {
+    12 + e.data().len()
         + e.deps().len() * 4
         + e.idempotency_key().map_or(0, |k| k.len() + 1)
         + e.meta().iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() / 4

@@ -28,8 +28,8 @@ fn two_logs(n: usize) -> (Log, Log) {
         let log = if i % 2 == 0 { &mut x } else { &mut y };
         log.append(vec![d], &opts, 1_000 + i as u64 * 37).unwrap();
         if i % 10 == 9 {
-            let to_y: Vec<Event> = x.iter().cloned().collect();
-            let to_x: Vec<Event> = y.iter().cloned().collect();
+            let to_y: Vec<Event> = x.iter().map(|e| e.to_event()).collect();
+            let to_x: Vec<Event> = y.iter().map(|e| e.to_event()).collect();
             y.receive(to_y).unwrap();
             x.receive(to_x).unwrap();
         }
@@ -59,7 +59,7 @@ fn odd_event() -> Event {
 #[test]
 fn events_round_trip_with_every_field() {
     let (x, _) = two_logs(200);
-    let evs: Vec<Event> = x.iter().cloned().collect();
+    let evs: Vec<Event> = x.iter().map(|e| e.to_event()).collect();
     assert!(evs.iter().any(|e| !e.deps().is_empty()) && evs.iter().any(|e| e.idempotency_key().is_some()));
     for opts in [EncodeOptions::default(), EncodeOptions { level: 0, chunk_bytes: 100 }] {
         let bytes = encode_events_with(&evs, &opts);
@@ -73,7 +73,7 @@ fn events_round_trip_with_every_field() {
 #[test]
 fn a_cut_batch_keeps_its_complete_chunks() {
     let (x, _) = two_logs(120);
-    let evs: Vec<Event> = x.iter().cloned().collect();
+    let evs: Vec<Event> = x.iter().map(|e| e.to_event()).collect();
     let bytes = encode_events_with(&evs, &EncodeOptions { level: 6, chunk_bytes: 512 });
     let mut best = 0;
     for cut in 0..bytes.len() {
@@ -106,8 +106,8 @@ fn header_errors_are_typed() {
 #[test]
 fn replicas_with_the_same_events_encode_the_same_bytes() {
     let (mut x, mut y) = two_logs(120);
-    let to_y: Vec<Event> = x.iter().cloned().collect();
-    let to_x: Vec<Event> = y.iter().rev().cloned().collect();
+    let to_y: Vec<Event> = x.iter().map(|e| e.to_event()).collect();
+    let to_x: Vec<Event> = y.iter().rev().map(|e| e.to_event()).collect();
     y.receive(to_y).unwrap();
     x.receive(to_x).unwrap();
     assert_eq!(x.version(), y.version());
@@ -132,7 +132,7 @@ fn decode_log_refuses_invalid_events_whole() {
 #[test]
 fn realistic_events_compress() {
     let (x, _) = two_logs(2000);
-    let payload: usize = x.iter().map(|e| e.data.len()).sum();
+    let payload: usize = x.iter().map(|e| e.data().len()).sum();
     let bytes = encode_log(&x);
     assert!(bytes.len() < payload, "{} wire bytes for {} payload bytes", bytes.len(), payload);
 }

@@ -15,7 +15,7 @@ use super::keyed::{Latest, LatestState, Register, RegisterState};
 use super::numeric::{Count, Exact, GroupSum, GroupSumState, Sum};
 use super::{states, Causality, Fold, Run, StateCodec};
 use crate::core::error::{DecodeError, Error};
-use crate::core::event::Event;
+use crate::core::event_ref::EventRef;
 
 /// One of the built-in folds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,7 +155,7 @@ impl Fold for Builtin {
     }
 
     #[inline]
-    fn apply(&self, state: &mut BuiltinState, e: &Event, c: &dyn Causality) {
+    fn apply(&self, state: &mut BuiltinState, e: EventRef<'_>, c: &dyn Causality) {
         match (self, state) {
             (Builtin::Count, BuiltinState::Count(s)) => Count.apply(s, e, c),
             (Builtin::Sum(f), BuiltinState::Sum(s)) => f.apply(s, e, c),

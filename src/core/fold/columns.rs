@@ -76,7 +76,9 @@ impl NumberColumn {
     fn extend(&mut self, arena: &Arena) {
         let from = self.values.len();
         self.values.extend(
-            arena.iter_from(from).map(|e| scan::field(&e.data, &self.field).and_then(scan::number).unwrap_or(f64::NAN)),
+            arena
+                .iter_from(from)
+                .map(|e| scan::field(e.data(), &self.field).and_then(scan::number).unwrap_or(f64::NAN)),
         );
     }
 }
@@ -85,7 +87,7 @@ impl GroupColumn {
     fn extend(&mut self, arena: &Arena) {
         let from = self.ids.len();
         for e in arena.iter_from(from) {
-            let id = match scan::field(&e.data, &self.field).and_then(scan::group_name) {
+            let id = match scan::field(e.data(), &self.field).and_then(scan::group_name) {
                 None => NO_GROUP,
                 Some(name) => match self.index.get(&*name) {
                     Some(id) => *id,

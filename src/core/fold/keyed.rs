@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{states, Causality, Fold, StateCodec};
 use crate::core::error::{DecodeError, Error};
-use crate::core::event::Event;
+use crate::core::event_ref::EventRef;
 use crate::core::id::EventId;
 
 /// Per key, the data of the last event in the total order.
@@ -41,15 +41,15 @@ impl Fold for Latest {
     fn init(&self) -> LatestState {
         LatestState::default()
     }
-    fn apply(&self, state: &mut LatestState, e: &Event, _: &dyn Causality) {
-        let Some(key) = &e.key else { return };
+    fn apply(&self, state: &mut LatestState, e: EventRef<'_>, _: &dyn Causality) {
+        let Some(key) = e.key() else { return };
         match state.0.get_mut(&**key) {
             Some(v) => {
                 v.clear();
-                v.push_str(&e.data);
+                v.push_str(e.data());
             }
             None => {
-                state.0.insert(key.to_string(), e.data.to_string());
+                state.0.insert(key.to_string(), e.data().to_string());
             }
         }
     }
@@ -81,11 +81,11 @@ impl Fold for Register {
     fn init(&self) -> RegisterState {
         RegisterState::default()
     }
-    fn apply(&self, state: &mut RegisterState, e: &Event, causal: &dyn Causality) {
-        let Some(key) = &e.key else { return };
+    fn apply(&self, state: &mut RegisterState, e: EventRef<'_>, causal: &dyn Causality) {
+        let Some(key) = e.key() else { return };
         let heads = state.0.entry(key.clone()).or_default();
-        heads.retain(|(h, _)| !causal.happened_before(h, &e.id));
-        heads.push((e.id, e.data.clone()));
+        heads.retain(|(h, _)| !causal.happened_before(h, &e.id()));
+        heads.push((e.id(), e.data().into()));
     }
 }
 

@@ -1,7 +1,8 @@
 //! Folds, live projections and snapshots.
 //!
 //! A [`Fold`] is a pure function `(state, event) -> state` in the style of cqrs-es and
-//! disintegrate: `apply(&mut state, &event)`. [`Log::fold`] runs one from scratch over the
+//! disintegrate: `apply(&mut state, event)`, the event an
+//! [`EventRef`](crate::core::EventRef). [`Log::fold`] runs one from scratch over the
 //! events a [`Filter`] selects, in the total order (which every replica shares, so every
 //! replica computes the same state). `Filter.at` gives a fold at a point in time: a version
 //! vector or a hybrid-logical wall-clock time, both naming causally closed sets.
@@ -46,7 +47,7 @@ pub use run::Run;
 pub use snapshot::{Snapshot, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 
 use super::error::{DecodeError, Error, StorageError};
-use super::event::Event;
+use super::event_ref::EventRef;
 use super::filter::Filter;
 use super::id::EventId;
 use super::log::Log;
@@ -78,7 +79,7 @@ pub trait Fold {
 
     /// Folds one event into the state. Events come in the total order, which extends the
     /// causal order; `causal` knows every event applied so far.
-    fn apply(&self, state: &mut Self::State, event: &Event, causal: &dyn Causality);
+    fn apply(&self, state: &mut Self::State, event: EventRef<'_>, causal: &dyn Causality);
 
     /// Folds a whole run of events. The default applies them one by one; a fold may read
     /// per-event values from [`Run::columns`] instead, but must compute exactly the state

@@ -23,7 +23,7 @@ use super::columns::NO_GROUP;
 use super::scan;
 use super::{states, Causality, Fold, Run, StateCodec};
 use crate::core::error::{DecodeError, Error};
-use crate::core::event::Event;
+use crate::core::event_ref::EventRef;
 
 /// Counts the events the filter selects.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,7 +35,7 @@ impl Fold for Count {
         0
     }
     #[inline]
-    fn apply(&self, state: &mut u64, _: &Event, _: &dyn Causality) {
+    fn apply(&self, state: &mut u64, _: EventRef<'_>, _: &dyn Causality) {
         *state += 1;
     }
     fn apply_run(&self, state: &mut u64, run: &mut Run<'_>) {
@@ -91,8 +91,8 @@ impl Fold for Sum {
         Exact(0.0)
     }
     #[inline]
-    fn apply(&self, state: &mut Exact, e: &Event, _: &dyn Causality) {
-        if let Some(v) = scan::field(&e.data, &self.field).and_then(scan::number) {
+    fn apply(&self, state: &mut Exact, e: EventRef<'_>, _: &dyn Causality) {
+        if let Some(v) = scan::field(e.data(), &self.field).and_then(scan::number) {
             state.0 += v;
         }
     }
@@ -189,9 +189,9 @@ impl Fold for GroupSum {
         GroupSumState::default()
     }
     #[inline]
-    fn apply(&self, state: &mut GroupSumState, e: &Event, _: &dyn Causality) {
-        let Some(v) = scan::field(&e.data, &self.field).and_then(scan::number) else { return };
-        let Some(name) = scan::field(&e.data, &self.key).and_then(scan::group_name) else { return };
+    fn apply(&self, state: &mut GroupSumState, e: EventRef<'_>, _: &dyn Causality) {
+        let Some(v) = scan::field(e.data(), &self.field).and_then(scan::number) else { return };
+        let Some(name) = scan::field(e.data(), &self.key).and_then(scan::group_name) else { return };
         match state.0.get_mut(&*name) {
             Some(s) => s.0 += v,
             None => {

@@ -22,6 +22,7 @@
 use super::{Fold, StateCodec};
 use crate::core::error::Error;
 use crate::core::event::{Event, OrderKey};
+use crate::core::event_ref::EventRef;
 use crate::core::filter::Filter;
 use crate::core::log::Log;
 
@@ -148,7 +149,7 @@ impl<F: Fold> Projection<F> {
     /// of a merge). Cheaper than [`update`](Self::update) when a merge lands early in the
     /// order but the filter selects none of the early events.
     pub fn update_with(&mut self, log: &Log, new: &[Event]) -> UpdateReport {
-        let earliest = new.iter().filter(|e| self.filter.matches(e)).map(Event::order_key).min();
+        let earliest = new.iter().map(Event::view).filter(|e| self.filter.matches(*e)).map(EventRef::order_key).min();
         let mut rewound = false;
         if let (Some(m), Some(pos)) = (earliest, self.cursor.key) {
             if m <= pos {
@@ -203,7 +204,7 @@ impl<F: Fold> Projection<F> {
             applied += n as usize;
             if n == max && self.cursor.matched.is_multiple_of(self.every) {
                 // The run stopped right after the event that completed the interval.
-                let key = log.arena_events()[positions[pos - 1] as usize].order_key();
+                let key = log.arena_events().at(positions[pos - 1] as usize).order_key();
                 self.push_checkpoint(Cursor { key: Some(key), seen: pos, matched: self.cursor.matched });
             }
             if consumed == 0 {
@@ -312,7 +313,7 @@ fn covered_seen(log: &Log, snap: &Snapshot, filter: &Filter) -> Option<usize> {
         .version
         .iter()
         .filter_map(|(a, s)| log.get(&crate::core::id::EventId::new(*a, s)))
-        .map(Event::order_key)
+        .map(EventRef::order_key)
         .max();
     if last != snap.position {
         return None;
@@ -321,7 +322,7 @@ fn covered_seen(log: &Log, snap: &Snapshot, filter: &Filter) -> Option<usize> {
     let seen = log.position_of(&pos) + 1;
     if seen as u64 != snap.version.total() {
         // Uncovered events sort before the position. Harmless unless the filter selects one.
-        let early = log.iter().take(seen).any(|e| !snap.version.includes(&e.id) && filter.matches(e));
+        let early = log.iter().take(seen).any(|e| !snap.version.includes(&e.id()) && filter.matches(e));
         if early {
             return None;
         }

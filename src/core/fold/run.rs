@@ -7,7 +7,7 @@
 //! and remembers how far it got, so a projection can stop at its next checkpoint.
 
 use super::columns::ColumnCache;
-use crate::core::event::Event;
+use crate::core::event_ref::EventRef;
 use crate::core::filter::Filter;
 use crate::core::log::{Arena, Log};
 
@@ -46,7 +46,7 @@ impl<'a> Run<'a> {
     /// Calls `f(arena_index, event)` for each remaining selected event, in the total order,
     /// stopping after the run's maximum. A second call continues where the first stopped.
     #[inline]
-    pub fn for_each(&mut self, mut f: impl FnMut(usize, &'a Event)) {
+    pub fn for_each(&mut self, mut f: impl FnMut(usize, EventRef<'a>)) {
         if self.matched >= self.max {
             return;
         }
@@ -56,7 +56,7 @@ impl<'a> Run<'a> {
         let mut consumed = 0;
         for &i in rest {
             consumed += 1;
-            let e = &arena[i as usize];
+            let e = arena.at(i as usize);
             if filter.matches(e) {
                 f(i as usize, e);
                 self.matched += 1;

@@ -50,7 +50,7 @@ impl Log {
             for d in &drafts {
                 if let Some(k) = d.idempotency_key.as_deref() {
                     if let Some(e) = self.get_by_idempotency_key(k) {
-                        results.push(Err(e.clone()));
+                        results.push(Err(e.to_event()));
                         fresh.push(false);
                         continue;
                     }

@@ -11,9 +11,8 @@
 //! Index `i` lives in chunk `i >> SHIFT` at slot `i & MASK`: one shift, one mask and two
 //! bounds checks, against one bound check for a flat `Vec`.
 
-use std::ops::Index;
-
 use crate::core::event::Event;
+use crate::core::event_ref::EventRef;
 
 /// log2 of the events per chunk: 256 events (22 KiB natively) per chunk. Small enough to
 /// come from the allocator's heap rather than a fresh mapping per chunk (larger chunks
@@ -45,8 +44,14 @@ impl Arena {
 
     /// The event at arena index `i`, if there is one.
     #[inline]
-    pub fn get(&self, i: usize) -> Option<&Event> {
-        self.chunks.get(i >> SHIFT)?.get(i & MASK)
+    pub fn get(&self, i: usize) -> Option<EventRef<'_>> {
+        self.chunks.get(i >> SHIFT)?.get(i & MASK).map(Event::view)
+    }
+
+    /// The event at arena index `i`, which must exist.
+    #[inline]
+    pub fn at(&self, i: usize) -> EventRef<'_> {
+        self.chunks[i >> SHIFT][i & MASK].view()
     }
 
     /// Appends an event; returns its arena index.
@@ -61,28 +66,19 @@ impl Arena {
     }
 
     /// Every event in arena order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> + '_ {
-        self.chunks.iter().flatten()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = EventRef<'_>> + '_ {
+        self.chunks.iter().flatten().map(Event::view)
     }
 
     /// Events from arena index `from` on, in arena order.
-    pub fn iter_from(&self, from: usize) -> impl Iterator<Item = &Event> + '_ {
+    pub fn iter_from(&self, from: usize) -> impl Iterator<Item = EventRef<'_>> + '_ {
         let first = self.chunks.get(from >> SHIFT).map_or(&[][..], |c| c.get(from & MASK..).unwrap_or_default());
-        first.iter().chain(self.chunks.iter().skip((from >> SHIFT) + 1).flatten())
+        first.iter().chain(self.chunks.iter().skip((from >> SHIFT) + 1).flatten()).map(Event::view)
     }
 
     /// Events in arena indices `from..to` (clamped to the arena), in arena order.
-    pub fn range(&self, from: usize, to: usize) -> impl Iterator<Item = &Event> + '_ {
+    pub fn range(&self, from: usize, to: usize) -> impl Iterator<Item = EventRef<'_>> + '_ {
         self.iter_from(from).take(to.min(self.len).saturating_sub(from))
-    }
-}
-
-impl Index<usize> for Arena {
-    type Output = Event;
-
-    #[inline]
-    fn index(&self, i: usize) -> &Event {
-        &self.chunks[i >> SHIFT][i & MASK]
     }
 }
 
@@ -114,18 +110,18 @@ mod tests {
         assert_eq!(a.len(), n);
         assert!(a.chunks.iter().all(|c| c.capacity() == CHUNK));
         for i in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, n - 1] {
-            assert_eq!(a[i].id.seq, i as u64 + 1);
-            assert_eq!(a.get(i).map(|e| e.id.seq), Some(i as u64 + 1));
+            assert_eq!(a.at(i).id().seq, i as u64 + 1);
+            assert_eq!(a.get(i).map(|e| e.id().seq), Some(i as u64 + 1));
         }
         assert!(a.get(n).is_none());
         assert_eq!(a.iter().count(), n);
-        assert_eq!(a.iter().next_back().map(|e| e.id.seq), Some(n as u64));
+        assert_eq!(a.iter().next_back().map(|e| e.id().seq), Some(n as u64));
         for from in [0, 3, CHUNK - 1, CHUNK, 2 * CHUNK, n - 1, n, n + 7] {
-            let seqs: Vec<u64> = a.iter_from(from).map(|e| e.id.seq).collect();
+            let seqs: Vec<u64> = a.iter_from(from).map(|e| e.id().seq).collect();
             let want: Vec<u64> = (from as u64 + 1..=n as u64).collect();
             assert_eq!(seqs, want, "from {from}");
         }
-        let r: Vec<u64> = a.range(CHUNK - 2, CHUNK + 2).map(|e| e.id.seq).collect();
+        let r: Vec<u64> = a.range(CHUNK - 2, CHUNK + 2).map(|e| e.id().seq).collect();
         assert_eq!(r, vec![CHUNK as u64 - 1, CHUNK as u64, CHUNK as u64 + 1, CHUNK as u64 + 2]);
         assert_eq!(a.range(n - 1, n + 10).count(), 1);
         assert_eq!(a.range(5, 3).count(), 0);

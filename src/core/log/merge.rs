@@ -60,14 +60,17 @@ impl Log {
                     return Err(InvalidEvent::Equivocation(e.id).into());
                 }
             }
-            if let Some(existing) = self.get(&e.id).or_else(|| self.pending.get(&e.id)) {
-                if existing != e {
+            if let Some(existing) = self.get(&e.id).or_else(|| self.pending.get(&e.id).map(Event::view)) {
+                if existing != *e {
                     return Err(InvalidEvent::Equivocation(e.id).into());
                 }
             }
         }
         // Clock checks wherever the dependencies are at hand (log, pending or batch).
-        let at_hand = |id: &EventId| self.get(id).or_else(|| batch.get(id).copied()).or_else(|| self.pending.get(id));
+        let at_hand = |id: &EventId| {
+            self.clocks_of(id)
+                .or_else(|| batch.get(id).copied().or_else(|| self.pending.get(id)).map(|e| (e.lamport, e.time)))
+        };
         for e in &events {
             self.check_clocks(e, &at_hand)?;
         }
@@ -137,6 +140,12 @@ impl Log {
         Ok(out)
     }
 
+    /// `(lamport, time)` of an applied event.
+    #[inline]
+    pub(super) fn clocks_of(&self, id: &EventId) -> Option<(u64, u64)> {
+        self.get(id).map(|e| (e.lamport(), e.time()))
+    }
+
     /// The fast path, for the common case (a sync message carries events in the total
     /// order): is every event new, valid, and applicable right after the ones before it?
     /// Then the batch is ready as it is, and the general planner with its per-event
@@ -162,9 +171,10 @@ impl Log {
             // has of it, so an id is found in one place or the other, never both.
             let in_batch = |id: &EventId| {
                 let (first, at) = runs.get(&id.actor)?;
-                Some(&events[*at.get(usize::try_from(id.seq.checked_sub(*first)?).ok()?)? as usize])
+                let e = &events[*at.get(usize::try_from(id.seq.checked_sub(*first)?).ok()?)? as usize];
+                Some((e.lamport, e.time))
             };
-            let lookup = |id: &EventId| in_batch(id).or_else(|| self.get(id));
+            let lookup = |id: &EventId| in_batch(id).or_else(|| self.clocks_of(id));
             if self.check_clocks(e, &lookup).is_err() {
                 return false;
             }
@@ -197,19 +207,19 @@ impl Log {
 
     /// Lamport must exceed, and time must not be below, every dependency's (the author's
     /// previous event included). Dependencies not at hand are checked when they are.
-    pub(super) fn check_clocks<'a>(
-        &'a self,
+    pub(super) fn check_clocks(
+        &self,
         e: &Event,
-        lookup: &dyn Fn(&EventId) -> Option<&'a Event>,
+        lookup: &dyn Fn(&EventId) -> Option<(u64, u64)>,
     ) -> Result<(), InvalidEvent> {
         let prev = (e.id.seq > 1).then(|| EventId::new(e.id.actor, e.id.seq - 1));
         for d in prev.iter().chain(e.deps()) {
-            if let Some(dep) = lookup(d) {
-                if e.lamport <= dep.lamport {
-                    return Err(InvalidEvent::BadLamport { id: e.id, lamport: e.lamport, min_exclusive: dep.lamport });
+            if let Some((lamport, time)) = lookup(d) {
+                if e.lamport <= lamport {
+                    return Err(InvalidEvent::BadLamport { id: e.id, lamport: e.lamport, min_exclusive: lamport });
                 }
-                if e.time < dep.time {
-                    return Err(InvalidEvent::BadTime { id: e.id, time: e.time, min: dep.time });
+                if e.time < time {
+                    return Err(InvalidEvent::BadTime { id: e.id, time: e.time, min: time });
                 }
             }
         }
@@ -255,7 +265,7 @@ impl Log {
         }
         if let Some(k) = e.extra.as_ref().and_then(|x| x.idempotency_key.as_ref()) {
             match self.ikeys.get(k) {
-                Some(other) if self.arena[*other as usize].order_key() < e.order_key() => {}
+                Some(other) if self.arena.at(*other as usize).order_key() < e.order_key() => {}
                 _ => {
                     self.ikeys.insert(k.clone(), idx);
                 }
@@ -275,7 +285,7 @@ impl Log {
         let mut fresh: Vec<u32> = (first as u32..self.arena.len() as u32).collect();
         let arena = &self.arena;
         sort_indices_by_order(&mut fresh, arena);
-        out.earliest = fresh.first().map(|i| arena[*i as usize].order_key());
+        out.earliest = fresh.first().map(|i| arena.at(*i as usize).order_key());
         merge_sorted(&mut self.order, &fresh, arena);
         self.index_streams(first);
     }
@@ -285,7 +295,11 @@ impl Log {
         // Grouped by the interned name's identity: no string hashing per event.
         let mut by_stream: HashMap<NameId, (&Name, Vec<u32>)> = HashMap::default();
         for (i, e) in arena.iter_from(first).enumerate() {
-            by_stream.entry(Names::id(&e.stream)).or_insert_with(|| (&e.stream, Vec::new())).1.push((first + i) as u32);
+            by_stream
+                .entry(Names::id(e.stream()))
+                .or_insert_with(|| (e.stream(), Vec::new()))
+                .1
+                .push((first + i) as u32);
         }
         for (_, (s, mut fresh)) in by_stream {
             sort_indices_by_order(&mut fresh, arena);
@@ -324,7 +338,11 @@ impl Planner<'_> {
                 continue;
             }
             // Now that the whole causal past is at hand, the clocks can be checked fully.
-            let lookup = |id: &EventId| self.log.get(id).or_else(|| self.ready_ix.get(id).map(|i| &self.ready[*i]));
+            let lookup = |id: &EventId| {
+                self.log
+                    .clocks_of(id)
+                    .or_else(|| self.ready_ix.get(id).map(|i| (self.ready[*i].lamport, self.ready[*i].time)))
+            };
             if let Err(err) = self.log.check_clocks(&e, &lookup) {
                 out.rejected.push((e.id, err));
                 continue;
@@ -351,7 +369,7 @@ impl CausalLookup for TracksView<'_> {
 
 /// Merges sorted `fresh` into sorted `list` (both arena indices ordered by order key).
 fn merge_sorted(list: &mut Vec<u32>, fresh: &[u32], arena: &Arena) {
-    let key = |i: &u32| arena[*i as usize].order_key();
+    let key = |i: &u32| arena.at(*i as usize).order_key();
     match (list.last(), fresh.first()) {
         (_, None) => {}
         (None, _) => list.extend_from_slice(fresh),

@@ -52,7 +52,7 @@ impl Log {
         let have = self.version().get(&e.id.actor);
         if e.id.seq <= have {
             return match self.get(&e.id) {
-                Some(existing) if existing == e => Ok(false),
+                Some(existing) if existing == *e => Ok(false),
                 _ => Err(InvalidEvent::Equivocation(e.id)),
             };
         }
@@ -67,7 +67,7 @@ impl Log {
                 return Err(InvalidEvent::BadDependency { id: e.id, dep: *d });
             }
         }
-        self.check_clocks(e, &|id| self.get(id))?;
+        self.check_clocks(e, &|id| self.clocks_of(id))?;
         Ok(true)
     }
 }

@@ -5,7 +5,7 @@ use crate::core::codec::{end_header, read_chunks, read_header, read_header_end, 
 use crate::core::codec::{ActorTable, EncodeOptions};
 use crate::core::codec::{Partial, MESSAGE_MAGIC};
 use crate::core::error::DecodeError;
-use crate::core::event::Event;
+use crate::core::event_ref::EventRef;
 use crate::core::version::VersionVector;
 
 /// A decoded message. `events` holds the complete chunks; `error` says why the rest, if
@@ -22,11 +22,11 @@ pub(crate) fn encode(
     epoch: u64,
     ack: u64,
     version: &VersionVector,
-    events: &[&Event],
+    events: &[EventRef<'_>],
     opts: &EncodeOptions,
 ) -> Vec<u8> {
     let actors = ActorTable::build(events, version.iter().map(|(a, _)| a));
-    let mut out = Vec::with_capacity(64 + events.iter().map(|e| e.data.len() + 8).sum::<usize>() / 2);
+    let mut out = Vec::with_capacity(64 + events.iter().map(|e| e.data().len() + 8).sum::<usize>() / 2);
     write_header(&mut out, MESSAGE_MAGIC);
     out.push(0); // flags: none defined in version 1
     put_u64(&mut out, epoch);

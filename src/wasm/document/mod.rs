@@ -202,7 +202,7 @@ impl JsDocument {
                 return Err(e);
             }
             match shared.append_locked(guard, vec![draft], AppendOptions::default()).await {
-                Ok(events) => Ok(events.first().map_or(JsValue::NULL, convert::event_to_js)),
+                Ok(events) => Ok(events.first().map_or(JsValue::NULL, |e| convert::event_to_js(e.view()))),
                 Err(e) => {
                     // Not in the log, so not in the document either.
                     state.fail(&shared, &e);

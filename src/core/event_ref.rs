@@ -1,0 +1,154 @@
+//! [`EventRef`]: a borrowed, read-only view of one event.
+//!
+//! What the log hands out ([`Log::get`](super::log::Log::get), `iter`, `events`, folds,
+//! projections, conflicts): the log stores its events compactly, not as [`Event`]
+//! structs, so a reader gets a small `Copy` view with accessor methods instead of a
+//! reference to a struct. An owned [`Event`] (what appends return, what `receive` and the
+//! codec take) gives the same view through [`Event::view`], so code that reads events is
+//! written once for both. [`EventRef::to_event`] copies a view into an owned event where
+//! one is really needed.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::event::{Event, EventReprRef, Meta, OrderKey};
+use super::id::EventId;
+use super::name::Name;
+
+/// A borrowed view of an event (see the module docs). `Copy`; compares, prints and
+/// serializes exactly like the [`Event`] it stands for.
+#[derive(Clone, Copy)]
+pub struct EventRef<'a>(&'a Event);
+
+impl<'a> From<&'a Event> for EventRef<'a> {
+    #[inline]
+    fn from(e: &'a Event) -> Self {
+        EventRef(e)
+    }
+}
+
+impl<'a> EventRef<'a> {
+    /// `(actor, seq)`.
+    #[inline]
+    pub fn id(self) -> EventId {
+        self.0.id
+    }
+
+    /// The stream it belongs to.
+    #[inline]
+    pub fn stream(self) -> &'a Name {
+        &self.0.stream
+    }
+
+    /// Its type.
+    #[inline]
+    pub fn kind(self) -> &'a Name {
+        &self.0.kind
+    }
+
+    /// What it writes inside the stream, if anything.
+    #[inline]
+    pub fn key(self) -> Option<&'a Name> {
+        self.0.key.as_ref()
+    }
+
+    /// The payload, as JSON text.
+    #[inline]
+    pub fn data(self) -> &'a str {
+        &self.0.data
+    }
+
+    /// Lamport clock.
+    #[inline]
+    pub fn lamport(self) -> u64 {
+        self.0.lamport
+    }
+
+    /// Hybrid-logical wall time in ms.
+    #[inline]
+    pub fn time(self) -> u64 {
+        self.0.time
+    }
+
+    /// String metadata; empty for most events.
+    #[inline]
+    pub fn meta(self) -> &'a Meta {
+        self.0.meta()
+    }
+
+    /// The caller-given idempotency key, if any.
+    #[inline]
+    pub fn idempotency_key(self) -> Option<&'a str> {
+        self.0.idempotency_key()
+    }
+
+    /// Causal dependencies not implied by the author's own previous event.
+    #[inline]
+    pub fn deps(self) -> &'a [EventId] {
+        self.0.deps()
+    }
+
+    /// Its place in the total order.
+    #[inline]
+    pub fn order_key(self) -> OrderKey {
+        (self.lamport(), self.id().actor.0, self.id().seq)
+    }
+
+    /// The payload parsed as a `serde_json::Value` (see [`Event::data_value`]).
+    pub fn data_value(self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(self.data())
+    }
+
+    /// An owned copy.
+    pub fn to_event(self) -> Event {
+        self.0.clone()
+    }
+}
+
+impl PartialEq for EventRef<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        self.id() == o.id()
+            && self.lamport() == o.lamport()
+            && self.time() == o.time()
+            && self.stream() == o.stream()
+            && self.kind() == o.kind()
+            && self.key() == o.key()
+            && self.data() == o.data()
+            && self.meta() == o.meta()
+            && self.idempotency_key() == o.idempotency_key()
+            && self.deps() == o.deps()
+    }
+}
+
+impl Eq for EventRef<'_> {}
+
+impl PartialEq<Event> for EventRef<'_> {
+    fn eq(&self, o: &Event) -> bool {
+        *self == o.view()
+    }
+}
+
+impl fmt::Debug for EventRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_event(), f)
+    }
+}
+
+impl Serialize for EventRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        EventReprRef {
+            id: self.id(),
+            stream: self.stream(),
+            kind: self.kind(),
+            key: self.key().map(|k| &**k),
+            data: self.data(),
+            meta: self.meta(),
+            idempotency_key: self.idempotency_key(),
+            lamport: self.lamport(),
+            time: self.time(),
+            deps: self.deps(),
+        }
+        .serialize(s)
+    }
+}
