@@ -35,6 +35,12 @@ async function docsPage(context) {
       }
       throw new Error("sync did not settle");
     };
+    // Remote changes reach subscribers after the task that received them: wait (in later
+    // tasks) until `done()` holds.
+    window.until = async (done) => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 0));
+      if (!done()) throw new Error("waited 200 tasks in vain");
+    };
   });
   return page;
 }
@@ -159,14 +165,17 @@ test("subscribe hears local and remote changes as patches, until unsubscribed", 
     await da.put(["n"], 1);
     await da.splice(["body"], 2, 0, "!");
     await window.sync(a, b);
+    const early = heard.length; // remote changes are reported after this task
+    await window.until(() => heard.length > 0);
     const remote = heard.splice(0);
     await db.put(["m"], [1]);
     const local = heard.splice(0);
     off();
     await da.put(["n"], 2);
     await window.sync(a, b);
-    return { remote, local, afterOff: heard.length, n: db.toJSON().n };
+    return { early, remote, local, afterOff: heard.length, n: db.toJSON().n };
   });
+  assert.equal(r.early, 0);
   // One sync delivers both remote events in one batch: one call with both patches.
   assert.deepEqual(r.remote, [[
     { action: "put", path: ["n"], value: 1, conflict: false },
@@ -178,6 +187,62 @@ test("subscribe hears local and remote changes as patches, until unsubscribed", 
   ]]);
   assert.equal(r.afterOff, 0);
   assert.equal(r.n, 2);
+  await context.close();
+});
+
+test("messages received in one task reach a subscriber as one call with every patch", async () => {
+  const context = await env.browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { a, b, da, db } = await window.twoReplicas();
+    await da.putText(["body"], "hi");
+    await window.sync(a, b);
+    // 40 edits on a, one sync message each (as the relay relays them), queued for b.
+    const [pa, pb] = [a.peer(), b.peer()];
+    await pa.receiveMessage(pb.generateMessage());
+    await pb.receiveMessage(pa.generateMessage());
+    const messages = [];
+    for (let i = 0; i < 40; i++) {
+      if (i % 10 === 9) await da.put(["n"], i);
+      else if (i % 7 === 6) await da.splice(["body"], 1, 1, "");
+      else await da.splice(["body"], da.text(["body"]).length, 0, String.fromCharCode(97 + (i % 26)));
+      messages.push(pa.generateMessage());
+    }
+    const before = db.text(["body"]);
+    const calls = [];
+    db.subscribe((patches) => calls.push({ patches, body: db.text(["body"]) }));
+    // Received in this task, one awaited call each; a read halfway sees what arrived.
+    for (const m of messages.slice(0, 20)) await pb.receiveMessage(m);
+    const halfway = db.text(["body"]);
+    for (const m of messages.slice(20)) await pb.receiveMessage(m);
+    const inTask = calls.length;
+    await window.until(() => calls.length > 0);
+    // Later tasks bring no second call.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    const once = calls.length;
+    // Replaying the one call's patches on the text b had before gives the text after.
+    let body = before;
+    let n;
+    for (const p of calls[0].patches) {
+      if (p.path[0] === "n") n = p.value;
+      else if (p.action === "splice") body = body.slice(0, p.path[1]) + p.value + body.slice(p.path[1]);
+      else if (p.action === "del") body = body.slice(0, p.path[1]) + body.slice(p.path[1] + (p.length ?? 1));
+    }
+    // A local edit afterwards: its own call, with its patch only.
+    await db.put(["m"], 1);
+    return {
+      inTask, once, halfway, replayed: { body, n }, seenInCall: calls[0].body, local: calls.slice(1),
+      a: da.toJSON(), b: db.toJSON(), sent: 40 - messages.filter((m) => m === null).length,
+    };
+  });
+  assert.equal(r.sent, 40, "one message per edit");
+  assert.equal(r.inTask, 0, "subscribers are called after the task that received");
+  assert.equal(r.once, 1, "one call for the whole task");
+  assert.notEqual(r.halfway, "hi", "a read halfway sees the messages received so far");
+  assert.deepEqual(r.replayed, { body: r.a.body, n: r.a.n }, "the call's patches lead to the sender's document");
+  assert.equal(r.seenInCall, r.a.body);
+  assert.deepEqual(r.local, [{ patches: [{ action: "put", path: ["m"], value: 1, conflict: false }], body: r.a.body }]);
+  assert.deepEqual(r.b, { ...r.a, m: 1 });
   await context.close();
 });
 
@@ -211,6 +276,7 @@ test("without subscribers, received events are applied on the next read or edit:
     await da.put(["n"], 4);
     await pb.receiveMessage(pa.generateMessage());
     await window.sync(a, b);
+    await window.until(() => heard.length > 0);
     return { edited, read, heard, a: da.toJSON(), b: db.toJSON(), rejected: db.rejected.length };
   });
   assert.deepEqual(r.edited, { body: "hi!?", n: 1 });

@@ -16,15 +16,22 @@
 //!   one). A subscriber may already have seen the patches of a change that then failed (only
 //!   when a remote change was applied while it waited): after a rejected edit, read the
 //!   document again.
-//! - The state is an [`Observer`] of the log: after every commit (local append, another
-//!   tab, a `Peer`, the relay) that touches the stream, it applies the stream's new events
-//!   and, when someone subscribed, hands them automerge's patches of what changed (local
-//!   edits included). Without subscribers it only marks the document stale and applies
-//!   them on its next read or edit: automerge walks the whole text object to apply a
-//!   remote change, however small, so applying per sync message made every received
-//!   message cost the size of the document; deferred, one apply covers every message
-//!   received since (docs/documents.md, "Browser: `docFriends`"). Readers cannot tell the
-//!   difference: every read and edit sees every committed event.
+//! - The state is an [`Observer`] of the log. A commit that touches the stream (local
+//!   append, another tab, a `Peer`, the relay) only marks the document stale; the
+//!   stream's new events are applied, all of them in one automerge apply, on the next read
+//!   or edit, or when subscribers are told. automerge walks the whole text object to apply
+//!   a remote change, however small, so applying per received message made every message
+//!   cost the size of the document (docs/documents.md, "Browser: `docFriends`"). Readers
+//!   cannot tell: every read and edit sees every committed event.
+//! - Subscribers (`subscribe`) get automerge's patches of what changed, in one call per
+//!   batch. A commit of this tab's own edit calls them at once, before the edit's promise
+//!   resolves (its patches, and those of anything received and not reported yet). Remote
+//!   commits (other tabs, peers, the relay) call them once *after the current task*
+//!   (`js/after-task.js`: a `MessageChannel` message, so after every microtask of the
+//!   task that received them): a loop of `await peer.receiveMessage(m)` gives one call
+//!   with every patch, not one per message. A read in between applies the events (and
+//!   sees them); their patches still go to that one call, and no patch is handed over
+//!   twice.
 //! - Text positions count UTF-16 code units, like JavaScript strings.
 
 mod ops;
@@ -55,31 +62,50 @@ pub struct DocState {
     /// built in an earlier epoch is refused with `failure`, the error that caused it.
     epoch: Cell<u64>,
     failure: RefCell<JsValue>,
-    /// The log holds events of the stream that `doc` has not applied yet (set instead of
-    /// applying them while nobody subscribed; see the module docs).
+    /// The log holds events of the stream that `doc` has not applied yet (set by every
+    /// commit that touches the stream; see the module docs).
     stale: Cell<bool>,
+    /// A [`flush`](DocState::flush) is queued for after the current task.
+    scheduled: Cell<bool>,
+    /// This state and its log, for the queued flush.
+    me: Weak<DocState>,
+    shared: Weak<Shared>,
+}
+
+#[wasm_bindgen(module = "/js/after-task.js")]
+extern "C" {
+    /// Calls `f` once the current task and its microtasks are over (a task of its own).
+    #[wasm_bindgen(js_name = afterTask)]
+    fn after_task(f: &Function);
 }
 
 impl Observer for DocState {
     fn on_events(&self, shared: &Shared, applied: &[Event]) {
-        if !applied.iter().any(|e| *e.stream == *self.stream) {
+        let actor = shared.log.borrow().actor();
+        let mut ours = applied.iter().filter(|e| *e.stream == *self.stream).peekable();
+        if ours.peek().is_none() {
             return;
         }
+        let local = ours.any(|e| e.id.actor == actor);
+        self.stale.set(true);
         if self.listeners.borrow().is_empty() {
-            self.stale.set(true);
             return;
         }
-        self.refresh(shared);
-        let patches = self.doc.borrow_mut().take_patches();
-        self.notify(&patches);
+        if local {
+            // This tab's own edit (already in the document): reported before its promise
+            // resolves, together with anything received and not reported yet.
+            self.flush(shared);
+        } else {
+            self.schedule();
+        }
     }
 }
 
 impl DocState {
     /// Applies the stream's events that the document has not applied yet (all of them in
-    /// one automerge apply). Called before every read and edit, and on every commit while
-    /// someone subscribed. A change automerge refuses is reported, as it was when applied
-    /// at once; the document then goes on without it.
+    /// one automerge apply). Called before every read and edit, and before subscribers are
+    /// told. A change automerge refuses is reported, as it was when applied at once; the
+    /// document then goes on without it.
     fn refresh(&self, shared: &Shared) {
         self.stale.set(false);
         let mut doc = self.doc.borrow_mut();
@@ -93,6 +119,33 @@ impl DocState {
         if self.stale.get() {
             self.refresh(shared);
         }
+    }
+
+    /// Brings the document up to date and hands everything that changed since the last
+    /// call (received, local, applied by a read in between) to the subscribers, in one
+    /// call. Patches leave the document's patch log once, so none is told twice.
+    fn flush(&self, shared: &Shared) {
+        self.fresh(shared);
+        let patches = self.doc.borrow_mut().take_patches();
+        self.notify(&patches);
+    }
+
+    /// One [`flush`](Self::flush) after the current task (`afterTask`), however many
+    /// remote commits the task makes: applying costs a walk of the text in automerge 0.12,
+    /// so once per task instead of once per received message.
+    fn schedule(&self) {
+        if self.scheduled.replace(true) {
+            return;
+        }
+        let (me, shared) = (self.me.clone(), self.shared.clone());
+        let task = Closure::once_into_js(move || {
+            let (Some(me), Some(shared)) = (me.upgrade(), shared.upgrade()) else { return };
+            me.scheduled.set(false);
+            if !shared.is_closed() && !me.listeners.borrow().is_empty() {
+                me.flush(&shared);
+            }
+        });
+        after_task(task.unchecked_ref());
     }
 
     fn notify(&self, patches: &[serde_json::Value]) {
@@ -146,7 +199,7 @@ fn open_state(shared: &Rc<Shared>, stream: String) -> Result<Rc<DocState>, JsVal
     }
     let doc = CoreDocument::open_with(&shared.log.borrow(), &stream, TextEncoding::Utf16CodeUnit)
         .map_err(|e| doc_error(&e))?;
-    let state = Rc::new(DocState {
+    let state = Rc::new_cyclic(|me| DocState {
         stream,
         doc: RefCell::new(doc),
         listeners: RefCell::new(Vec::new()),
@@ -154,6 +207,9 @@ fn open_state(shared: &Rc<Shared>, stream: String) -> Result<Rc<DocState>, JsVal
         epoch: Cell::new(0),
         failure: RefCell::new(JsValue::UNDEFINED),
         stale: Cell::new(false),
+        scheduled: Cell::new(false),
+        me: me.clone(),
+        shared: Rc::downgrade(shared),
     });
     let weak: Weak<dyn Observer> = Rc::downgrade(&state) as Weak<dyn Observer>;
     shared.observers.borrow_mut().push(weak);
@@ -289,7 +345,8 @@ impl JsDocument {
         self.edit(ops::ops(&edits))
     }
 
-    /// Calls `listener(patches)` after every change, local or remote; returns an unsubscribe function.
+    /// Calls `listener(patches)` after changes: at once for this tab's own edits, once after
+    /// the current task for remote ones (module docs); returns an unsubscribe function.
     pub fn subscribe(&self, listener: Function) -> Result<Function, JsValue> {
         self.shared.check_open()?;
         if self.state.listeners.borrow().is_empty() {

@@ -79,7 +79,18 @@ export class Document<T = { [key: string]: Json }> {
   splice(path: DocPath, index: number, deleteCount: number, text: string): Promise<LogEvent | null>;
   /** Several edits as one event (all or nothing); null when they changed nothing. */
   change(edits: DocEdit[]): Promise<LogEvent | null>;
-  /** Calls `listener` with the patches of every change, local or remote; returns an unsubscribe function. */
+  /**
+   * Calls `listener` with the patches of every change, local or remote, several changes per
+   * call; returns an unsubscribe function.
+   *
+   * When: for an edit made here, synchronously when it is committed, before its promise
+   * resolves (with the patches of anything received and not reported yet). For changes
+   * received (a `Peer`, `connect()`, another tab), once after the JavaScript task that
+   * received them, once its microtasks have run (a `MessageChannel` message): messages
+   * received in one task, awaited one by one or not, give one call with all their patches.
+   * Reads before that call (`toJSON`, `text`, …) already see the changes; their patches
+   * still come in that one call, never twice.
+   */
   subscribe(listener: (patches: DocPatch[]) => void): () => void;
   /** Properties with concurrent values (under `path`, if given), with who wrote each and when. */
   conflicts(path?: DocPath): DocConflict[];
