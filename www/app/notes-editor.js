@@ -6,7 +6,10 @@
 // and the caret moves with the text before it (someone typing earlier in the notes pushes
 // the caret right, a deletion before it pulls it left). While local splices are still on
 // their way into the log (or an input method composes), remote updates wait, then the
-// textarea catches up once.
+// textarea catches up once. Remote changes reach the document before its subscribers
+// (they are told after the task that received them), so typing may meet a document that
+// holds remote text the textarea does not show yet: the keystroke is then moved past that
+// text (as the caret would have been) and the textarea catches up at once.
 
 import { spliceOf } from "./doc-model.js";
 
@@ -19,6 +22,7 @@ export function notesEditor(textarea, doc, key) {
   let pending = 0;
   let stale = false;
   let composing = false;
+  let rebased = false;
   textarea.value = shown;
 
   // While an input method composes a character, wait for the composed text.
@@ -32,13 +36,28 @@ export function notesEditor(textarea, doc, key) {
   function save() {
     const after = textarea.value;
     const s = spliceOf(shown, after);
-    shown = after;
     if (!s) return stale && !pending && update(null);
-    pending++;
+    const now = doc.toJSON()[key];
     // The first edit ever creates the text; later ones splice it.
-    const write = typeof doc.toJSON()[key] === "string"
-      ? doc.splice([key], s.index, s.deleteCount, s.text)
-      : doc.putText([key], after);
+    if (typeof now !== "string") {
+      shown = after;
+      return track(doc.putText([key], after));
+    }
+    const remote = now === shown ? null : spliceOf(shown, now);
+    shown = after;
+    if (!remote) return track(doc.splice([key], s.index, s.deleteCount, s.text));
+    // The document moved under the textarea: the keystroke lands where it meant to.
+    const [from, to] = [moved(s.index, remote), moved(s.index + s.deleteCount, remote)];
+    const write = doc.splice([key], from, Math.max(0, to - from), s.text);
+    textarea.value = shown = current();
+    if (document.activeElement === textarea) textarea.setSelectionRange(from + s.text.length, from + s.text.length);
+    // Patches reported later start before this: the next update works from the text.
+    rebased = true;
+    track(write);
+  }
+
+  function track(write) {
+    pending++;
     write
       .catch((err) => console.error("could not save the notes:", err))
       .finally(() => {
@@ -53,6 +72,7 @@ export function notesEditor(textarea, doc, key) {
   function update(patches) {
     stale = false;
     const text = current();
+    if (rebased) [patches, rebased] = [null, false];
     if (text === shown) return; // our own edit coming back, or nothing to show
     if (!patches) {
       const s = spliceOf(shown, text);
@@ -82,5 +102,12 @@ export function notesEditor(textarea, doc, key) {
 
   return { stop: off };
 }
+
+/** Where position `i` of a text is once splice `r` was applied to it. */
+const moved = (i, r) => {
+  if (i <= r.index) return i;
+  if (i >= r.index + r.deleteCount) return i + r.text.length - r.deleteCount;
+  return r.index + r.text.length; // inside what r replaced: after what replaced it
+};
 
 const pull = (pos, at, n) => (pos <= at ? pos : pos - Math.min(n, pos - at));
