@@ -4,7 +4,11 @@
 //
 //   node www/bench/run.mjs [--quick] [--big] [--everlog DIR] [--only a,b] [--workloads x,y]
 //                          [--runs N] [--durability strict|relaxed|default] [--out DIR]
+//                          [--subscribe]
 //
+// --subscribe: the document workloads (docPaper, docFriends) with a change listener on
+// every replica, as a UI has (everlog `doc.subscribe`, Automerge `patchCallback`, Yjs
+// `observe`); without it they run with none, as before.
 // Writes <out>/bench-<stamp>.json and .md (and latest.json / latest.md); prints the tables.
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
@@ -34,6 +38,7 @@ const { values: opt } = parseArgs({
     timeout: { type: "string", default: "300" }, // seconds for one run before it is abandoned
     chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
     verbose: { type: "boolean", default: false },
+    subscribe: { type: "boolean", default: false },
   },
 });
 
@@ -177,7 +182,7 @@ async function measure(w, contender, cap) {
 }
 
 const started = Date.now();
-const selected = workloads({ quick: opt.quick, big: opt.big }).filter((w) => !opt.workloads || opt.workloads.split(",").includes(w.id));
+const selected = workloads({ quick: opt.quick, big: opt.big, subscribe: opt.subscribe }).filter((w) => !opt.workloads || opt.workloads.split(",").includes(w.id));
 const result = {
   meta: {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
@@ -186,6 +191,7 @@ const result = {
     node: process.versions.node,
     quick: opt.quick,
     big: opt.big,
+    subscribe: opt.subscribe,
     durability: opt.durability,
     maxRuns,
     everlog: everlog.dir ? `loaded from the package at ${everlog.entry}` : `not run: ${everlog.missing}`,

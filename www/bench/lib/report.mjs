@@ -15,7 +15,7 @@ export function summarize(runs) {
     for (const k of ["payload", "wasmBytes", "jsBytes", "cacheBytes"]) out[k] = med(k);
   }
   if (runs[0].bytes !== undefined) {
-    for (const k of ["bytes", "gzipBytes", "flights", "roundTrips", "messages", "stored", "deliveries", "deliveredBytes", "applyMs", "receiveMs", "drainMs"]) out[k] = runs[0][k];
+    for (const k of ["bytes", "gzipBytes", "flights", "roundTrips", "messages", "stored", "deliveries", "deliveredBytes", "applyMs", "receiveMs", "drainMs", "heardCalls", "heardPatches"]) out[k] = runs[0][k];
   }
   if (runs[0].jsHeld !== undefined) {
     // The heap held after a document replay: medians over the runs (documents.js).
@@ -147,6 +147,7 @@ function docTable(w, ok) {
   for (const r of w.rows) {
     const s = r.status === "ok" && r.summary;
     if (s && s.deliveredBytes !== undefined) notes.push(`- ${r.label}: ${s.deliveredBytes.toLocaleString("en-US")} bytes delivered between the replicas during the replay (${s.deliveries.toLocaleString("en-US")} deliveries); replay time in the library: ${num(s.applyMs)} ms applying transactions, ${num(s.receiveMs)} ms receiving, ${num(s.drainMs)} ms producing messages`);
+    if (s && s.heardCalls !== undefined) notes.push(`- ${r.label}: its listeners were called ${s.heardCalls.toLocaleString("en-US")} times with ${s.heardPatches.toLocaleString("en-US")} patches in all (--subscribe)`);
   }
   if (notes.length) out.push("", ...notes);
   out.push("", "Time ratios are this contender's replay time over the other's (above 1 is slower); byte ratios likewise.");

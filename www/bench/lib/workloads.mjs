@@ -3,7 +3,7 @@
 // measured after a browser restart), "sync" (time plus bytes and round trips), "memory"
 // (heap bytes per event, each run in a fresh page: wasm memory never shrinks).
 
-export function workloads({ quick = false, big = false } = {}) {
+export function workloads({ quick = false, big = false, subscribe = false } = {}) {
   const q = (full, small) => (quick ? small : full);
   const list = [
     {
@@ -89,6 +89,14 @@ export function workloads({ quick = false, big = false } = {}) {
       params: { n: q(26_078, 10_000), trace: "friendsforever.json.gz" },
     },
   ];
+  if (subscribe) {
+    // Every replica of the document workloads has a change listener (documents.js).
+    for (const w of list.filter((w) => w.kind === "doc")) {
+      w.title += ", with a subscriber";
+      w.what += "; every replica has a change listener, as a UI would (everlog doc.subscribe, Automerge patchCallback, Yjs observe reading the delta)";
+      w.params.subscribe = true;
+    }
+  }
   if (big) {
     list.splice(3, 0, {
       id: "coldOpen1M",

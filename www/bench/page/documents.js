@@ -17,13 +17,17 @@
 // replayed replicas alive and before the sync: the JS heap it added (gc(), then
 // performance.memory.usedJSHeapSize, as the memory workload reads it) plus the linear memory
 // of the library's wasm instance (wasm-memory.js; Yjs has none), which is a high-water mark:
-// it includes the library's initial memory and never shrinks. Trace positions count code points; the
+// it includes the library's initial memory and never shrinks. With `subscribe` (runner option
+// --subscribe), every replica has a change listener, as a UI would: Automerge a
+// `patchCallback` on each change and applyChanges, Yjs an `observe` on the text (its delta
+// read), everlog `doc.subscribe`; the calls and patches heard are counted. Trace positions count code points; the
 // traces have no character outside the BMP, so they equal the UTF-16 indexes all three use.
 import * as A from "@automerge/automerge";
 import * as Y from "yjs";
 import { automergePeer, runSync } from "./sync.js";
 import { yPeer } from "./contenders/yjs.js";
 import { replayAgents } from "./agents.js";
+import { listener } from "./listener.js";
 import { wasmInitialOf, wasmMemoryOf } from "./wasm-memory.js";
 
 const jsHeap = () => (globalThis.gc?.(), performance.memory?.usedJSHeapSize ?? NaN);
@@ -58,8 +62,9 @@ export async function replayWorkload(adapter, p) {
   if (!trace) return { na: `trace ${p.trace} not served (runner option --traces DIR)` };
   const txns = trace.txns.slice(0, p.n);
   const agents = trace.numAgents ?? 1;
+  const heard = p.subscribe ? { calls: 0, patches: 0 } : null;
   const js0 = jsHeap();
-  const r = agents > 1 ? await concurrent(adapter, txns, agents) : await adapter.replay(txns);
+  const r = agents > 1 ? await concurrent(adapter, txns, agents, heard) : await adapter.replay(txns, heard);
   // The replicas are alive here (r holds them: the sync below uses them).
   const jsHeld = jsHeap() - js0;
   const wasmHeld = adapter.wasmClass ? wasmMemoryOf(adapter.wasmClass) : 0;
@@ -84,13 +89,14 @@ export async function replayWorkload(adapter, p) {
     jsHeld,
     wasmHeld,
     wasmInitial,
+    ...(heard ? { heardCalls: heard.calls, heardPatches: heard.patches } : {}),
     ...(r.deliveries === undefined ? {} : { deliveries: r.deliveries, deliveredBytes: r.deliveredBytes, applyMs: r.applyMs, receiveMs: r.receiveMs, drainMs: r.drainMs }),
   };
 }
 
 /** A concurrent trace: one replica per agent (agents.js); replica 0 is the one measured after. */
-async function concurrent(adapter, txns, n) {
-  const net = await adapter.agents(n);
+async function concurrent(adapter, txns, n, heard) {
+  const net = await adapter.agents(n, heard);
   const { ms, ...split } = await replayAgents(net, txns, n);
   const texts = await Promise.all(Array.from({ length: n }, (_, a) => net.text(a)));
   return { ms, text: texts[0], texts, stored: await net.stored(0), peer: () => net.peer(0), ...split };
@@ -99,14 +105,20 @@ async function concurrent(adapter, txns, n) {
 /** The actor of agent `a`'s Automerge replica: the native replay's (`0xd0c00001 + a`, 16 bytes). */
 const agentActor = (a) => (0xd0c00001 + a).toString(16).padStart(32, "0");
 
+/** Automerge's options for a change or applyChanges: a patchCallback when subscribed. */
+const amOpts = (heard) => (heard ? { patchCallback: listener(heard) } : {});
+
+/** A Yjs text observer counting into `heard` (it reads the delta, as a UI would). */
+const yObserve = (text, heard) => heard && text.observe((e) => listener(heard)(e.delta));
+
 export const automergeDocs = {
   name: "automerge",
   wasmClass: "automerge",
-  async replay(txns) {
+  async replay(txns, heard) {
     let doc = A.from({ text: "" });
     const t0 = performance.now();
     for (const { patches } of txns) {
-      doc = A.change(doc, (d) => {
+      doc = A.change(doc, amOpts(heard), (d) => {
         for (const [pos, del, ins] of patches) A.splice(d, ["text"], pos, del, ins);
       });
     }
@@ -117,7 +129,7 @@ export const automergeDocs = {
     let doc = A.init();
     return { peer: () => automergePeer(A, () => doc, (d) => (doc = d)), text: () => doc.text };
   },
-  async agents(n) {
+  async agents(n, heard) {
     // Agent 0 creates the text; the others load it. Actors in agent order, as natively
     // (concurrent inserts at one position are ordered by actor; the trace's final text
     // assumes agent order).
@@ -127,7 +139,7 @@ export const automergeDocs = {
     return {
       apply(r, patches) {
         const before = A.getHeads(docs[r]);
-        docs[r] = A.change(docs[r], (d) => {
+        docs[r] = A.change(docs[r], amOpts(heard), (d) => {
           for (const [pos, del, ins] of patches) A.splice(d, ["text"], pos, del, ins);
         });
         const heads = A.getHeads(docs[r]);
@@ -137,7 +149,7 @@ export const automergeDocs = {
       },
       drain: (from, to) => outbox[from][to].splice(0),
       receive(to, _from, msgs) {
-        [docs[to]] = A.applyChanges(docs[to], msgs);
+        [docs[to]] = A.applyChanges(docs[to], msgs, amOpts(heard));
       },
       text: (r) => docs[r].text,
       stored: (r) => A.save(docs[r]).length,
@@ -148,9 +160,10 @@ export const automergeDocs = {
 
 export const yjsDocs = {
   name: "yjs",
-  async replay(txns) {
+  async replay(txns, heard) {
     const doc = new Y.Doc();
     const text = doc.getText("text");
+    yObserve(text, heard);
     const t0 = performance.now();
     for (const { patches } of txns) {
       doc.transact(() => {
@@ -167,7 +180,7 @@ export const yjsDocs = {
     const doc = new Y.Doc();
     return { peer: () => yPeer(doc), text: () => doc.getText("text").toString() };
   },
-  async agents(n) {
+  async agents(n, heard) {
     // Client ids in agent order: Yjs orders concurrent inserts at one position by client id,
     // and the trace's final text assumes agent 0's first (with the ids swapped it differs).
     const docs = Array.from({ length: n }, (_, a) => {
@@ -175,6 +188,7 @@ export const yjsDocs = {
       doc.clientID = a + 1;
       return doc;
     });
+    docs.forEach((doc) => yObserve(doc.getText("text"), heard));
     const outbox = docs.map(() => docs.map(() => []));
     const REMOTE = "remote";
     docs.forEach((doc, r) =>

@@ -7,6 +7,7 @@
 // "everlog/docs" is resolved by the page's import map to the package's documents entry; this
 // module is its own bundle, so a package without that entry never breaks the baselines.
 import init, { Document, EventLog } from "everlog/docs";
+import { listener } from "../listener.js";
 import { runSync } from "../sync.js";
 
 let ready = null;
@@ -26,10 +27,11 @@ export default {
   name: "everlog",
   // Its wasm instance (wasm-memory.js): the one exporting the EventLog class.
   wasmClass: "eventlog",
-  async replay(txns) {
+  async replay(txns, heard) {
     const log = await open();
     const doc = await Document.open(log, STREAM);
     await doc.putText(PATH, "");
+    if (heard) doc.subscribe(listener(heard));
     const t0 = performance.now();
     for (const { patches } of txns) {
       await doc.change(patches.map(([index, deleteCount, text]) => ({ op: "splice", path: PATH, index, deleteCount, text })));
@@ -42,7 +44,7 @@ export default {
     const log = await open();
     return { peer: () => side(log.peer()), text: async () => (await Document.open(log, STREAM)).text(PATH) };
   },
-  async agents(n) {
+  async agents(n, heard) {
     // Agents in actor order (a log's actor is random): concurrent inserts at one position are
     // ordered by actor, and the trace's final text assumes agent 0's is the lowest, as the
     // native replay's actors are (and Automerge's and Yjs's here).
@@ -55,6 +57,7 @@ export default {
       for (let b = a + 1; b < n; b++) await runSync(side(peers[a][b]), side(peers[b][a]));
     }
     const docs = await Promise.all(logs.map((log) => Document.open(log, STREAM)));
+    if (heard) docs.forEach((doc) => doc.subscribe(listener(heard)));
     return {
       async apply(r, patches) {
         await docs[r].change(patches.map(([index, deleteCount, text]) => ({ op: "splice", path: PATH, index, deleteCount, text })));
