@@ -51,7 +51,7 @@ pub const LEVEL: u8 = 4;
 
 /// Compresses `raw` when that pays; `None` means "store it raw".
 pub fn deflate_if_it_pays(raw: &[u8], level: u8) -> Option<Vec<u8>> {
-    if raw.len() < 64 || level == 0 {
+    if raw.len() < MIN_TRY || level == 0 {
         return None;
     }
     let packed = compressor(raw, level)?;
@@ -200,6 +200,14 @@ fn compressor(_raw: &[u8], _level: u8) -> Option<Vec<u8>> {
     None
 }
 
+/// Chunk bodies shorter than this are stored raw without trying deflate. Each try resets
+/// the compressor's ~300 KB of tables (see `COMPRESSOR`), which costs more than a small
+/// chunk can save: on the `friendsforever` document trace, the one-event sync messages
+/// (bodies of 64–191 bytes) paid off in 624 of 10,001 tries (6%). Part of what
+/// the encoder writes (docs/codec.md, "Canonical bytes"): every deflating build uses the
+/// same value. Until stop 13 it was 64.
+pub const MIN_TRY: usize = 256;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +238,9 @@ mod tests {
     #[test]
     fn compresses_only_when_it_pays() {
         assert!(deflate_if_it_pays(b"short", LEVEL).is_none());
+        // Below MIN_TRY not even tried, however well it would compress.
+        assert!(deflate_if_it_pays(&b"ab".repeat(MIN_TRY / 2 - 1), LEVEL).is_none());
+        assert!(deflate_if_it_pays(&b"ab".repeat(MIN_TRY / 2), LEVEL).is_some());
         let repetitive = b"{\"sku\":\"sock\",\"qty\":2}".repeat(20);
         let packed = deflate_if_it_pays(&repetitive, LEVEL).expect("repetitive JSON compresses");
         assert_eq!(inflate_exact(&packed, repetitive.len()).unwrap(), repetitive);
