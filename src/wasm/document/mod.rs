@@ -14,8 +14,8 @@
 //!   from the log (it never keeps a change the log does not hold), the promise rejects with
 //!   the log's error, and so do the edits queued behind it (each was built on the failed
 //!   one). A subscriber may already have seen the patches of a change that then failed (only
-//!   when a remote change was applied while it waited): after a rejected edit, read the
-//!   document again.
+//!   when subscribers were told of a remote change while it waited): after a rejected
+//!   edit, read the document again.
 //! - The state is an [`Observer`] of the log. A commit that touches the stream (local
 //!   append, another tab, a `Peer`, the relay) only marks the document stale; the
 //!   stream's new events are applied, all of them in one automerge apply, on the next read
