@@ -129,7 +129,6 @@ pub struct Log {
     ikeys: HashMap<Arc<str>, u32>,
     conflicts: Conflicts,
     pending: Pending,
-    names: names::Names,
     max_lamport: u64,
     max_time: u64,
     generation: u64,
@@ -172,7 +171,6 @@ impl Log {
             ikeys: HashMap::default(),
             conflicts: Conflicts::default(),
             pending: Pending::default(),
-            names: names::Names::default(),
             max_lamport: 0,
             max_time: 0,
             generation: 0,
@@ -297,10 +295,10 @@ impl Log {
 
     /// The current values of one `(stream, key)`: one event, or several when in conflict.
     pub fn current(&self, stream: &str, key: &str) -> Vec<EventRef<'_>> {
-        let (Some(s), Some(k)) = (self.names.get(stream), self.names.get(key)) else {
+        let (Some(s), Some(k)) = (self.arena.names.id_of(stream), self.arena.names.id_of(key)) else {
             return Vec::new();
         };
-        let heads = self.conflicts.heads_of((names::Names::id(s), names::Names::id(k)));
+        let heads = self.conflicts.heads_of((s, k));
         let mut v: Vec<EventRef<'_>> = heads.iter().map(|i| self.arena.at(*i as usize)).collect();
         sort_by_order(&mut v);
         v

@@ -152,6 +152,6 @@ impl Log {
     }
 
     fn intern(&self, s: &str) -> Name {
-        self.names.get(s).cloned().unwrap_or_else(|| Name::from(s))
+        self.arena.names.get(s).cloned().unwrap_or_else(|| Name::from(s))
     }
 }

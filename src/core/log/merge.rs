@@ -11,9 +11,7 @@
 
 use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
 
-use crate::core::name::Name;
-
-use super::names::{NameId, Names};
+use super::names::NameId;
 use super::{Arena, Log, Received};
 use crate::core::causal::{ActorTrack, CausalLookup};
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
@@ -248,13 +246,6 @@ impl Log {
             }
             k.set(e.id.actor, 0);
         }
-        // The event keeps the log's interned copy of its names (see `names`).
-        let mut e = e;
-        self.names.intern_in_place(&mut e.stream);
-        self.names.intern_in_place(&mut e.kind);
-        if let Some(key) = e.key.as_mut() {
-            self.names.intern_in_place(key);
-        }
         self.max_lamport = self.max_lamport.max(e.lamport);
         self.max_time = self.max_time.max(e.time);
         self.version.raise(e.id.actor, e.id.seq);
@@ -293,17 +284,13 @@ impl Log {
     pub(super) fn index_streams(&mut self, first: usize) {
         let arena = &self.arena;
         // Grouped by the interned name's identity: no string hashing per event.
-        let mut by_stream: HashMap<NameId, (&Name, Vec<u32>)> = HashMap::default();
-        for (i, e) in arena.iter_from(first).enumerate() {
-            by_stream
-                .entry(Names::id(e.stream()))
-                .or_insert_with(|| (e.stream(), Vec::new()))
-                .1
-                .push((first + i) as u32);
+        let mut by_stream: HashMap<NameId, Vec<u32>> = HashMap::default();
+        for i in first as u32..arena.len() as u32 {
+            by_stream.entry(arena.stream_id(i)).or_default().push(i);
         }
-        for (_, (s, mut fresh)) in by_stream {
+        for (s, mut fresh) in by_stream {
             sort_indices_by_order(&mut fresh, arena);
-            let list = self.streams.entry(s.clone()).or_default();
+            let list = self.streams.entry(arena.names.name(s).clone()).or_default();
             merge_sorted(list, &fresh, arena);
         }
     }
@@ -369,7 +356,7 @@ impl CausalLookup for TracksView<'_> {
 
 /// Merges sorted `fresh` into sorted `list` (both arena indices ordered by order key).
 fn merge_sorted(list: &mut Vec<u32>, fresh: &[u32], arena: &Arena) {
-    let key = |i: &u32| arena.at(*i as usize).order_key();
+    let key = |i: &u32| arena.sort_key(*i);
     match (list.last(), fresh.first()) {
         (_, None) => {}
         (None, _) => list.extend_from_slice(fresh),
