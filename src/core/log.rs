@@ -97,6 +97,31 @@ impl Prepared {
             })
             .collect()
     }
+
+    /// [`results`](Self::results), moving the new events out instead of copying them
+    /// (a new event named by several drafts, a key repeated in the batch, is copied for
+    /// all but its last).
+    fn into_results(self) -> Vec<Event> {
+        let mut uses = vec![0u32; self.new_events.len()];
+        for i in self.results.iter().filter_map(|r| r.as_ref().ok()) {
+            uses[*i] += 1;
+        }
+        let mut fresh: Vec<Option<Event>> = self.new_events.into_iter().map(Some).collect();
+        self.results
+            .into_iter()
+            .filter_map(|r| match r {
+                Ok(i) => {
+                    uses[i] -= 1;
+                    if uses[i] == 0 {
+                        fresh[i].take()
+                    } else {
+                        fresh[i].clone()
+                    }
+                }
+                Err(e) => Some(e),
+            })
+            .collect()
+    }
 }
 
 /// What [`Log::receive`] did with a batch of remote events.

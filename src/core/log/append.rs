@@ -17,9 +17,7 @@ impl Log {
     /// `now_ms` is the wall clock; the event time never goes below the log's latest time.
     pub fn append(&mut self, drafts: Vec<Draft>, opts: &AppendOptions, now_ms: u64) -> Result<Vec<Event>> {
         let prepared = self.prepare(drafts, opts, now_ms)?;
-        let out = prepared.results();
-        self.commit(prepared)?;
-        Ok(out)
+        self.commit(prepared)
     }
 
     /// Validates a batch and builds its events without applying them, so that a storage
@@ -115,8 +113,9 @@ impl Log {
     }
 
     /// Applies a batch from [`prepare`](Self::prepare). Fails (changing nothing) when the
-    /// log changed in between: prepare again.
-    pub fn commit(&mut self, prepared: Prepared) -> Result<()> {
+    /// log changed in between: prepare again. Returns what [`Prepared::results`] would
+    /// (one event per draft), without copying the new events.
+    pub fn commit(&mut self, prepared: Prepared) -> Result<Vec<Event>> {
         if prepared.generation != self.generation {
             return Err(Error::Storage(StorageError::new(
                 "InvalidStateError",
@@ -124,12 +123,12 @@ impl Log {
             )));
         }
         let first = self.arena.len();
-        for e in prepared.new_events {
+        for e in &prepared.new_events {
             self.apply_unchecked(e);
         }
         self.order.extend(first as u32..self.arena.len() as u32);
         self.index_streams(first);
-        Ok(())
+        Ok(prepared.into_results())
     }
 
     /// Dependencies of the next local event: the latest event of every actor whose news

@@ -104,7 +104,7 @@ impl Arena {
     }
 
     /// Appends an event; returns its arena index.
-    pub(crate) fn push(&mut self, e: Event) -> u32 {
+    pub(crate) fn push(&mut self, e: &Event) -> u32 {
         let i = self.len as u32;
         if self.len & MASK == 0 {
             self.recs.push(Vec::with_capacity(CHUNK));
@@ -138,8 +138,8 @@ impl Arena {
             lamport: lamport.unwrap_or(WIDE_LAMPORT),
             time: time.unwrap_or(WIDE_TIME),
         };
-        if let Some(x) = e.extra {
-            self.extras.insert(i, x);
+        if let Some(x) = &e.extra {
+            self.extras.insert(i, x.clone());
         }
         let last = self.recs.len() - 1;
         self.recs[last].push(rec);
@@ -307,7 +307,7 @@ mod tests {
         let mut a = Arena::default();
         let n = CHUNK * 2 + 5 + 300;
         for s in 1..=n as u64 {
-            assert_eq!(a.push(ev(s)) as u64, s - 1);
+            assert_eq!(a.push(&ev(s)) as u64, s - 1);
         }
         assert_eq!(a.len(), n);
         assert!(a.text.len() > 1, "the test must cross payload chunks");
@@ -329,7 +329,7 @@ mod tests {
         assert_eq!(a.range(5, 3).count(), 0);
         // A clone keeps appending correctly (its text chunks have no spare capacity).
         let mut b = a.clone();
-        b.push(ev(n as u64 + 1));
+        b.push(&ev(n as u64 + 1));
         assert_eq!(b.at(n - 1), ev(n as u64));
         assert_eq!(b.at(n), ev(n as u64 + 1));
     }

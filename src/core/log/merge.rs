@@ -130,9 +130,11 @@ impl Log {
             }
         }
         out.applied.reserve_exact(p.ready.len());
+        // The log keeps a compact copy of each event; the event itself moves on to the
+        // caller (no clone).
         for e in p.ready {
-            out.applied.push(e.clone());
-            self.apply_unchecked(e);
+            self.apply_unchecked(&e);
+            out.applied.push(e);
         }
         self.finish_merge(first, &mut out);
         Ok(out)
@@ -226,7 +228,7 @@ impl Log {
 
     /// Records an event whose whole causal past is applied; returns its arena index.
     /// Does not touch `order` or the stream index (callers merge those per batch).
-    pub(super) fn apply_unchecked(&mut self, e: Event) -> u32 {
+    pub(super) fn apply_unchecked(&mut self, e: &Event) -> u32 {
         let idx = self.arena.len() as u32;
         // Knowledge: the author's previous knowledge, grown by the explicit deps. Without
         // deps it cannot grow (the previous knowledge is the track's last point), so
