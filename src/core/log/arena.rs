@@ -111,14 +111,18 @@ impl Arena {
             self.time_base.push(e.time);
         }
         let base = self.time_base[self.len >> SHIFT];
-        let actor = match self.actor_ix.get(&e.id.actor) {
-            Some(a) => *a,
-            None => {
-                let a = self.actors.len() as u32;
-                self.actors.push(e.id.actor);
-                self.actor_ix.insert(e.id.actor, a);
-                a
-            }
+        // A batch usually has one author: the previous record's actor is checked first.
+        let actor = match self.recs.last().and_then(|c| c.last()).map(|r| r.actor & !HAS_EXTRA) {
+            Some(a) if self.actors[a as usize] == e.id.actor => a,
+            _ => match self.actor_ix.get(&e.id.actor) {
+                Some(a) => *a,
+                None => {
+                    let a = self.actors.len() as u32;
+                    self.actors.push(e.id.actor);
+                    self.actor_ix.insert(e.id.actor, a);
+                    a
+                }
+            },
         };
         let lamport = u32::try_from(e.lamport).ok().filter(|l| *l != WIDE_LAMPORT);
         let time = i32::try_from(i128::from(e.time) - i128::from(base)).ok().filter(|t| *t != WIDE_TIME);
@@ -232,23 +236,39 @@ impl Arena {
     pub(crate) fn clocks(&self, i: u32) -> (u64, u64) {
         let r = self.rec(i);
         if r.lamport == WIDE_LAMPORT || r.time == WIDE_TIME {
-            return self.wide[&i];
+            return self.wide(i);
         }
         let base = self.time_base[(i >> SHIFT) as usize];
         (u64::from(r.lamport), base.wrapping_add_signed(i64::from(r.time)))
     }
 
+    #[cold]
+    #[inline(never)]
+    fn wide(&self, i: u32) -> (u64, u64) {
+        self.wide[&i]
+    }
+
+    /// A record's lamport (it holds it whenever it fits, even when the time does not).
+    #[inline]
+    fn lamport_of(&self, r: &Rec, i: u32) -> u64 {
+        if r.lamport != WIDE_LAMPORT {
+            u64::from(r.lamport)
+        } else {
+            self.wide(i).0
+        }
+    }
+
     #[inline]
     pub(crate) fn order_key(&self, i: u32) -> OrderKey {
         let r = self.rec(i);
-        (self.clocks(i).0, self.actors[(r.actor & !HAS_EXTRA) as usize].0, u64::from(r.seq))
+        (self.lamport_of(r, i), self.actors[(r.actor & !HAS_EXTRA) as usize].0, u64::from(r.seq))
     }
 
     /// The order key with the actor as one `u128` (the same order), for sorting.
     #[inline]
     pub(crate) fn sort_key(&self, i: u32) -> (u64, u128, u32) {
         let r = self.rec(i);
-        (self.clocks(i).0, u128::from_be_bytes(self.actors[(r.actor & !HAS_EXTRA) as usize].0), r.seq)
+        (self.lamport_of(r, i), u128::from_be_bytes(self.actors[(r.actor & !HAS_EXTRA) as usize].0), r.seq)
     }
 
     #[inline]
