@@ -73,16 +73,7 @@ static NO_META: Meta = Meta::new();
 
 impl PartialEq for Event {
     fn eq(&self, o: &Self) -> bool {
-        self.id == o.id
-            && self.lamport == o.lamport
-            && self.time == o.time
-            && self.stream == o.stream
-            && self.kind == o.kind
-            && self.key == o.key
-            && self.data == o.data
-            && self.meta() == o.meta()
-            && self.idempotency_key() == o.idempotency_key()
-            && self.deps() == o.deps()
+        self.view() == o.view()
     }
 }
 

@@ -15,6 +15,8 @@ use serde::Serialize;
 use super::event::{Event, EventReprRef, Extra, Meta, OrderKey};
 use super::id::EventId;
 use super::log::Arena;
+
+static NO_META: Meta = Meta::new();
 use super::name::Name;
 
 /// A borrowed view of an event (see the module docs). `Copy`; compares, prints and
@@ -121,10 +123,7 @@ impl<'a> EventRef<'a> {
     /// String metadata; empty for most events.
     #[inline]
     pub fn meta(self) -> &'a Meta {
-        match self.0 {
-            Repr::Owned(e) => e.meta(),
-            Repr::Stored(a, i) => a.meta(i),
-        }
+        self.extra().map_or(&NO_META, |x| &x.meta)
     }
 
     /// The caller-given idempotency key, if any.

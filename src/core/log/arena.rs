@@ -21,9 +21,8 @@
 //! `i` lives in chunk `i >> SHIFT` at slot `i & MASK`.
 
 use super::names::{NameId, Names};
-use crate::core::event::{Event, Extra, Meta, OrderKey};
+use crate::core::event::{Event, Extra, OrderKey};
 use crate::core::event_ref::EventRef;
-use crate::core::hash::Map as HashMap;
 use crate::core::id::{ActorId, EventId};
 use crate::core::name::Name;
 
@@ -40,8 +39,6 @@ const NO_KEY: NameId = NameId::MAX;
 /// `Rec::lamport` / `Rec::time`: the value is in `wide`.
 const WIDE_LAMPORT: u32 = u32::MAX;
 const WIDE_TIME: i32 = i32::MIN;
-
-static NO_META: Meta = Meta::new();
 
 /// One event, compactly (see the module docs).
 #[derive(Clone, Copy, Debug)]
@@ -70,12 +67,15 @@ pub struct Arena {
     text: Vec<String>,
     len: usize,
     actors: Vec<ActorId>,
-    actor_ix: HashMap<ActorId, u32>,
+    /// `(actor, index in actors)`, sorted by actor.
+    actor_ix: Vec<(ActorId, u32)>,
     /// The log's interned names (stream, type, key).
     pub(crate) names: Names,
-    extras: HashMap<u32, Box<Extra>>,
-    /// `(lamport, time)` of events whose record cannot hold them.
-    wide: HashMap<u32, (u64, u64)>,
+    /// By arena index, ascending (pushed in arrival order). Sorted vectors rather than
+    /// hash maps: lookups are rare, and each map type costs code in the wasm package.
+    extras: Vec<(u32, Box<Extra>)>,
+    /// `(arena index, lamport, time)` of events whose record cannot hold them.
+    wide: Vec<(u32, u64, u64)>,
 }
 
 impl Arena {
@@ -99,7 +99,7 @@ impl Arena {
     /// The event at arena index `i`, which must exist.
     #[inline]
     pub fn at(&self, i: usize) -> EventRef<'_> {
-        assert!(i < self.len, "arena index out of range");
+        debug_assert!(i < self.len, "arena index out of range");
         EventRef::stored(self, i as u32)
     }
 
@@ -114,12 +114,12 @@ impl Arena {
         // A batch usually has one author: the previous record's actor is checked first.
         let actor = match self.recs.last().and_then(|c| c.last()).map(|r| r.actor & !HAS_EXTRA) {
             Some(a) if self.actors[a as usize] == e.id.actor => a,
-            _ => match self.actor_ix.get(&e.id.actor) {
-                Some(a) => *a,
-                None => {
+            _ => match self.actor_ix.binary_search_by(|(a, _)| a.cmp(&e.id.actor)) {
+                Ok(at) => self.actor_ix[at].1,
+                Err(at) => {
                     let a = self.actors.len() as u32;
                     self.actors.push(e.id.actor);
-                    self.actor_ix.insert(e.id.actor, a);
+                    self.actor_ix.insert(at, (e.id.actor, a));
                     a
                 }
             },
@@ -127,7 +127,7 @@ impl Arena {
         let lamport = u32::try_from(e.lamport).ok().filter(|l| *l != WIDE_LAMPORT);
         let time = i32::try_from(i128::from(e.time) - i128::from(base)).ok().filter(|t| *t != WIDE_TIME);
         if lamport.is_none() || time.is_none() {
-            self.wide.insert(i, (e.lamport, e.time));
+            self.wide.push((i, e.lamport, e.time));
         }
         let (text, start) = self.push_text(&e.data);
         let rec = Rec {
@@ -143,7 +143,7 @@ impl Arena {
             time: time.unwrap_or(WIDE_TIME),
         };
         if let Some(x) = &e.extra {
-            self.extras.insert(i, x.clone());
+            self.extras.push((i, x.clone()));
         }
         let last = self.recs.len() - 1;
         self.recs[last].push(rec);
@@ -188,39 +188,39 @@ impl Arena {
 
     // ----- fields of the event at arena index `i` (which must exist) -----
 
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn id(&self, i: u32) -> EventId {
         let r = self.rec(i);
         EventId::new(self.actors[(r.actor & !HAS_EXTRA) as usize], u64::from(r.seq))
     }
 
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn stream_id(&self, i: u32) -> NameId {
         self.rec(i).stream
     }
 
     /// The key's name id, if the event has a key.
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn key_id(&self, i: u32) -> Option<NameId> {
         Some(self.rec(i).key).filter(|k| *k != NO_KEY)
     }
 
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn stream(&self, i: u32) -> &Name {
         self.names.name(self.rec(i).stream)
     }
 
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn kind(&self, i: u32) -> &Name {
         self.names.name(self.rec(i).kind)
     }
 
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn key(&self, i: u32) -> Option<&Name> {
         self.key_id(i).map(|k| self.names.name(k))
     }
 
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn data(&self, i: u32) -> &str {
         let r = self.rec(i);
         let text = &self.text[r.text as usize];
@@ -228,11 +228,12 @@ impl Arena {
             Some(n) if n.text == r.text => n.start as usize,
             _ => text.len(),
         };
-        &text[r.start as usize..end]
+        // Payloads are whole `str`s appended to the chunk: always char boundaries.
+        text.get(r.start as usize..end).unwrap_or_default()
     }
 
     /// `(lamport, time)`.
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn clocks(&self, i: u32) -> (u64, u64) {
         let r = self.rec(i);
         if r.lamport == WIDE_LAMPORT || r.time == WIDE_TIME {
@@ -245,7 +246,9 @@ impl Arena {
     #[cold]
     #[inline(never)]
     fn wide(&self, i: u32) -> (u64, u64) {
-        self.wide[&i]
+        // Every record marked wide has its entry (pushed with it).
+        let at = self.wide.binary_search_by_key(&i, |w| w.0).ok();
+        at.and_then(|at| self.wide.get(at)).map_or((0, 0), |w| (w.1, w.2))
     }
 
     /// A record's lamport (it holds it whenever it fits, even when the time does not).
@@ -258,30 +261,26 @@ impl Arena {
         }
     }
 
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn order_key(&self, i: u32) -> OrderKey {
         let r = self.rec(i);
         (self.lamport_of(r, i), self.actors[(r.actor & !HAS_EXTRA) as usize].0, u64::from(r.seq))
     }
 
     /// The order key with the actor as one `u128` (the same order), for sorting.
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn sort_key(&self, i: u32) -> (u64, u128, u32) {
         let r = self.rec(i);
         (self.lamport_of(r, i), u128::from_be_bytes(self.actors[(r.actor & !HAS_EXTRA) as usize].0), r.seq)
     }
 
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn extra(&self, i: u32) -> Option<&Extra> {
         if self.rec(i).actor & HAS_EXTRA == 0 {
             return None;
         }
-        self.extras.get(&i).map(|x| &**x)
-    }
-
-    #[inline]
-    pub(crate) fn meta(&self, i: u32) -> &Meta {
-        self.extra(i).map_or(&NO_META, |x| &x.meta)
+        let at = self.extras.binary_search_by_key(&i, |x| x.0).ok()?;
+        Some(&self.extras[at].1)
     }
 
     /// An owned copy of the event.
@@ -318,7 +317,11 @@ mod tests {
                 10 => 0,
                 _ => 1_700_000_000_000 + seq * 1000,
             },
-            extra: Extra::boxed(Meta::new(), seq.is_multiple_of(50).then(|| "ik".into()), Box::new([])),
+            extra: Extra::boxed(
+                crate::core::event::Meta::new(),
+                seq.is_multiple_of(50).then(|| "ik".into()),
+                Box::new([]),
+            ),
         }
     }
 

@@ -47,7 +47,7 @@ impl Names {
     }
 
     /// The id of `name`, interning it when it is new.
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub fn intern(&mut self, name: &Name) -> NameId {
         let slot = ((name.addr() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 55) as usize % CACHE;
         if let Some(Some((from, id))) = self.cache.get(slot) {
