@@ -155,6 +155,15 @@ fn run(name: &str) {
     drop((full, from_snap));
     let saved_bytes = am.docs[0].save();
     let (_, load_time, _, _) = measure(|| AutoCommit::load(&saved_bytes).unwrap());
+    // What a fold cannot avoid: automerge applying every change one by one (the changes
+    // decoded beforehand, outside the timing).
+    let every_change = am.docs[0].get_changes(&[]);
+    let (applied, apply_time, _, _) = measure(|| {
+        let mut d = AutoCommit::new();
+        d.apply_changes(every_change).unwrap();
+        d
+    });
+    drop(applied);
     let ((ev_sync, ev_msgs, fresh), ev_sync_time, _, _) = measure(|| everlog_sync(&mut ev.logs[0]));
     let cold = Document::open(&fresh, documents::STREAM).unwrap();
     assert!(cold.text(&documents::body()).unwrap() == t.end_content, "everlog sync: wrong text");
@@ -222,6 +231,12 @@ fn run(name: &str) {
         ratio(fold_time.as_secs_f64(), load_time.as_secs_f64())
     );
     println!(
+        "| open: fold every event / automerge `apply_changes` of every change | {} | {} | {} |",
+        ms(fold_time),
+        ms(apply_time),
+        ratio(fold_time.as_secs_f64(), apply_time.as_secs_f64())
+    );
+    println!(
         "| open: from the snapshot / `load(save())` | {} | {} | {} |",
         ms(snap_time),
         ms(load_time),
@@ -238,6 +253,25 @@ fn run(name: &str) {
         mb(ev_peak),
         mb(am_peak),
         ratio(ev_peak as f64, am_peak as f64)
+    );
+    // Where the held heap sits: what dropping each part gives back (every replica).
+    let changes_held: usize = am.docs.iter_mut().map(|d| d.get_changes_meta(&[]).len()).sum();
+    let events_held: usize = ev.logs.iter().map(|l| l.len()).sum();
+    let (_, _, docs_freed, _) = measure(|| drop(std::mem::take(&mut ev.docs)));
+    let (_, _, logs_freed, _) = measure(|| drop(std::mem::take(&mut ev.logs)));
+    let (_, _, am_freed, _) = measure(|| drop(std::mem::take(&mut am.docs)));
+    let (docs_freed, logs_freed, am_freed) = (-docs_freed, -logs_freed, -am_freed);
+    let per = |b: isize, n: usize| format!("{:.0} B", b as f64 / n as f64);
+    println!(
+        "\nheld heap by part (all replicas): everlog logs {} ({}/event over {events_held} events), everlog documents {} ({}/change over {changes_held} changes), plain automerge documents {} ({}/change); documents beyond automerge: {} ({}/change).",
+        mb(logs_freed),
+        per(logs_freed, events_held),
+        mb(docs_freed),
+        per(docs_freed, changes_held),
+        mb(am_freed),
+        per(am_freed, changes_held),
+        mb(docs_freed - am_freed),
+        per(docs_freed - am_freed, changes_held),
     );
     println!(
         "\neverlog: {events} events in replica 0, payload (JSON with the change) {:.1} B/event, stored {:.1} B/event per append, {:.1} B/event compacted (of which {:.1} B the events without their data); automerge: {:.1} B/change incremental, {:.2} B/change saved.",

@@ -100,8 +100,7 @@ impl Document {
     /// Every conflict that ever existed in the document, replayed from the changes'
     /// operations in the log's total order (the same on every replica).
     pub fn conflict_history(&self, log: &Log) -> Result<Vec<DocConflictRecord>, DocError> {
-        let mut events: Vec<crate::core::EventRef<'_>> =
-            self.index.records().iter().filter_map(|r| log.get(&r.event)).collect();
+        let mut events: Vec<crate::core::EventRef<'_>> = self.index.iter().filter_map(|r| log.get(&r.event)).collect();
         events.sort_by_key(|e| e.order_key());
 
         type Slot = (ObjectId, Key);

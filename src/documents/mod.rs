@@ -38,7 +38,7 @@ pub use automerge::TextEncoding;
 use automerge::{AutoCommit, ChangeHash, ReadDoc};
 use thiserror::Error;
 
-use crate::core::{Draft, EventId, EventRef, Log, VersionVector};
+use crate::core::{Draft, Event, EventId, EventRef, Log, VersionVector};
 
 pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
 pub use edit::{Editor, PathSeg};
@@ -178,6 +178,14 @@ impl Document {
         self.local.drain(..=at).next_back()
     }
 
+    /// The automerge change event `e` carries, read against the changes this document has
+    /// applied, without applying it: a typed error ([`DocError::BadChange`]) for a payload
+    /// that is not a change. (The fuzz target `doc_payload` and its seeded tests drive the
+    /// payload decoder through this.)
+    pub fn decode_change(&self, e: &Event) -> Result<automerge::Change, DocError> {
+        self.read_change(e.view())
+    }
+
     /// The automerge change an event of this document's stream carries. Compact payloads
     /// name their dependencies by `(actor, seq)`, so this needs every change before `e`
     /// in the log's order to be applied already (it is, once `update` has seen `e`).
@@ -223,7 +231,7 @@ impl Document {
     /// The automerge heads of the changes a log version includes.
     fn heads_at(&self, version: &VersionVector) -> Vec<ChangeHash> {
         let included: Vec<ChangeHash> =
-            self.index.records().iter().filter(|r| version.includes(&r.event)).map(|r| r.hash).collect();
+            self.index.iter().filter(|r| version.includes(&r.event)).map(|r| r.hash).collect();
         // Heads = included changes that no other included change depends on.
         let mut deps_of_included = std::collections::HashSet::new();
         for h in &included {

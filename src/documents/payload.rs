@@ -197,7 +197,7 @@ fn compact(raw: &[u8], event_actor: &ActorId, index: &Index) -> Option<Vec<u8>> 
     let mut highest = 0u64;
     for h in &c.deps {
         let r = index.by_hash(h)?;
-        let actor = index.actor(r).as_ref();
+        let actor = index.actor(&r).as_ref();
         let at = if actor == c.actor {
             0
         } else if let Some(i) = c.others.iter().position(|a| *a == actor) {

@@ -10,8 +10,8 @@ export function launch() {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ARGS });
 }
 
-/** Opens a test page (`docs.html`: the everlog/docs entry) and waits until `window.everlog`
- * (the package, initialised) is there. */
+/** Opens a test page (`index.html`: the core entry; `index.html?entry=docs` or `?entry=toolkit`:
+ * that opt-in entry) and waits until `window.everlog` (the package, initialised) is there. */
 export async function openPage(context, base, file = "index.html") {
   const page = await context.newPage();
   const errors = [];

@@ -17,7 +17,7 @@ const env = serveAndLaunch();
  *   `{ a, b, da, db }` (the setup of every two-replica test).
  */
 async function docsPage(context) {
-  const page = await openPage(context, env.server.url, "docs.html");
+  const page = await openPage(context, env.server.url, "index.html?entry=docs");
   await page.evaluate(() => {
     window.twoReplicas = async () => {
       const { EventLog } = window.everlog;
@@ -178,6 +178,47 @@ test("subscribe hears local and remote changes as patches, until unsubscribed", 
   ]]);
   assert.equal(r.afterOff, 0);
   assert.equal(r.n, 2);
+  await context.close();
+});
+
+test("without subscribers, received events are applied on the next read or edit: each sees them all", async () => {
+  const context = await env.browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { a, b, da, db } = await window.twoReplicas();
+    await da.putText(["body"], "hi");
+    await window.sync(a, b);
+    // Two messages, received one by one while nobody listens on b.
+    const [pa, pb] = [a.peer(), b.peer()];
+    await pa.receiveMessage(pb.generateMessage());
+    await pb.receiveMessage(pa.generateMessage());
+    await da.splice(["body"], 2, 0, "!");
+    await pb.receiveMessage(pa.generateMessage());
+    await da.put(["n"], 1);
+    await pb.receiveMessage(pa.generateMessage());
+    // An edit at index 3 exists only once both received changes are applied ("hi!").
+    await db.splice(["body"], 3, 0, "?");
+    const edited = { body: db.text(["body"]), n: db.toJSON().n };
+    // A read after a receive sees it too.
+    await da.put(["n"], 2);
+    await pb.receiveMessage(pa.generateMessage());
+    const read = db.toJSON();
+    // A subscriber hears what comes after it subscribed, not what arrived before.
+    await da.put(["n"], 3);
+    await pb.receiveMessage(pa.generateMessage());
+    const heard = [];
+    db.subscribe((patches) => heard.push(patches));
+    await da.put(["n"], 4);
+    await pb.receiveMessage(pa.generateMessage());
+    await window.sync(a, b);
+    return { edited, read, heard, a: da.toJSON(), b: db.toJSON(), rejected: db.rejected.length };
+  });
+  assert.deepEqual(r.edited, { body: "hi!?", n: 1 });
+  assert.deepEqual(r.read, { body: "hi!?", n: 2 });
+  assert.deepEqual(r.heard, [[{ action: "put", path: ["n"], value: 4, conflict: false }]]);
+  assert.deepEqual(r.a, { body: "hi!?", n: 4 });
+  assert.deepEqual(r.b, r.a);
+  assert.equal(r.rejected, 0);
   await context.close();
 });
 

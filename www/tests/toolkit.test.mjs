@@ -1,6 +1,6 @@
 // The event-sourcing toolkit's JavaScript API in headless Chromium (real IndexedDB, real
 // tabs and Web Locks): named handlers (log.on), decide, upcasters, CloudEvents, revert,
-// through the opt-in entry `everlog/toolkit` (pages/toolkit.html).
+// through the opt-in entry `everlog/toolkit` (pages/index.html?entry=toolkit).
 // Run: node --test www/tests/ (after pkg-scripts/build.sh).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,7 +18,7 @@ test("a named handler survives a reload without running twice; folds never trigg
     window.register = () =>
       window.log.on("OrderPlaced", (e) => localStorage.setItem("ran", JSON.stringify([...window.ran(), e.id])), { name: "mailer" });
   });
-  const page = await openPage(context, env.server.url, "toolkit.html");
+  const page = await openPage(context, env.server.url, "index.html?entry=toolkit");
   const first = await page.evaluate(async () => {
     window.log = await window.everlog.EventLog.open("tk-reload");
     const h = window.register();
@@ -63,7 +63,7 @@ test("a named handler survives a reload without running twice; folds never trigg
 
 test("two tabs with the same named handler run it once per event on the device", async () => {
   const context = await env.browser.newContext();
-  const [a, b] = [await openPage(context, env.server.url, "toolkit.html"), await openPage(context, env.server.url, "toolkit.html")];
+  const [a, b] = [await openPage(context, env.server.url, "index.html?entry=toolkit"), await openPage(context, env.server.url, "index.html?entry=toolkit")];
   const setup = (page) =>
     page.evaluate(async () => {
       window.log = await window.everlog.EventLog.open("tk-tabs");
@@ -108,7 +108,7 @@ test("two tabs with the same named handler run it once per event on the device",
 
 test("a failing handler is retried with backoff and reported; another handler proceeds", async () => {
   const context = await env.browser.newContext();
-  const page = await openPage(context, env.server.url, "toolkit.html");
+  const page = await openPage(context, env.server.url, "index.html?entry=toolkit");
   const r = await page.evaluate(async () => {
     const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
     const log = await window.everlog.EventLog.open("tk-retry", { storage: "memory" });
@@ -146,7 +146,7 @@ test("a failing handler is retried with backoff and reported; another handler pr
 
 test("decide retries on a concurrent append, then succeeds; gives up after the bound", async () => {
   const context = await env.browser.newContext();
-  const page = await openPage(context, env.server.url, "toolkit.html");
+  const page = await openPage(context, env.server.url, "index.html?entry=toolkit");
   const r = await page.evaluate(async () => {
     const { EventLog, ConcurrencyError } = window.everlog;
     const log = await EventLog.open("tk-decide", { storage: "memory" });
@@ -201,7 +201,7 @@ test("decide retries on a concurrent append, then succeeds; gives up after the b
 
 test("upcasters: folds, events() and handlers see old events in the newest shape; storage unchanged", async () => {
   const context = await env.browser.newContext();
-  const page = await openPage(context, env.server.url, "toolkit.html");
+  const page = await openPage(context, env.server.url, "index.html?entry=toolkit");
   const r = await page.evaluate(async () => {
     const { EventLog, Fold } = window.everlog;
     const log = await EventLog.open("tk-upcast", { storage: "memory" });
@@ -241,7 +241,7 @@ test("upcasters: folds, events() and handlers see old events in the newest shape
 
 test("CloudEvents: a round trip gives an identical log; bad input is typed and changes nothing", async () => {
   const context = await env.browser.newContext();
-  const page = await openPage(context, env.server.url, "toolkit.html");
+  const page = await openPage(context, env.server.url, "index.html?entry=toolkit");
   const r = await page.evaluate(async () => {
     const { EventLog, DecodeError, InvalidEventError } = window.everlog;
     const a = await EventLog.open("tk-ce-a", { storage: "memory" });
@@ -293,7 +293,7 @@ test("CloudEvents: a round trip gives an identical log; bad input is typed and c
 
 test("revert appends a linked compensation; events(), get() and a reload show the link", async () => {
   const context = await env.browser.newContext();
-  const page = await openPage(context, env.server.url, "toolkit.html");
+  const page = await openPage(context, env.server.url, "index.html?entry=toolkit");
   const r = await page.evaluate(async () => {
     const { EventLog, InvalidEventError } = window.everlog;
     await EventLog.deleteDatabase("tk-revert");

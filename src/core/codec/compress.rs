@@ -10,24 +10,31 @@
 //! the output must be exactly that long. A "deflate bomb" cannot make the decoder allocate
 //! more than about a thousand times its input.
 //!
-//! The browser build (wasm32, outside unit tests) links no deflate *compressor*: it
-//! writes every chunk raw, which any decoder reads, and leaves compression of what
-//! crosses the network to the relay. That keeps ~26 KB of code out of the npm package
-//! (docs/size.md). Inflating stays: messages from the relay may be compressed.
+//! Which builds link a deflate *compressor*: native ones, every test build, and the
+//! documents browser entry (`everlog/docs`, wasm32 with `documents`). The core browser
+//! entries (`everlog`, `everlog/toolkit`) link none: they write every chunk raw and leave
+//! compression of what crosses the network to the relay, which keeps ~26 KB of code out
+//! of the package (docs/size.md). The documents entry has no size budget, and documents
+//! are many small, similar changes (raw, 12–15× Automerge's bytes stored and synced): it
+//! deflates with the same code as native builds, so it writes the same canonical bytes.
+//! (automerge's own deflate, flate2's zlib-rs backend, is not in that wasm build, since
+//! everlog never calls `save()` there, and measured 7.4 KB gzipped more; docs/codec.md.)
+//! Every build inflates, and any inflater reads any deflate: a core-only peer reads what a
+//! documents peer wrote. Keep this text 11 lines: line numbers are in the core entry.
 
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 use miniz_oxide::deflate::compress_to_vec;
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 use miniz_oxide::DataFormat;
 
 use crate::core::error::DecodeError;
@@ -43,16 +50,15 @@ const MAX_RATIO: usize = 1100;
 pub const LEVEL: u8 = 4;
 
 /// Compresses `raw` when that pays; `None` means "store it raw".
-#[cfg(any(not(target_arch = "wasm32"), test))]
 pub fn deflate_if_it_pays(raw: &[u8], level: u8) -> Option<Vec<u8>> {
     if raw.len() < 64 || level == 0 {
         return None;
     }
-    let packed = deflate(raw, level);
+    let packed = compressor(raw, level)?;
     (packed.len() + raw.len() / 16 < raw.len()).then_some(packed)
 }
 
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 thread_local! {
     /// One compressor per thread, reset between chunks: a fresh one allocates and zeroes
     /// about 300 KB of tables, which cost more than compressing a 1,000-event batch at
@@ -62,7 +68,7 @@ thread_local! {
 }
 
 /// Raw DEFLATE of `raw` at `level` (0–10); same bytes as `miniz_oxide::deflate::compress_to_vec`.
-#[cfg(any(not(target_arch = "wasm32"), test))]
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
 fn deflate(raw: &[u8], level: u8) -> Vec<u8> {
     COMPRESSOR.with(|cell| {
         let Ok(mut slot) = cell.try_borrow_mut() else {
@@ -92,12 +98,6 @@ fn deflate(raw: &[u8], level: u8) -> Vec<u8> {
             }
         }
     })
-}
-
-/// The browser package links no compressor (module docs): every chunk is stored raw.
-#[cfg(all(target_arch = "wasm32", not(test)))]
-pub fn deflate_if_it_pays(_raw: &[u8], _level: u8) -> Option<Vec<u8>> {
-    None
 }
 
 /// Inflates a chunk body that must come out exactly `raw_len` bytes long.
@@ -186,6 +186,18 @@ pub fn crc32(data: &[u8]) -> u32 {
 #[inline]
 pub fn crc_matches(crc: u32, data: &[u8]) -> bool {
     cfg!(fuzzing) || crc32(data) == crc
+}
+
+/// The compressor of this build (module docs).
+#[cfg(any(not(target_arch = "wasm32"), test, feature = "documents"))]
+fn compressor(raw: &[u8], level: u8) -> Option<Vec<u8>> {
+    Some(deflate(raw, level))
+}
+
+/// The core browser entries link no compressor (module docs): every chunk is stored raw.
+#[cfg(all(target_arch = "wasm32", not(test), not(feature = "documents")))]
+fn compressor(_raw: &[u8], _level: u8) -> Option<Vec<u8>> {
+    None
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Folds, live projections and snapshots.
 //!
 //! A [`Fold`] is a pure function `(state, event) -> state` in the style of cqrs-es and
-//! disintegrate: `apply(&mut state, &event)`. [`Log::fold`] runs one from scratch over the
+//! disintegrate: `apply(&mut state, event)`, the event an
+//! [`EventRef`](crate::core::EventRef). [`Log::fold`] runs one from scratch over the
 //! events a [`Filter`] selects, in the total order (which every replica shares, so every
 //! replica computes the same state). `Filter.at` gives a fold at a point in time: a version
 //! vector or a hybrid-logical wall-clock time, both naming causally closed sets.

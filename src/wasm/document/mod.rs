@@ -17,8 +17,14 @@
 //!   when a remote change was applied while it waited): after a rejected edit, read the
 //!   document again.
 //! - The state is an [`Observer`] of the log: after every commit (local append, another
-//!   tab, a `Peer`, the relay) it applies the stream's new events and, when someone
-//!   subscribed, hands them automerge's patches of what changed (local edits included).
+//!   tab, a `Peer`, the relay) that touches the stream, it applies the stream's new events
+//!   and, when someone subscribed, hands them automerge's patches of what changed (local
+//!   edits included). Without subscribers it only marks the document stale and applies
+//!   them on its next read or edit: automerge walks the whole text object to apply a
+//!   remote change, however small, so applying per sync message made every received
+//!   message cost the size of the document; deferred, one apply covers every message
+//!   received since (docs/documents.md, "Browser: `docFriends`"). Readers cannot tell the
+//!   difference: every read and edit sees every committed event.
 //! - Text positions count UTF-16 code units, like JavaScript strings.
 
 mod ops;
@@ -49,6 +55,9 @@ pub struct DocState {
     /// built in an earlier epoch is refused with `failure`, the error that caused it.
     epoch: Cell<u64>,
     failure: RefCell<JsValue>,
+    /// The log holds events of the stream that `doc` has not applied yet (set instead of
+    /// applying them while nobody subscribed; see the module docs).
+    stale: Cell<bool>,
 }
 
 impl Observer for DocState {
@@ -56,21 +65,36 @@ impl Observer for DocState {
         if !applied.iter().any(|e| *e.stream == *self.stream) {
             return;
         }
-        let patches = {
-            let mut doc = self.doc.borrow_mut();
-            if let Err(e) = doc.update(&shared.log.borrow()) {
-                report(&doc_error(&e));
-            }
-            if self.listeners.borrow().is_empty() {
-                return;
-            }
-            doc.take_patches()
-        };
+        if self.listeners.borrow().is_empty() {
+            self.stale.set(true);
+            return;
+        }
+        self.refresh(shared);
+        let patches = self.doc.borrow_mut().take_patches();
         self.notify(&patches);
     }
 }
 
 impl DocState {
+    /// Applies the stream's events that the document has not applied yet (all of them in
+    /// one automerge apply). Called before every read and edit, and on every commit while
+    /// someone subscribed. A change automerge refuses is reported, as it was when applied
+    /// at once; the document then goes on without it.
+    fn refresh(&self, shared: &Shared) {
+        self.stale.set(false);
+        let mut doc = self.doc.borrow_mut();
+        if let Err(e) = doc.update(&shared.log.borrow()) {
+            report(&doc_error(&e));
+        }
+    }
+
+    /// [`refresh`](Self::refresh) if events arrived since the last one.
+    fn fresh(&self, shared: &Shared) {
+        if self.stale.get() {
+            self.refresh(shared);
+        }
+    }
+
     fn notify(&self, patches: &[serde_json::Value]) {
         if patches.is_empty() {
             return;
@@ -94,6 +118,7 @@ impl DocState {
 
     /// Rebuilds the document from the log.
     fn reload(&self, shared: &Shared) {
+        self.stale.set(false);
         let mut doc = self.doc.borrow_mut();
         if let Err(e) = doc.reload(&shared.log.borrow()) {
             report(&doc_error(&e));
@@ -128,6 +153,7 @@ fn open_state(shared: &Rc<Shared>, stream: String) -> Result<Rc<DocState>, JsVal
         next_listener: Cell::new(0),
         epoch: Cell::new(0),
         failure: RefCell::new(JsValue::UNDEFINED),
+        stale: Cell::new(false),
     });
     let weak: Weak<dyn Observer> = Rc::downgrade(&state) as Weak<dyn Observer>;
     shared.observers.borrow_mut().push(weak);
@@ -155,6 +181,7 @@ impl JsDocument {
     fn edit(&self, ops: Result<Vec<Op>, JsValue>) -> Promise {
         let built = ops.and_then(|ops| {
             self.shared.check_open()?;
+            self.state.fresh(&self.shared);
             let log = self.shared.log.borrow();
             let mut doc = self.state.doc.borrow_mut();
             doc.edit(&log, |e| ops.iter().try_for_each(|op| op.apply(e))).map_err(|e| doc_error(&e))
@@ -185,8 +212,10 @@ impl JsDocument {
         })
     }
 
+    /// The document, with every committed event of its stream applied.
     fn doc(&self) -> Result<std::cell::Ref<'_, CoreDocument>, JsValue> {
         self.shared.check_open()?;
+        self.state.fresh(&self.shared);
         Ok(self.state.doc.borrow())
     }
 }
@@ -264,6 +293,8 @@ impl JsDocument {
     pub fn subscribe(&self, listener: Function) -> Result<Function, JsValue> {
         self.shared.check_open()?;
         if self.state.listeners.borrow().is_empty() {
+            // Patches start from the document as it is now, every committed event included.
+            self.state.fresh(&self.shared);
             self.state.doc.borrow_mut().track_patches();
         }
         let id = self.state.next_listener.get();
@@ -313,6 +344,7 @@ impl JsDocument {
     /// Change events of the stream that could not be read (skipped), as `DocumentError`s.
     #[wasm_bindgen(getter)]
     pub fn rejected(&self) -> Array {
+        self.state.fresh(&self.shared);
         self.state.doc.borrow().rejected().iter().map(doc_error).collect()
     }
 }
