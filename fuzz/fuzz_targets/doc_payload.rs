@@ -5,9 +5,8 @@
 //! Properties (tests/doc_payload/mod.rs, shared with the seeded run in `cargo test`): no
 //! input panics; a payload that cannot be read is a typed error that changes nothing and
 //! leaves the document editable; one that reads is the same change on every read.
-//! With `EVERLOG_FUZZ_STRICT=1`, what reads is also applied: automerge must refuse what does
-//! not fit with a typed error, and a fresh fold must agree with the incremental update
-//! (known failures today, docs/fuzzing.md).
+//! With `EVERLOG_FUZZ_STRICT=1`, what reads is also applied: what does not fit must be a
+//! typed error, never a panic, and a fresh fold must agree with the incremental update.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

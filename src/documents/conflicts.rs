@@ -108,7 +108,7 @@ impl Document {
         let mut open: HashMap<Slot, DocConflictRecord> = HashMap::new();
         let mut done = Vec::new();
         for e in events {
-            let change = self.read_change(e)?.decode();
+            let change = self.read_change(log, e)?.decode();
             for (i, op) in change.operations.iter().enumerate() {
                 let id = OpId(change.start_op.get() + i as u64, change.actor_id.clone());
                 if op.insert {

@@ -27,6 +27,7 @@
 
 mod conflicts;
 mod edit;
+mod fit;
 mod index;
 mod json;
 mod payload;
@@ -143,25 +144,46 @@ impl Document {
         if fresh.is_empty() {
             return Ok(0);
         }
+        // Remote changes are applied in batches (much faster than one by one); a change
+        // that names a batched change automerge could order after it (not a direct
+        // dependency), or an object a batched change makes, waits for the batch to apply.
         let mut changes = Vec::with_capacity(fresh.len());
+        let mut batched: std::collections::HashSet<ChangeHash> = std::collections::HashSet::new();
         let mut own = 0;
+        let mut n = 0;
         for &e in &fresh {
             if let Some(l) = self.own_change(log, e) {
                 self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
                 own += 1;
                 continue;
             }
-            match self.read_change(e) {
-                Ok(change) => {
-                    self.index.record(e.id(), change.hash(), change.actor_id(), change.seq(), change.max_op());
-                    changes.push(change);
-                }
+            let change = match self.read_fitting(log, e) {
+                Ok(x) => x,
                 // One bad event must not make the document unreadable: skip it, keep it listed.
-                Err(err) => self.rejected.push(err),
+                Err(err) => {
+                    self.rejected.push(err);
+                    continue;
+                }
+            };
+            let (change, needs) = change;
+            let waits = needs.objects.iter().any(|h| batched.contains(h))
+                || needs.changes.iter().any(|h| batched.contains(h) && !change.deps().contains(h));
+            if waits {
+                n += changes.len();
+                self.doc.apply_changes(std::mem::take(&mut changes))?;
+                batched.clear();
             }
+            if let Err(why) = fit::objects_exist(&change, &self.doc) {
+                self.rejected
+                    .push(DocError::BadChange { id: e.id(), reason: format!("does not fit the document: {why}") });
+                continue;
+            }
+            self.index.record(e.id(), change.hash(), change.actor_id(), change.seq(), change.max_op());
+            batched.insert(change.hash());
+            changes.push(change);
         }
-        let n = changes.len();
-        if n > 0 {
+        n += changes.len();
+        if !changes.is_empty() {
             self.doc.apply_changes(changes)?;
         }
         Ok(n + own)
@@ -182,17 +204,31 @@ impl Document {
     /// applied, without applying it: a typed error ([`DocError::BadChange`]) for a payload
     /// that is not a change. (The fuzz target `doc_payload` and its seeded tests drive the
     /// payload decoder through this.)
-    pub fn decode_change(&self, e: &Event) -> Result<automerge::Change, DocError> {
-        self.read_change(e.view())
+    pub fn decode_change(&self, log: &Log, e: &Event) -> Result<automerge::Change, DocError> {
+        self.read_change(log, e.view())
+    }
+
+    /// The change `e` carries if it fits the document (see [`fit`]), and what it needs
+    /// applied before it.
+    fn read_fitting(&self, log: &Log, e: EventRef<'_>) -> Result<(automerge::Change, fit::Needs), DocError> {
+        let change = self.read_change(log, e)?;
+        let actor = automerge::ActorId::from(e.id().actor.as_bytes().as_slice());
+        let id = e.id();
+        let past = |x: EventId| log.happened_before(&x, &id);
+        let needs = fit::check(&change, &actor, &self.index, &past)
+            .map_err(|reason| DocError::BadChange { id, reason: format!("does not fit the document: {reason}") })?;
+        Ok((change, needs))
     }
 
     /// The automerge change an event of this document's stream carries. Compact payloads
     /// name their dependencies by `(actor, seq)`, so this needs every change before `e`
     /// in the log's order to be applied already (it is, once `update` has seen `e`).
-    fn read_change(&self, e: EventRef<'_>) -> Result<automerge::Change, DocError> {
+    fn read_change(&self, log: &Log, e: EventRef<'_>) -> Result<automerge::Change, DocError> {
         let actor = automerge::ActorId::from(e.id().actor.as_bytes().as_slice());
-        payload::read(e.data(), &actor, &self.index)
-            .map_err(|x| DocError::BadChange { id: e.id(), reason: x.to_string() })
+        let id = e.id();
+        let past = |x: EventId| log.happened_before(&x, &id);
+        payload::read(e.data(), &actor, &self.index, &past)
+            .map_err(|x| DocError::BadChange { id, reason: x.to_string() })
     }
 
     /// The document as plain JSON (text objects as strings).

@@ -68,6 +68,10 @@ use sha2_11::{Digest, Sha256};
 use thiserror::Error;
 
 use super::index::Index;
+use crate::core::EventId;
+
+/// Is this recorded event in the causal past of the event being read?
+pub(crate) type Past<'a> = &'a dyn Fn(EventId) -> bool;
 
 /// Magic and version of the compact payload.
 pub(crate) const COMPACT_V1: u8 = 0xC1;
@@ -101,18 +105,21 @@ pub enum PayloadError {
     Utf8,
     #[error("actor ref {0} is not in the actor table")]
     ActorRef(u64),
-    #[error("dependency {seq} of actor {actor} is not a change of this document")]
+    #[error("dependency {seq} of actor {actor} is not a change of the event's causal past")]
     UnknownDependency { actor: String, seq: u64 },
     #[error("not an automerge change: {0}")]
     Automerge(String),
 }
 
 /// The change carried by an event's `data`, given the document's applied changes.
-pub(crate) fn read(data: &str, event_actor: &ActorId, index: &Index) -> Result<Change, PayloadError> {
+/// `past` says which recorded events a compact dependency may name: the event's causal
+/// past, so every replica resolves the same names whatever else it has read
+/// (a dependency outside it is [`PayloadError::UnknownDependency`]).
+pub(crate) fn read(data: &str, event_actor: &ActorId, index: &Index, past: Past<'_>) -> Result<Change, PayloadError> {
     let bytes = if data.starts_with('"') {
         let b64: String = serde_json::from_str(data).map_err(|_| PayloadError::Json)?;
         let compact = base64::engine::general_purpose::STANDARD_NO_PAD.decode(b64).map_err(|_| PayloadError::Base64)?;
-        rebuild(&compact, event_actor, index)?
+        rebuild(&compact, event_actor, index, past)?
     } else {
         let v: serde_json::Value = serde_json::from_str(data).map_err(|_| PayloadError::Json)?;
         let b64 = v.get("change").and_then(|c| c.as_str()).ok_or(PayloadError::NoChange)?;
@@ -252,12 +259,17 @@ fn compact(raw: &[u8], event_actor: &ActorId, index: &Index) -> Option<Vec<u8>> 
     out.extend_from_slice(c.rest);
     // Only a payload that reads back as this very chunk stands for it. Equal bodies make
     // equal chunks (the header is the body's length and hash), so the hash is not needed.
-    (rebuild_body(&out, event_actor, index).ok()? == raw[raw.len() - len..]).then_some(out)
+    (rebuild_body(&out, event_actor, index, &|_| true).ok()? == raw[raw.len() - len..]).then_some(out)
 }
 
 /// The change chunk a compact payload stands for.
-pub(crate) fn rebuild(compact: &[u8], event_actor: &ActorId, index: &Index) -> Result<Vec<u8>, PayloadError> {
-    let body = rebuild_body(compact, event_actor, index)?;
+pub(crate) fn rebuild(
+    compact: &[u8],
+    event_actor: &ActorId,
+    index: &Index,
+    past: Past<'_>,
+) -> Result<Vec<u8>, PayloadError> {
+    let body = rebuild_body(compact, event_actor, index, past)?;
     let mut head = vec![CHUNK_CHANGE];
     uleb(&mut head, body.len() as u64);
     let hash = Sha256::new().chain_update(&head).chain_update(&body).finalize();
@@ -270,7 +282,7 @@ pub(crate) fn rebuild(compact: &[u8], event_actor: &ActorId, index: &Index) -> R
 }
 
 /// The body of the change chunk a compact payload stands for.
-fn rebuild_body(compact: &[u8], event_actor: &ActorId, index: &Index) -> Result<Vec<u8>, PayloadError> {
+fn rebuild_body(compact: &[u8], event_actor: &ActorId, index: &Index, past: Past<'_>) -> Result<Vec<u8>, PayloadError> {
     let mut r = Reader(compact);
     let version = r.byte()?;
     if version != COMPACT_V1 {
@@ -313,6 +325,7 @@ fn rebuild_body(compact: &[u8], event_actor: &ActorId, index: &Index) -> Result<
         let actor = ActorId::from(actor);
         let applied = index
             .by_seq(&actor, dep_seq)
+            .filter(|a| past(a.event))
             .ok_or_else(|| PayloadError::UnknownDependency { actor: actor.to_string(), seq: dep_seq })?;
         deps.push(applied.hash);
         highest = highest.max(applied.max_op);

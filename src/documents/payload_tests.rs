@@ -77,7 +77,7 @@ fn golden_vectors() {
     for (c, (payload, hash)) in changes.iter().zip(golden) {
         let p = compact_of(c, &index);
         assert_eq!(hex(&p), payload);
-        let rebuilt = rebuild(&unhex(payload), c.actor_id(), &index).unwrap();
+        let rebuilt = rebuild(&unhex(payload), c.actor_id(), &index, &|_| true).unwrap();
         assert_eq!(rebuilt, c.raw_bytes());
         assert_eq!(Change::from_bytes(rebuilt).unwrap().hash().to_string(), hash);
     }
@@ -90,11 +90,11 @@ fn compact_payloads_rebuild_the_exact_change_and_are_smaller() {
         let data = write(c, c.actor_id(), &index);
         assert!(data.starts_with('"'), "compact: {data}");
         assert!(data.len() + 40 < legacy(c).len(), "{} vs {}", data.len(), legacy(c).len());
-        let back = read(&data, c.actor_id(), &index).unwrap();
+        let back = read(&data, c.actor_id(), &index, &|_| true).unwrap();
         assert_eq!(back.raw_bytes(), c.raw_bytes());
         assert_eq!(back.hash(), c.hash());
         // The legacy shape of the same change reads as the same change.
-        assert_eq!(read(&legacy(c), c.actor_id(), &index).unwrap().hash(), c.hash());
+        assert_eq!(read(&legacy(c), c.actor_id(), &index, &|_| true).unwrap().hash(), c.hash());
     }
 }
 
@@ -138,15 +138,15 @@ fn every_cut_and_every_byte_flip_is_an_error_or_a_valid_change_never_a_panic() {
         for m in inputs {
             let data = format!("\"{}\"", base64::engine::general_purpose::STANDARD_NO_PAD.encode(&m));
             // Either a typed error or some well-formed change; never a panic.
-            let _ = read(&data, c.actor_id(), &index);
+            let _ = read(&data, c.actor_id(), &index, &|_| true);
         }
-        assert_eq!(read("\"\"", c.actor_id(), &index).unwrap_err(), PayloadError::Truncated);
-        assert_eq!(read("\"wQ\"", c.actor_id(), &index).unwrap_err(), PayloadError::Truncated);
-        assert_eq!(read("\"wg\"", c.actor_id(), &index).unwrap_err(), PayloadError::Version(0xc2));
-        assert_eq!(read("\"wYA\"", c.actor_id(), &index).unwrap_err(), PayloadError::Flags(0x80));
-        assert_eq!(read("\"**\"", c.actor_id(), &index).unwrap_err(), PayloadError::Base64);
-        assert_eq!(read("{\"x\": 1}", c.actor_id(), &index).unwrap_err(), PayloadError::NoChange);
-        assert_eq!(read("[", c.actor_id(), &index).unwrap_err(), PayloadError::Json);
+        assert_eq!(read("\"\"", c.actor_id(), &index, &|_| true).unwrap_err(), PayloadError::Truncated);
+        assert_eq!(read("\"wQ\"", c.actor_id(), &index, &|_| true).unwrap_err(), PayloadError::Truncated);
+        assert_eq!(read("\"wg\"", c.actor_id(), &index, &|_| true).unwrap_err(), PayloadError::Version(0xc2));
+        assert_eq!(read("\"wYA\"", c.actor_id(), &index, &|_| true).unwrap_err(), PayloadError::Flags(0x80));
+        assert_eq!(read("\"**\"", c.actor_id(), &index, &|_| true).unwrap_err(), PayloadError::Base64);
+        assert_eq!(read("{\"x\": 1}", c.actor_id(), &index, &|_| true).unwrap_err(), PayloadError::NoChange);
+        assert_eq!(read("[", c.actor_id(), &index, &|_| true).unwrap_err(), PayloadError::Json);
     }
 }
 
@@ -158,7 +158,7 @@ fn a_dependency_the_document_does_not_hold_is_a_typed_error() {
     record(&mut partial, &changes[0]);
     let data = format!("\"{}\"", base64::engine::general_purpose::STANDARD_NO_PAD.encode(&p));
     assert!(matches!(
-        read(&data, changes[2].actor_id(), &partial),
+        read(&data, changes[2].actor_id(), &partial, &|_| true),
         Err(PayloadError::UnknownDependency { seq: 2, .. })
     ));
 }

@@ -10,10 +10,10 @@
 //!
 //! `strict` also applies what reads and wants automerge to refuse it with a typed error,
 //! a fresh fold of the stream to agree with the incremental update, and the document to
-//! stay editable. Neither holds yet for hostile changes (docs/fuzzing.md, "Known
-//! failures"): automerge 0.12 panics on some, and a compact payload may name a dependency
-//! that sorts after its own event, which an incremental update resolves and a fresh fold
-//! does not. The fuzz target runs strict with `EVERLOG_FUZZ_STRICT=1`.
+//! stay editable. A change that reads but does not fit the document (src/documents/fit.rs:
+//! wrong actor or seq, a dependency or op id outside the event's causal past) is refused
+//! before automerge sees it, as a typed error that changes nothing. The fuzz target runs
+//! strict with `EVERLOG_FUZZ_STRICT=1`.
 //!
 //! Input: byte 0 picks who appends the event (bits 0–1) and its shape (bits 2–3: compact
 //! `"<base64>"`, legacy `{"change": "<base64>"}`, or the rest verbatim as the event's JSON
@@ -121,10 +121,10 @@ pub fn check(base: &Base, input: &[u8], strict: bool) {
     give(&from, &mut a);
 
     // The decoder: a typed error or a change, the same twice.
-    let decoded = doc.decode_change(&event);
+    let decoded = doc.decode_change(&a, &event);
     match &decoded {
         Ok(change) => {
-            let again = doc.decode_change(&event).expect("the same payload reads the same");
+            let again = doc.decode_change(&a, &event).expect("the same payload reads the same");
             assert_eq!(again.raw_bytes(), change.raw_bytes());
             if shape < 2 {
                 assert_eq!(change.actor_id().to_bytes(), event.id.actor.as_bytes().as_slice(), "not its event's actor");
@@ -139,10 +139,18 @@ pub fn check(base: &Base, input: &[u8], strict: bool) {
     let updated = doc.update(&a);
     match &updated {
         Ok(0) => {
-            // Not readable: listed as a typed error, nothing changed.
-            assert!(decoded.is_err(), "a change that reads was skipped");
-            assert_eq!(doc.rejected(), [decoded.unwrap_err()], "an unread change is listed");
-            assert_eq!(doc.to_json(), before, "an unread change changed the document");
+            // Not readable, or read and does not fit the document: listed as a typed
+            // error, nothing changed.
+            match &decoded {
+                Err(e) => assert_eq!(doc.rejected(), std::slice::from_ref(e), "an unread change is listed"),
+                Ok(_) => assert!(
+                    matches!(doc.rejected(), [DocError::BadChange { id, reason }]
+                        if *id == event.id && reason.contains("does not fit")),
+                    "a change that reads was skipped without a reason: {:?}",
+                    doc.rejected()
+                ),
+            }
+            assert_eq!(doc.to_json(), before, "a refused change changed the document");
         }
         Ok(n) => {
             assert_eq!(*n, 1, "one event, one change");

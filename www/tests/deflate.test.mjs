@@ -15,25 +15,24 @@ const env = serveAndLaunch();
 async function sync(a, b) {
   const sent = { a: 0, b: 0 };
   for (let round = 0; round < 40; round++) {
-    const ab = await a.evaluate(() => {
-      const m = window.peer.generateMessage();
-      return m && Array.from(m);
-    });
-    if (ab) {
-      sent.a += ab.length;
-      await b.evaluate((m) => window.peer.receiveMessage(new Uint8Array(m)), ab);
-    }
-    const ba = await b.evaluate(() => {
-      const m = window.peer.generateMessage();
-      return m && Array.from(m);
-    });
-    if (ba) {
-      sent.b += ba.length;
-      await a.evaluate((m) => window.peer.receiveMessage(new Uint8Array(m)), ba);
-    }
+    const ab = await pass(a, b);
+    const ba = await pass(b, a);
+    sent.a += ab;
+    sent.b += ba;
     if (!ab && !ba) return sent;
   }
   throw new Error("sync did not settle");
+}
+
+/** One message from `from`'s peer to `to`'s, if it has one; the bytes sent (0: none). */
+async function pass(from, to) {
+  const m = await from.evaluate(() => {
+    const m = window.peer.generateMessage();
+    return m && Array.from(m);
+  });
+  if (!m) return 0;
+  await to.evaluate((m) => window.peer.receiveMessage(new Uint8Array(m)), m);
+  return m.length;
 }
 
 test("a core-only peer reads the deflated chunks of a docs peer", async () => {

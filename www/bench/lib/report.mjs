@@ -17,6 +17,14 @@ export function summarize(runs) {
   if (runs[0].bytes !== undefined) {
     for (const k of ["bytes", "gzipBytes", "flights", "roundTrips", "messages", "stored", "deliveries", "deliveredBytes", "applyMs", "receiveMs", "drainMs"]) out[k] = runs[0][k];
   }
+  if (runs[0].jsHeld !== undefined) {
+    // The heap held after a document replay: medians over the runs (documents.js).
+    const med = (k) => runs.map((r) => r[k]).sort((a, b) => a - b)[runs.length >> 1];
+    out.jsHeld = med("jsHeld");
+    out.wasmHeld = med("wasmHeld");
+    out.wasmInitial = runs[0].wasmInitial;
+    out.held = med("jsHeld") + med("wasmHeld");
+  }
   return out;
 }
 
@@ -142,6 +150,26 @@ function docTable(w, ok) {
   }
   if (notes.length) out.push("", ...notes);
   out.push("", "Time ratios are this contender's replay time over the other's (above 1 is slower); byte ratios likewise.");
+  const held = ok.filter((r) => r.summary.held !== undefined);
+  if (held.length) out.push("", heapTable(held));
+  return out.join("\n");
+}
+
+/** The heap held after a document replay, replicas alive: JS heap added + wasm linear memory. */
+function heapTable(ok) {
+  const mb = (x) => (Number.isNaN(x) ? "—" : `${(x / 1e6).toFixed(2)} MB`);
+  const out = [
+    `| contender | JS heap held | wasm memory (high-water) | of which initial | heap held |${ok.map((o) => ` held vs ${o.contender} |`).join("")}`,
+    `|---|---:|---:|---:|---:|${ok.map(() => "---:|").join("")}`,
+  ];
+  for (const r of ok) {
+    const s = r.summary;
+    out.push(`| ${r.label} | ${mb(s.jsHeld)} | ${s.wasmHeld ? mb(s.wasmHeld) : "none"} | ${s.wasmHeld ? mb(s.wasmInitial) : "—"} | ${mb(s.held)} | ${ok.map((o) => (o === r ? "—" : ratio(s.held / o.summary.held))).join(" | ")} |`);
+  }
+  out.push(
+    "",
+    `Heap held after the replay, every replica of the replay alive (before the sync to an empty one): the JS heap the replay added (gc(), then performance.memory.usedJSHeapSize) plus the library's wasm linear memory (memory.buffer.byteLength: it grows in 64 KiB pages and never shrinks, so it is a high-water mark of the page so far, the module's initial memory (\"of which initial\": its size when the instance was created) and transient peaks included; Yjs has no wasm). Medians of the runs; ratios above 1 hold more.`,
+  );
   return out.join("\n");
 }
 

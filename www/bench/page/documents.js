@@ -13,13 +13,20 @@
 // Then each replica is synced to an empty one with the library's own protocol (bytes on the
 // wire), and the stored size is what the library would persist for the document
 // (Automerge `save`, Yjs `encodeStateAsUpdate`; everlog's stored batches are the events the
-// sync carries). Only the replay is on the clock. Trace positions count code points; the
+// sync carries). Only the replay is on the clock. The heap held after the replay, with the
+// replayed replicas alive and before the sync: the JS heap it added (gc(), then
+// performance.memory.usedJSHeapSize, as the memory workload reads it) plus the linear memory
+// of the library's wasm instance (wasm-memory.js; Yjs has none), which is a high-water mark:
+// it includes the library's initial memory and never shrinks. Trace positions count code points; the
 // traces have no character outside the BMP, so they equal the UTF-16 indexes all three use.
 import * as A from "@automerge/automerge";
 import * as Y from "yjs";
 import { automergePeer, runSync } from "./sync.js";
 import { yPeer } from "./contenders/yjs.js";
 import { replayAgents } from "./agents.js";
+import { wasmInitialOf, wasmMemoryOf } from "./wasm-memory.js";
+
+const jsHeap = () => (globalThis.gc?.(), performance.memory?.usedJSHeapSize ?? NaN);
 
 const traces = {};
 
@@ -51,7 +58,12 @@ export async function replayWorkload(adapter, p) {
   if (!trace) return { na: `trace ${p.trace} not served (runner option --traces DIR)` };
   const txns = trace.txns.slice(0, p.n);
   const agents = trace.numAgents ?? 1;
+  const js0 = jsHeap();
   const r = agents > 1 ? await concurrent(adapter, txns, agents) : await adapter.replay(txns);
+  // The replicas are alive here (r holds them: the sync below uses them).
+  const jsHeld = jsHeap() - js0;
+  const wasmHeld = adapter.wasmClass ? wasmMemoryOf(adapter.wasmClass) : 0;
+  const wasmInitial = adapter.wasmClass ? wasmInitialOf(adapter.wasmClass) : 0;
   const texts = r.texts ?? [r.text];
   if (texts.some((t) => t !== texts[0])) throw new Error(`${adapter.name}: the replicas differ after the replay`);
   if (txns.length === trace.txns.length && r.text !== trace.endContent) throw new Error(`${adapter.name}: wrong final text`);
@@ -69,6 +81,9 @@ export async function replayWorkload(adapter, p) {
     roundTrips: sync.roundTrips,
     messages: sync.messages,
     syncMs: sync.ms,
+    jsHeld,
+    wasmHeld,
+    wasmInitial,
     ...(r.deliveries === undefined ? {} : { deliveries: r.deliveries, deliveredBytes: r.deliveredBytes, applyMs: r.applyMs, receiveMs: r.receiveMs, drainMs: r.drainMs }),
   };
 }
@@ -86,6 +101,7 @@ const agentActor = (a) => (0xd0c00001 + a).toString(16).padStart(32, "0");
 
 export const automergeDocs = {
   name: "automerge",
+  wasmClass: "automerge",
   async replay(txns) {
     let doc = A.from({ text: "" });
     const t0 = performance.now();

@@ -1,5 +1,7 @@
 // Page entry: exposes `window.bench` to the runner. The baselines are bundled in; everlog is
 // a separate bundle loaded only when asked for, so a missing package never breaks the page.
+// First: it records the WebAssembly instances the other modules create as they load.
+import "./wasm-memory.js";
 import automerge from "./contenders/automerge.js";
 import loro from "./contenders/loro.js";
 import raw, { rawBatch, rawBytes } from "./contenders/raw.js";

@@ -136,9 +136,30 @@ export async function versionOf(page) {
   });
 }
 
-/** Waits until every page holds the same version (the relay delivered everything). */
+/**
+ * Waits until the page's log holds every edit its document shows. A document edit shows in
+ * `toJSON()` at once but is appended to the log asynchronously (IndexedDB, in turn), so
+ * right after typing the log, and with it `version()`, can still be behind the screen.
+ * `doc.at(log.version())` is the document built from the log's events only.
+ */
+export async function waitSaved(page, { timeout = 30_000 } = {}) {
+  await page.waitForFunction(
+    () => {
+      const { store, log } = window.everlogDemo;
+      return JSON.stringify(store.doc.at(log.version())) === JSON.stringify(store.doc.toJSON());
+    },
+    null,
+    { timeout, polling: 50 },
+  );
+}
+
+/**
+ * Waits until every page's log holds what it shows and all hold the same version (the
+ * relay delivered everything written).
+ */
 export async function waitConverged(pages, { timeout = 30_000 } = {}) {
   const deadline = Date.now() + timeout;
+  await Promise.all(pages.map((p) => waitSaved(p, { timeout })));
   let seen = [];
   while (Date.now() < deadline) {
     seen = await Promise.all(pages.map(versionOf));

@@ -24,6 +24,8 @@ const side = (peer) => ({ generate: () => peer.generateMessage(), receive: (m) =
 
 export default {
   name: "everlog",
+  // Its wasm instance (wasm-memory.js): the one exporting the EventLog class.
+  wasmClass: "eventlog",
   async replay(txns) {
     const log = await open();
     const doc = await Document.open(log, STREAM);
