@@ -123,7 +123,7 @@ impl<'a> EventRef<'a> {
     /// String metadata; empty for most events.
     #[inline]
     pub fn meta(self) -> &'a Meta {
-        self.extra().map_or(&NO_META, |x| &x.meta)
+        meta_of(self.extra())
     }
 
     /// The caller-given idempotency key, if any.
@@ -135,7 +135,7 @@ impl<'a> EventRef<'a> {
     /// Causal dependencies not implied by the author's own previous event.
     #[inline]
     pub fn deps(self) -> &'a [EventId] {
-        self.extra().map_or(&[], |x| &x.deps)
+        deps_of(self.extra())
     }
 
     /// Its place in the total order.
@@ -161,18 +161,30 @@ impl<'a> EventRef<'a> {
     }
 }
 
+#[inline]
+fn meta_of(x: Option<&Extra>) -> &Meta {
+    x.map_or(&NO_META, |x| &x.meta)
+}
+
+#[inline]
+fn deps_of(x: Option<&Extra>) -> &[EventId] {
+    x.map_or(&[], |x| &x.deps)
+}
+
 impl PartialEq for EventRef<'_> {
     fn eq(&self, o: &Self) -> bool {
+        // Each side's clocks and side-table entry looked up once (a stored record's are
+        // a branch and a binary search).
+        let (x, y) = (self.extra(), o.extra());
         self.id() == o.id()
-            && self.lamport() == o.lamport()
-            && self.time() == o.time()
+            && self.clocks() == o.clocks()
             && self.stream() == o.stream()
             && self.kind() == o.kind()
             && self.key() == o.key()
             && self.data() == o.data()
-            && self.meta() == o.meta()
-            && self.idempotency_key() == o.idempotency_key()
-            && self.deps() == o.deps()
+            && meta_of(x) == meta_of(y)
+            && x.and_then(|x| x.idempotency_key.as_deref()) == y.and_then(|y| y.idempotency_key.as_deref())
+            && deps_of(x) == deps_of(y)
     }
 }
 

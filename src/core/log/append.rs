@@ -116,6 +116,13 @@ impl Log {
     /// log changed in between: prepare again. Returns what [`Prepared::results`] would
     /// (one event per draft), without copying the new events.
     pub fn commit(&mut self, prepared: Prepared) -> Result<Vec<Event>> {
+        self.commit_ref(&prepared)?;
+        Ok(prepared.into_results())
+    }
+
+    /// [`commit`](Self::commit) for a caller that keeps the batch (the browser publishes
+    /// its new events after committing them): applies it, returns nothing.
+    pub fn commit_ref(&mut self, prepared: &Prepared) -> Result<()> {
         if prepared.generation != self.generation {
             return Err(Error::Storage(StorageError::new(
                 "InvalidStateError",
@@ -128,7 +135,7 @@ impl Log {
         }
         self.order.extend(first as u32..self.arena.len() as u32);
         self.index_streams(first);
-        Ok(prepared.into_results())
+        Ok(())
     }
 
     /// Dependencies of the next local event: the latest event of every actor whose news
