@@ -34,6 +34,7 @@ use super::id::{ActorId, EventId};
 use super::name::Name;
 use super::pending::{Pending, PendingInfo};
 use super::version::VersionVector;
+use names::NameId;
 
 /// What the caller expects a stream's version (its number of events) to be.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,7 +151,7 @@ pub struct Log {
     order: Vec<u32>,
     tracks: HashMap<ActorId, ActorTrack>,
     version: VersionVector,
-    streams: HashMap<Name, Vec<u32>>,
+    streams: HashMap<NameId, Vec<u32>>,
     ikeys: HashMap<Arc<str>, u32>,
     conflicts: Conflicts,
     pending: Pending,
@@ -228,12 +229,12 @@ impl Log {
 
     /// Number of events in `stream` (its version for optimistic concurrency).
     pub fn stream_version(&self, stream: &str) -> u64 {
-        self.streams.get(stream).map_or(0, |v| v.len() as u64)
+        self.stream_positions(stream).len() as u64
     }
 
     /// Names of all streams, sorted.
     pub fn streams(&self) -> Vec<Name> {
-        let mut v: Vec<Name> = self.streams.keys().cloned().collect();
+        let mut v: Vec<Name> = self.streams.keys().map(|s| self.arena.names.name(*s).clone()).collect();
         super::sort::sort_by(&mut v, Ord::cmp);
         v
     }
@@ -263,7 +264,7 @@ impl Log {
     /// Events matching `filter`, in the total order, at most `filter.limit`.
     pub fn events<'a>(&'a self, filter: &'a Filter) -> impl Iterator<Item = EventRef<'a>> + 'a {
         let base: &[u32] = match &filter.stream {
-            Some(s) => self.streams.get(s.as_str()).map_or(&[], |v| v.as_slice()),
+            Some(s) => self.stream_positions(s),
             None => &self.order,
         };
         base.iter()
@@ -389,7 +390,9 @@ impl Log {
 
     /// Arena indices of one stream's events, in the total order.
     pub(crate) fn stream_positions(&self, stream: &str) -> &[u32] {
-        self.streams.get(stream).map_or(&[], |v| v.as_slice())
+        // Keyed by the interned name's id: a stream the log holds has one.
+        let s = self.arena.names.id_of(stream);
+        s.and_then(|s| self.streams.get(&s)).map_or(&[], |v| v.as_slice())
     }
 
     pub(crate) fn fold_columns(&self) -> &ColumnCache {

@@ -292,7 +292,7 @@ impl Log {
         }
         for (s, mut fresh) in by_stream {
             sort_indices_by_order(&mut fresh, arena);
-            let list = self.streams.entry(arena.names.name(s).clone()).or_default();
+            let list = self.streams.entry(s).or_default();
             merge_sorted(list, &fresh, arena);
         }
     }
