@@ -50,11 +50,12 @@ impl Log {
                 generation,
             });
         }
-        let mut batch: HashMap<EventId, &Event> = map_with_capacity(events.len());
-        for e in &events {
+        // Batch positions by id (`usize` values: the same map type as the planner's).
+        let mut batch: HashMap<EventId, usize> = map_with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
             self.check_static(e)?;
-            if let Some(prev) = batch.insert(e.id, e) {
-                if prev != e {
+            if let Some(prev) = batch.insert(e.id, i) {
+                if events[prev] != *e {
                     return Err(InvalidEvent::Equivocation(e.id).into());
                 }
             }
@@ -66,8 +67,9 @@ impl Log {
         }
         // Clock checks wherever the dependencies are at hand (log, pending or batch).
         let at_hand = |id: &EventId| {
-            self.clocks_of(id)
-                .or_else(|| batch.get(id).copied().or_else(|| self.pending.get(id)).map(|e| (e.lamport, e.time)))
+            self.clocks_of(id).or_else(|| {
+                batch.get(id).map(|i| &events[*i]).or_else(|| self.pending.get(id)).map(|e| (e.lamport, e.time))
+            })
         };
         for e in &events {
             self.check_clocks(e, &at_hand)?;
