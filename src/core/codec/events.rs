@@ -87,12 +87,13 @@ impl ActorTable {
 pub fn encode_body<'e>(events: &[EventRef<'e>], actors: &ActorTable, out: &mut Vec<u8>) {
     // String table: stream, type, key, meta names and values, in order of first use.
     let mut strings: Vec<&'e str> = Vec::new();
-    let mut index: HashMap<&'e str, u64> = HashMap::default();
+    // `usize` values: the same map type as the append's batch keys (one instance).
+    let mut index: HashMap<&'e str, usize> = HashMap::default();
     let mut intern = |s: &'e str| -> u64 {
         *index.entry(s).or_insert_with(|| {
             strings.push(s);
-            (strings.len() - 1) as u64
-        })
+            strings.len() - 1
+        }) as u64
     };
     let mut refs: Vec<[u64; 3]> = Vec::with_capacity(events.len());
     let mut meta_refs: Vec<(u64, u64)> = Vec::new();

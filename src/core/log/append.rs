@@ -8,7 +8,7 @@ use super::{AppendOptions, ExpectedVersion, Log, Prepared};
 use crate::core::causal::CausalLookup;
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
 use crate::core::event::{Draft, Event, Extra};
-use crate::core::hash::{Map as HashMap, Set as HashSet};
+use crate::core::hash::Map as HashMap;
 use crate::core::id::EventId;
 use crate::core::name::Name;
 
@@ -65,9 +65,10 @@ impl Log {
             }
         }
         if new_count > 0 && opts.expected_version != ExpectedVersion::Any {
-            let mut checked: HashSet<&str> = HashSet::default();
+            // A map rather than a set: the same type as `batch_keys` above, one instance.
+            let mut checked: HashMap<&str, usize> = HashMap::default();
             for (d, _) in drafts.iter().zip(&fresh).filter(|(_, f)| **f) {
-                if checked.insert(&d.stream) {
+                if checked.insert(&d.stream, 0).is_none() {
                     let current = self.stream_version(&d.stream);
                     if !opts.expected_version.accepts(current) {
                         return Err(Error::Concurrency {

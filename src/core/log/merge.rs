@@ -9,7 +9,7 @@
 //! persisted: the log's version does not include them, so the next sync asks for them
 //! again).
 
-use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
+use crate::core::hash::{map_with_capacity, Map as HashMap};
 
 use super::names::NameId;
 use super::{Arena, Log, Received};
@@ -90,9 +90,10 @@ impl Log {
             rejected: Vec::new(),
             generation: self.generation,
         };
-        let mut seen = set_with_capacity(events.len());
+        // A map rather than a set: the same type as `batch` above, one instance.
+        let mut seen: HashMap<EventId, usize> = map_with_capacity(events.len());
         for e in events {
-            if self.version.includes(&e.id) || self.pending.get(&e.id).is_some() || !seen.insert(e.id) {
+            if self.version.includes(&e.id) || self.pending.get(&e.id).is_some() || seen.insert(e.id, 0).is_some() {
                 out.duplicates += 1;
                 continue;
             }
