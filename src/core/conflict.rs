@@ -18,7 +18,7 @@ use super::causal::CausalLookup;
 use super::event::{sort_by_order, sort_indices_by_order, Event};
 use super::event_ref::EventRef;
 use super::id::EventId;
-use super::log::names::{NameId, Names};
+use super::log::names::NameId;
 use super::log::Arena;
 use super::name::Name;
 
@@ -65,15 +65,15 @@ impl Conflicts {
     /// Records the arrival of `arena[idx]` (all of its causal past is already recorded;
     /// its names are interned).
     pub fn on_event(&mut self, idx: u32, arena: &Arena, causal: &impl CausalLookup) {
-        let e = arena.at(idx as usize);
-        let Some(key) = e.key() else { return };
-        let slot = self.slots.entry((Names::id(e.stream()), Names::id(key))).or_insert_with(|| Slot {
-            stream: e.stream().clone(),
-            key: key.clone(),
+        let Some(key) = arena.key_id(idx) else { return };
+        let id = arena.id(idx);
+        let slot = self.slots.entry((arena.stream_id(idx), key)).or_insert_with(|| Slot {
+            stream: arena.stream(idx).clone(),
+            key: arena.names.name(key).clone(),
             heads: Vec::new(),
             history: Vec::new(),
         });
-        slot.heads.retain(|h| !causal.knows(&e.id(), &arena.at(*h as usize).id()));
+        slot.heads.retain(|h| !causal.knows(&id, &arena.id(*h)));
         slot.heads.push(idx);
         slot.history.push(idx);
     }

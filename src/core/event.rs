@@ -73,16 +73,7 @@ static NO_META: Meta = Meta::new();
 
 impl PartialEq for Event {
     fn eq(&self, o: &Self) -> bool {
-        self.id == o.id
-            && self.lamport == o.lamport
-            && self.time == o.time
-            && self.stream == o.stream
-            && self.kind == o.kind
-            && self.key == o.key
-            && self.data == o.data
-            && self.meta() == o.meta()
-            && self.idempotency_key() == o.idempotency_key()
-            && self.deps() == o.deps()
+        self.view() == o.view()
     }
 }
 
@@ -173,18 +164,13 @@ pub fn sort_by_order(events: &mut [EventRef<'_>]) {
 #[inline(never)]
 pub fn sort_indices_by_order(indices: &mut [u32], arena: &super::log::Arena) {
     #[cfg(target_arch = "wasm32")]
-    super::sort::sort_positions(indices, &|a, b| {
-        arena.at(a as usize).order_key().cmp(&arena.at(b as usize).order_key())
-    });
+    super::sort::sort_positions(indices, &|a, b| arena.order_key(a).cmp(&arena.order_key(b)));
     #[cfg(not(target_arch = "wasm32"))]
     {
         // Natively: the actor compared as one `u128` (its big-endian bytes: the same
         // order), and an input already in order (local appends, most restores) recognised
         // by one pass and left alone. (Sorting on a buffer of cached keys measured slower.)
-        let key = |i: u32| {
-            let e = arena.at(i as usize);
-            (e.lamport(), u128::from_be_bytes(e.id().actor.0), e.id().seq)
-        };
+        let key = |i: u32| arena.sort_key(i);
         if indices.len() < 2 || indices.windows(2).all(|w| key(w[0]) < key(w[1])) {
             return;
         }

@@ -19,8 +19,10 @@ use std::sync::OnceLock;
 use foldhash::fast::{FoldHasher, SeedableRandomState};
 use foldhash::SharedSeed;
 
+/// No set type: each (key, value) pair of a hash map is its own copy of hashbrown's code
+/// in the wasm package, so where a set would do, the code uses a `Map<K, usize>` of a key
+/// type that already has one (docs/size.md).
 pub(crate) type Map<K, V> = std::collections::HashMap<K, V, Seeded>;
-pub(crate) type Set<K> = std::collections::HashSet<K, Seeded>;
 
 /// foldhash keyed from the platform's secure random source.
 #[derive(Clone, Debug)]
@@ -64,9 +66,4 @@ impl BuildHasher for Seeded {
 /// An empty map with room for `n` entries.
 pub(crate) fn map_with_capacity<K, V>(n: usize) -> Map<K, V> {
     Map::with_capacity_and_hasher(n, Seeded::default())
-}
-
-/// An empty set with room for `n` entries.
-pub(crate) fn set_with_capacity<K>(n: usize) -> Set<K> {
-    Set::with_capacity_and_hasher(n, Seeded::default())
 }

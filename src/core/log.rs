@@ -34,6 +34,7 @@ use super::id::{ActorId, EventId};
 use super::name::Name;
 use super::pending::{Pending, PendingInfo};
 use super::version::VersionVector;
+use names::NameId;
 
 /// What the caller expects a stream's version (its number of events) to be.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +98,31 @@ impl Prepared {
             })
             .collect()
     }
+
+    /// [`results`](Self::results), moving the new events out instead of copying them
+    /// (a new event named by several drafts, a key repeated in the batch, is copied for
+    /// all but its last).
+    fn into_results(self) -> Vec<Event> {
+        let mut uses = vec![0u32; self.new_events.len()];
+        for i in self.results.iter().filter_map(|r| r.as_ref().ok()) {
+            uses[*i] += 1;
+        }
+        let mut fresh: Vec<Option<Event>> = self.new_events.into_iter().map(Some).collect();
+        self.results
+            .into_iter()
+            .filter_map(|r| match r {
+                Ok(i) => {
+                    uses[i] -= 1;
+                    if uses[i] == 0 {
+                        fresh[i].take()
+                    } else {
+                        fresh[i].clone()
+                    }
+                }
+                Err(e) => Some(e),
+            })
+            .collect()
+    }
 }
 
 /// What [`Log::receive`] did with a batch of remote events.
@@ -125,11 +151,10 @@ pub struct Log {
     order: Vec<u32>,
     tracks: HashMap<ActorId, ActorTrack>,
     version: VersionVector,
-    streams: HashMap<Name, Vec<u32>>,
+    streams: HashMap<NameId, Vec<u32>>,
     ikeys: HashMap<Arc<str>, u32>,
     conflicts: Conflicts,
     pending: Pending,
-    names: names::Names,
     max_lamport: u64,
     max_time: u64,
     generation: u64,
@@ -172,7 +197,6 @@ impl Log {
             ikeys: HashMap::default(),
             conflicts: Conflicts::default(),
             pending: Pending::default(),
-            names: names::Names::default(),
             max_lamport: 0,
             max_time: 0,
             generation: 0,
@@ -205,12 +229,12 @@ impl Log {
 
     /// Number of events in `stream` (its version for optimistic concurrency).
     pub fn stream_version(&self, stream: &str) -> u64 {
-        self.streams.get(stream).map_or(0, |v| v.len() as u64)
+        self.stream_positions(stream).len() as u64
     }
 
     /// Names of all streams, sorted.
     pub fn streams(&self) -> Vec<Name> {
-        let mut v: Vec<Name> = self.streams.keys().cloned().collect();
+        let mut v: Vec<Name> = self.streams.keys().map(|s| self.arena.names.name(*s).clone()).collect();
         super::sort::sort_by(&mut v, Ord::cmp);
         v
     }
@@ -240,7 +264,7 @@ impl Log {
     /// Events matching `filter`, in the total order, at most `filter.limit`.
     pub fn events<'a>(&'a self, filter: &'a Filter) -> impl Iterator<Item = EventRef<'a>> + 'a {
         let base: &[u32] = match &filter.stream {
-            Some(s) => self.streams.get(s.as_str()).map_or(&[], |v| v.as_slice()),
+            Some(s) => self.stream_positions(s),
             None => &self.order,
         };
         base.iter()
@@ -297,10 +321,10 @@ impl Log {
 
     /// The current values of one `(stream, key)`: one event, or several when in conflict.
     pub fn current(&self, stream: &str, key: &str) -> Vec<EventRef<'_>> {
-        let (Some(s), Some(k)) = (self.names.get(stream), self.names.get(key)) else {
+        let (Some(s), Some(k)) = (self.arena.names.id_of(stream), self.arena.names.id_of(key)) else {
             return Vec::new();
         };
-        let heads = self.conflicts.heads_of((names::Names::id(s), names::Names::id(k)));
+        let heads = self.conflicts.heads_of((s, k));
         let mut v: Vec<EventRef<'_>> = heads.iter().map(|i| self.arena.at(*i as usize)).collect();
         sort_by_order(&mut v);
         v
@@ -366,7 +390,9 @@ impl Log {
 
     /// Arena indices of one stream's events, in the total order.
     pub(crate) fn stream_positions(&self, stream: &str) -> &[u32] {
-        self.streams.get(stream).map_or(&[], |v| v.as_slice())
+        // Keyed by the interned name's id: a stream the log holds has one.
+        let s = self.arena.names.id_of(stream);
+        s.and_then(|s| self.streams.get(&s)).map_or(&[], |v| v.as_slice())
     }
 
     pub(crate) fn fold_columns(&self) -> &ColumnCache {

@@ -144,13 +144,11 @@ impl<S: Storage> Replica<S> {
     pub async fn append(&mut self, drafts: Vec<Draft>, opts: &AppendOptions, now_ms: u64) -> Result<Vec<Event>> {
         self.check_open()?;
         let prepared = self.log.prepare(drafts, opts, now_ms)?;
-        let out = prepared.results();
         // Only repeated idempotency keys: nothing new to store.
         if !prepared.new_events.is_empty() {
             self.storage.append(&encode_events_with(&prepared.new_events, &self.encoding)).await?;
         }
-        self.log.commit(prepared)?;
-        Ok(out)
+        self.log.commit(prepared)
     }
 
     /// Merges remote events: the ones that become applicable are persisted as one batch,

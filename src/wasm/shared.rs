@@ -144,11 +144,10 @@ impl Shared {
         if prepared.new_events.is_empty() {
             return Ok(results); // every draft repeated an idempotency key
         }
-        let fresh = prepared.new_events.clone();
-        self.persist(&fresh).await?;
-        self.log.borrow_mut().commit(prepared).map_err(|e| to_js(&e))?;
+        self.persist(&prepared.new_events).await?;
+        self.log.borrow_mut().commit_ref(&prepared).map_err(|e| to_js(&e))?;
         drop(guard);
-        self.publish(&fresh, None);
+        self.publish(&prepared.new_events, None);
         Ok(results)
     }
 

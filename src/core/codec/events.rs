@@ -28,11 +28,11 @@ pub const FLAG_IKEY: u8 = 4;
 pub const FLAG_DEPS: u8 = 8;
 const FLAGS_KNOWN: u8 = FLAG_KEY | FLAG_META | FLAG_IKEY | FLAG_DEPS;
 
-/// Actors of one batch or message, sorted ascending (the canonical order), with indices.
+/// Actors of one batch or message, sorted ascending (the canonical order); an actor's
+/// index is its position (found by binary search: no hash map instance for this type).
 #[derive(Debug, Default)]
 pub struct ActorTable {
     pub actors: Vec<ActorId>,
-    index: HashMap<ActorId, u32>,
 }
 
 impl ActorTable {
@@ -49,13 +49,16 @@ impl ActorTable {
     }
 
     pub fn from_sorted(actors: Vec<ActorId>) -> Self {
-        let index = actors.iter().enumerate().map(|(i, a)| (*a, i as u32)).collect();
-        ActorTable { actors, index }
+        ActorTable { actors }
     }
 
+    /// The index of `a`, which must be in the table.
     #[inline]
     pub fn index_of(&self, a: &ActorId) -> u64 {
-        u64::from(self.index[a])
+        match self.actors.binary_search(a) {
+            Ok(i) => i as u64,
+            Err(_) => panic!("actor not in the table"),
+        }
     }
 
     pub fn write(&self, out: &mut Vec<u8>) {
@@ -84,12 +87,13 @@ impl ActorTable {
 pub fn encode_body<'e>(events: &[EventRef<'e>], actors: &ActorTable, out: &mut Vec<u8>) {
     // String table: stream, type, key, meta names and values, in order of first use.
     let mut strings: Vec<&'e str> = Vec::new();
-    let mut index: HashMap<&'e str, u64> = HashMap::default();
+    // `usize` values: the same map type as the append's batch keys (one instance).
+    let mut index: HashMap<&'e str, usize> = HashMap::default();
     let mut intern = |s: &'e str| -> u64 {
         *index.entry(s).or_insert_with(|| {
             strings.push(s);
-            (strings.len() - 1) as u64
-        })
+            strings.len() - 1
+        }) as u64
     };
     let mut refs: Vec<[u64; 3]> = Vec::with_capacity(events.len());
     let mut meta_refs: Vec<(u64, u64)> = Vec::new();

@@ -8,7 +8,7 @@ use super::{AppendOptions, ExpectedVersion, Log, Prepared};
 use crate::core::causal::CausalLookup;
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
 use crate::core::event::{Draft, Event, Extra};
-use crate::core::hash::{Map as HashMap, Set as HashSet};
+use crate::core::hash::Map as HashMap;
 use crate::core::id::EventId;
 use crate::core::name::Name;
 
@@ -17,9 +17,7 @@ impl Log {
     /// `now_ms` is the wall clock; the event time never goes below the log's latest time.
     pub fn append(&mut self, drafts: Vec<Draft>, opts: &AppendOptions, now_ms: u64) -> Result<Vec<Event>> {
         let prepared = self.prepare(drafts, opts, now_ms)?;
-        let out = prepared.results();
-        self.commit(prepared)?;
-        Ok(out)
+        self.commit(prepared)
     }
 
     /// Validates a batch and builds its events without applying them, so that a storage
@@ -67,9 +65,10 @@ impl Log {
             }
         }
         if new_count > 0 && opts.expected_version != ExpectedVersion::Any {
-            let mut checked: HashSet<&str> = HashSet::default();
+            // A map rather than a set: the same type as `batch_keys` above, one instance.
+            let mut checked: HashMap<&str, usize> = HashMap::default();
             for (d, _) in drafts.iter().zip(&fresh).filter(|(_, f)| **f) {
-                if checked.insert(&d.stream) {
+                if checked.insert(&d.stream, 0).is_none() {
                     let current = self.stream_version(&d.stream);
                     if !opts.expected_version.accepts(current) {
                         return Err(Error::Concurrency {
@@ -115,8 +114,16 @@ impl Log {
     }
 
     /// Applies a batch from [`prepare`](Self::prepare). Fails (changing nothing) when the
-    /// log changed in between: prepare again.
-    pub fn commit(&mut self, prepared: Prepared) -> Result<()> {
+    /// log changed in between: prepare again. Returns what [`Prepared::results`] would
+    /// (one event per draft), without copying the new events.
+    pub fn commit(&mut self, prepared: Prepared) -> Result<Vec<Event>> {
+        self.commit_ref(&prepared)?;
+        Ok(prepared.into_results())
+    }
+
+    /// [`commit`](Self::commit) for a caller that keeps the batch (the browser publishes
+    /// its new events after committing them): applies it, returns nothing.
+    pub fn commit_ref(&mut self, prepared: &Prepared) -> Result<()> {
         if prepared.generation != self.generation {
             return Err(Error::Storage(StorageError::new(
                 "InvalidStateError",
@@ -124,7 +131,7 @@ impl Log {
             )));
         }
         let first = self.arena.len();
-        for e in prepared.new_events {
+        for e in &prepared.new_events {
             self.apply_unchecked(e);
         }
         self.order.extend(first as u32..self.arena.len() as u32);
@@ -152,6 +159,6 @@ impl Log {
     }
 
     fn intern(&self, s: &str) -> Name {
-        self.names.get(s).cloned().unwrap_or_else(|| Name::from(s))
+        self.arena.names.get(s).cloned().unwrap_or_else(|| Name::from(s))
     }
 }

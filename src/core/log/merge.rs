@@ -9,11 +9,9 @@
 //! persisted: the log's version does not include them, so the next sync asks for them
 //! again).
 
-use crate::core::hash::{map_with_capacity, set_with_capacity, Map as HashMap};
+use crate::core::hash::{map_with_capacity, Map as HashMap};
 
-use crate::core::name::Name;
-
-use super::names::{NameId, Names};
+use super::names::NameId;
 use super::{Arena, Log, Received};
 use crate::core::causal::{ActorTrack, CausalLookup};
 use crate::core::error::{Error, InvalidEvent, Result, StorageError};
@@ -52,11 +50,12 @@ impl Log {
                 generation,
             });
         }
-        let mut batch: HashMap<EventId, &Event> = map_with_capacity(events.len());
-        for e in &events {
+        // Batch positions by id (`usize` values: the same map type as the planner's).
+        let mut batch: HashMap<EventId, usize> = map_with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
             self.check_static(e)?;
-            if let Some(prev) = batch.insert(e.id, e) {
-                if prev != e {
+            if let Some(prev) = batch.insert(e.id, i) {
+                if events[prev] != *e {
                     return Err(InvalidEvent::Equivocation(e.id).into());
                 }
             }
@@ -68,8 +67,9 @@ impl Log {
         }
         // Clock checks wherever the dependencies are at hand (log, pending or batch).
         let at_hand = |id: &EventId| {
-            self.clocks_of(id)
-                .or_else(|| batch.get(id).copied().or_else(|| self.pending.get(id)).map(|e| (e.lamport, e.time)))
+            self.clocks_of(id).or_else(|| {
+                batch.get(id).map(|i| &events[*i]).or_else(|| self.pending.get(id)).map(|e| (e.lamport, e.time))
+            })
         };
         for e in &events {
             self.check_clocks(e, &at_hand)?;
@@ -90,9 +90,10 @@ impl Log {
             rejected: Vec::new(),
             generation: self.generation,
         };
-        let mut seen = set_with_capacity(events.len());
+        // A map rather than a set: the same type as `batch` above, one instance.
+        let mut seen: HashMap<EventId, usize> = map_with_capacity(events.len());
         for e in events {
-            if self.version.includes(&e.id) || self.pending.get(&e.id).is_some() || !seen.insert(e.id) {
+            if self.version.includes(&e.id) || self.pending.get(&e.id).is_some() || seen.insert(e.id, 0).is_some() {
                 out.duplicates += 1;
                 continue;
             }
@@ -132,9 +133,11 @@ impl Log {
             }
         }
         out.applied.reserve_exact(p.ready.len());
+        // The log keeps a compact copy of each event; the event itself moves on to the
+        // caller (no clone).
         for e in p.ready {
-            out.applied.push(e.clone());
-            self.apply_unchecked(e);
+            self.apply_unchecked(&e);
+            out.applied.push(e);
         }
         self.finish_merge(first, &mut out);
         Ok(out)
@@ -228,7 +231,7 @@ impl Log {
 
     /// Records an event whose whole causal past is applied; returns its arena index.
     /// Does not touch `order` or the stream index (callers merge those per batch).
-    pub(super) fn apply_unchecked(&mut self, e: Event) -> u32 {
+    pub(super) fn apply_unchecked(&mut self, e: &Event) -> u32 {
         let idx = self.arena.len() as u32;
         // Knowledge: the author's previous knowledge, grown by the explicit deps. Without
         // deps it cannot grow (the previous knowledge is the track's last point), so
@@ -247,13 +250,6 @@ impl Log {
                 k.raise(d.actor, d.seq);
             }
             k.set(e.id.actor, 0);
-        }
-        // The event keeps the log's interned copy of its names (see `names`).
-        let mut e = e;
-        self.names.intern_in_place(&mut e.stream);
-        self.names.intern_in_place(&mut e.kind);
-        if let Some(key) = e.key.as_mut() {
-            self.names.intern_in_place(key);
         }
         self.max_lamport = self.max_lamport.max(e.lamport);
         self.max_time = self.max_time.max(e.time);
@@ -293,17 +289,13 @@ impl Log {
     pub(super) fn index_streams(&mut self, first: usize) {
         let arena = &self.arena;
         // Grouped by the interned name's identity: no string hashing per event.
-        let mut by_stream: HashMap<NameId, (&Name, Vec<u32>)> = HashMap::default();
-        for (i, e) in arena.iter_from(first).enumerate() {
-            by_stream
-                .entry(Names::id(e.stream()))
-                .or_insert_with(|| (e.stream(), Vec::new()))
-                .1
-                .push((first + i) as u32);
+        let mut by_stream: HashMap<NameId, Vec<u32>> = HashMap::default();
+        for i in first as u32..arena.len() as u32 {
+            by_stream.entry(arena.stream_id(i)).or_default().push(i);
         }
-        for (_, (s, mut fresh)) in by_stream {
+        for (s, mut fresh) in by_stream {
             sort_indices_by_order(&mut fresh, arena);
-            let list = self.streams.entry(s.clone()).or_default();
+            let list = self.streams.entry(s).or_default();
             merge_sorted(list, &fresh, arena);
         }
     }
@@ -369,7 +361,7 @@ impl CausalLookup for TracksView<'_> {
 
 /// Merges sorted `fresh` into sorted `list` (both arena indices ordered by order key).
 fn merge_sorted(list: &mut Vec<u32>, fresh: &[u32], arena: &Arena) {
-    let key = |i: &u32| arena.at(*i as usize).order_key();
+    let key = |i: &u32| arena.sort_key(*i);
     match (list.last(), fresh.first()) {
         (_, None) => {}
         (None, _) => list.extend_from_slice(fresh),

@@ -34,7 +34,7 @@ impl Log {
         for e in events {
             match self.check_restorable(&e) {
                 Ok(true) => {
-                    self.apply_unchecked(e);
+                    self.apply_unchecked(&e);
                 }
                 Ok(false) => {}
                 Err(err) => {
