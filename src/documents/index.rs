@@ -137,6 +137,69 @@ impl Index {
         }
     }
 
+    /// How many changes are recorded.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Forgets the changes recorded after the first `len` (those of a batch automerge
+    /// refused), as if they had never been recorded. Costs a few lookups per forgotten
+    /// change.
+    pub fn truncate(&mut self, len: usize) {
+        while self.len > len {
+            let at = (self.len - 1) as u32;
+            let rec = *get(&self.chunks, at);
+            let Index { chunks, by_seq, .. } = self;
+            let list = &mut by_seq[rec.actor as usize];
+            if let Ok(pos) = list.binary_search_by_key(&rec.seq, |&r| get(chunks, r).seq) {
+                if list[pos] == at {
+                    list.remove(pos);
+                }
+            }
+            self.remove_hash(&rec.hash, at);
+            let last = self.chunks.last_mut().expect("a record is in the last chunk");
+            last.pop();
+            if last.is_empty() {
+                self.chunks.pop();
+            }
+            self.len -= 1;
+        }
+    }
+
+    /// Takes record `at` out of the hash table if it is there (backward-shift deletion:
+    /// the entries after it in its probe run move up, so no lookup stops early).
+    fn remove_hash(&mut self, hash: &[u8; 32], at: u32) {
+        if self.by_hash.is_empty() {
+            return;
+        }
+        let mask = self.by_hash.len() - 1;
+        let mut i = self.hasher.hash_one(hash) as usize & mask;
+        loop {
+            match self.by_hash[i] {
+                EMPTY => return,
+                r if r == at => break,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        let mut j = i;
+        loop {
+            j = (j + 1) & mask;
+            let r = self.by_hash[j];
+            if r == EMPTY {
+                break;
+            }
+            // `r` stays unless its home slot is outside the run (i, j] it would skip.
+            let home = self.hasher.hash_one(get(&self.chunks, r).hash) as usize & mask;
+            let stays = if i <= j { i < home && home <= j } else { i < home || home <= j };
+            if !stays {
+                self.by_hash[i] = r;
+                i = j;
+            }
+        }
+        self.by_hash[i] = EMPTY;
+        self.hashed -= 1;
+    }
+
     /// Every recorded change, in the order recorded.
     pub fn iter(&self) -> impl Iterator<Item = Applied> + '_ {
         self.chunks.iter().flatten().map(|r| self.applied(r))

@@ -32,6 +32,7 @@ mod index;
 mod json;
 mod payload;
 mod snapshot;
+mod update;
 
 use std::collections::VecDeque;
 
@@ -90,6 +91,10 @@ pub struct Document {
     /// event comes back, [`update`](Self::update) records it without decoding the payload
     /// again (decoding and re-applying were about a tenth of a local edit's time).
     local: VecDeque<Local>,
+    /// Whether this document made a change since it was folded from the log: only then
+    /// can automerge hold a change of this actor that the log does not
+    /// ([`update`](Self::update) rebuilds the document when that refuses a change).
+    edited: bool,
 }
 
 /// A local change handed out as a draft: its event data and what the index records.
@@ -128,76 +133,12 @@ impl Document {
             index: Index::default(),
             rejected: Vec::new(),
             local: VecDeque::new(),
+            edited: false,
         }
     }
 
     pub fn stream(&self) -> &str {
         &self.stream
-    }
-
-    /// Applies the stream's events that arrived since the last update (local or remote).
-    /// Returns how many changes were applied.
-    pub fn update(&mut self, log: &Log) -> Result<usize, DocError> {
-        let fresh: Vec<EventRef<'_>> =
-            log.missing_from(&self.seen).filter(|e| *e.stream() == *self.stream && *e.kind() == *CHANGE_TYPE).collect();
-        self.seen.merge(log.version());
-        if fresh.is_empty() {
-            return Ok(0);
-        }
-        // Remote changes are applied in batches (much faster than one by one); a change
-        // that names a batched change automerge could order after it (not a direct
-        // dependency), or an object a batched change makes, waits for the batch to apply.
-        let mut changes = Vec::with_capacity(fresh.len());
-        let mut batched: std::collections::HashSet<ChangeHash> = std::collections::HashSet::new();
-        let mut own = 0;
-        let mut n = 0;
-        for &e in &fresh {
-            if let Some(l) = self.own_change(log, e) {
-                self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
-                own += 1;
-                continue;
-            }
-            let change = match self.read_fitting(log, e) {
-                Ok(x) => x,
-                // One bad event must not make the document unreadable: skip it, keep it listed.
-                Err(err) => {
-                    self.rejected.push(err);
-                    continue;
-                }
-            };
-            let (change, needs) = change;
-            let waits = needs.objects.iter().any(|h| batched.contains(h))
-                || needs.changes.iter().any(|h| batched.contains(h) && !change.deps().contains(h));
-            if waits {
-                n += changes.len();
-                self.doc.apply_changes(std::mem::take(&mut changes))?;
-                batched.clear();
-            }
-            if let Err(why) = fit::objects_exist(&change, &self.doc) {
-                self.rejected
-                    .push(DocError::BadChange { id: e.id(), reason: format!("does not fit the document: {why}") });
-                continue;
-            }
-            self.index.record(e.id(), change.hash(), change.actor_id(), change.seq(), change.max_op());
-            batched.insert(change.hash());
-            changes.push(change);
-        }
-        n += changes.len();
-        if !changes.is_empty() {
-            self.doc.apply_changes(changes)?;
-        }
-        Ok(n + own)
-    }
-
-    /// The hash of `e`'s change if `e` carries a change this document made and already
-    /// holds. Drafts are appended in order, so older entries before a match were never
-    /// appended (a failed append the caller did not [`reload`](Self::reload) after).
-    fn own_change(&mut self, log: &Log, e: EventRef<'_>) -> Option<Local> {
-        if e.id().actor != log.actor() {
-            return None;
-        }
-        let at = self.local.iter().position(|l| *l.data == *e.data())?;
-        self.local.drain(..=at).next_back()
     }
 
     /// The automerge change event `e` carries, read against the changes this document has
@@ -308,6 +249,7 @@ impl Document {
         // change it has just built).
         let change = self.doc.get_last_local_change()?;
         let data = payload::write(&change, &self.actor, &self.index);
+        self.edited = true;
         self.local.push_back(Local { data: data.clone(), hash, seq: change.seq(), max_op: change.max_op() });
         Some(Draft { stream: self.stream.clone(), kind: CHANGE_TYPE.into(), data, ..Default::default() })
     }
