@@ -202,7 +202,14 @@ impl Index {
 
     /// Every recorded change, in the order recorded.
     pub fn iter(&self) -> impl Iterator<Item = Applied> + '_ {
-        self.chunks.iter().flatten().map(|r| self.applied(r))
+        self.iter_from(0)
+    }
+
+    /// The recorded changes from the `start`-th on, in the order recorded.
+    pub fn iter_from(&self, start: usize) -> impl Iterator<Item = Applied> + '_ {
+        let first = self.chunks.get(start / CHUNK).map_or(&[][..], |c| c.get(start % CHUNK..).unwrap_or(&[]));
+        let rest = self.chunks.iter().skip(start / CHUNK + 1).flatten();
+        first.iter().chain(rest).map(|r| self.applied(r))
     }
 
     fn applied(&self, r: &Record) -> Applied {
@@ -237,6 +244,12 @@ impl Index {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// The recorded change of `actor` with the highest seq.
+    pub fn latest(&self, actor: &ActorId) -> Option<Applied> {
+        let list = &self.by_seq[*self.actor_ix.get(actor)? as usize];
+        Some(self.applied(get(&self.chunks, *list.last()?)))
     }
 
     pub fn by_seq(&self, actor: &ActorId, seq: u64) -> Option<Applied> {

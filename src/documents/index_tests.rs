@@ -111,6 +111,8 @@ fn truncating_forgets_the_last_records_as_if_never_recorded() {
     }
     for keep in [2_999, 2_048, 1_025, 1_024, 700, 1, 0] {
         let (mut index, mut model) = both(&entries);
+        let tail: Vec<EventId> = index.iter_from(keep).map(|r| r.event).collect();
+        assert_eq!(tail, entries[keep..].iter().map(|r| r.0).collect::<Vec<_>>());
         index.truncate(keep);
         model.truncate(keep);
         assert_eq!(index.len(), keep);

@@ -27,6 +27,7 @@
 
 mod conflicts;
 mod edit;
+mod elements;
 mod fit;
 mod index;
 mod json;
@@ -46,6 +47,7 @@ pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
 pub use edit::{Editor, PathSeg};
 pub use payload::PayloadError;
 
+use elements::{Elements, NewRuns};
 use index::Index;
 
 /// The event type of a document change.
@@ -84,6 +86,8 @@ pub struct Document {
     seen: VersionVector,
     /// Every applied change: its event, hash, `(actor, seq)` and last op.
     index: Index,
+    /// The object of each list or text element of those changes.
+    elements: Elements,
     /// Change events of the stream that could not be read (skipped).
     rejected: Vec<DocError>,
     /// Local changes handed out as drafts and not seen in the log yet: their event data and
@@ -95,6 +99,9 @@ pub struct Document {
     /// can automerge hold a change of this actor that the log does not
     /// ([`update`](Self::update) rebuilds the document when that refuses a change).
     edited: bool,
+    /// After a rebuild ([`update`](Self::update)) while patches were tracked: the heads the
+    /// next [`take_patches`](Self::take_patches) reports from.
+    patches_from: Option<Vec<ChangeHash>>,
 }
 
 /// A local change handed out as a draft: its event data and what the index records.
@@ -103,6 +110,7 @@ struct Local {
     hash: ChangeHash,
     seq: u64,
     max_op: u64,
+    runs: NewRuns,
 }
 
 impl Document {
@@ -131,9 +139,11 @@ impl Document {
             actor,
             seen: VersionVector::new(),
             index: Index::default(),
+            elements: Elements::default(),
             rejected: Vec::new(),
             local: VecDeque::new(),
             edited: false,
+            patches_from: None,
         }
     }
 
@@ -156,7 +166,7 @@ impl Document {
         let actor = automerge::ActorId::from(e.id().actor.as_bytes().as_slice());
         let id = e.id();
         let past = |x: EventId| log.happened_before(&x, &id);
-        let needs = fit::check(&change, &actor, &self.index, &past)
+        let needs = fit::check(&change, &actor, &self.index, &self.elements, &past)
             .map_err(|reason| DocError::BadChange { id, reason: format!("does not fit the document: {reason}") })?;
         Ok((change, needs))
     }
@@ -196,13 +206,24 @@ impl Document {
     /// [`take_patches`](Self::take_patches), from the current state on. Recording has a
     /// small cost per change, so it is off until asked for (the JS `subscribe` asks).
     pub fn track_patches(&mut self) {
+        self.patches_from = None;
         self.doc.update_diff_cursor();
     }
 
     /// What changed since the last call (or since [`track_patches`](Self::track_patches)),
     /// as patches rendered to JSON; empty when nothing changed.
     pub fn take_patches(&mut self) -> Vec<serde_json::Value> {
-        self.doc.diff_incremental().iter().map(json::patch_to_json).collect()
+        let patches = match self.patches_from.take() {
+            // Rebuilt from the log since the last call (src/documents/update.rs).
+            Some(from) => {
+                let heads = self.doc.get_heads();
+                let patches = self.doc.diff(&from, &heads);
+                self.doc.update_diff_cursor();
+                patches
+            }
+            None => self.doc.diff_incremental(),
+        };
+        patches.iter().map(json::patch_to_json).collect()
     }
 
     /// The automerge heads of the changes a log version includes.
@@ -250,7 +271,10 @@ impl Document {
         let change = self.doc.get_last_local_change()?;
         let data = payload::write(&change, &self.actor, &self.index);
         self.edited = true;
-        self.local.push_back(Local { data: data.clone(), hash, seq: change.seq(), max_op: change.max_op() });
+        // The elements it makes, recorded with it when its event is read (remote changes
+        // may name them).
+        let runs = NewRuns::of(change.start_op().get(), &change.decode().operations);
+        self.local.push_back(Local { data: data.clone(), hash, seq: change.seq(), max_op: change.max_op(), runs });
         Some(Draft { stream: self.stream.clone(), kind: CHANGE_TYPE.into(), data, ..Default::default() })
     }
 }

@@ -13,11 +13,12 @@
 //! log (a draft not appended yet, or never) and an event of the same actor and seq (a
 //! forged event, or a second document of the same log). The log decides: the document is
 //! then rebuilt from it, as a fresh fold would read it, so the draft's event, once
-//! appended, is refused there as everywhere (its seq is taken).
+//! appended, is refused there as everywhere (its seq is taken). Tracked patches go on
+//! from what was reported before (the draft's own edit is not reported undone).
 
 use std::collections::HashSet;
 
-use automerge::{Change, ChangeHash};
+use automerge::{Change, ChangeHash, ReadDoc};
 
 use super::{fit, DocError, Document, Local, CHANGE_TYPE};
 use crate::core::{EventRef, Log};
@@ -54,6 +55,7 @@ impl Document {
         for &e in &fresh {
             if let Some(l) = self.own_change(log, e) {
                 self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
+                self.elements.record(&self.actor, &l.runs);
                 if !batch.events.is_empty() {
                     batch.events.push((e, Some(l)));
                 }
@@ -73,7 +75,7 @@ impl Document {
             if waits {
                 n += self.flush(log, &mut batch, &mut refused_own);
             }
-            if let Err(why) = fit::objects_exist(&change, &self.doc) {
+            if let Err(why) = fit::objects_exist(&change, &needs.ops, &self.doc) {
                 self.rejected
                     .push(DocError::BadChange { id: e.id(), reason: format!("does not fit the document: {why}") });
                 continue;
@@ -82,6 +84,7 @@ impl Document {
                 batch.start = self.index.len();
             }
             self.index.record(e.id(), change.hash(), change.actor_id(), change.seq(), change.max_op());
+            self.elements.record(change.actor_id(), &needs.runs);
             batch.hashes.insert(change.hash());
             batch.events.push((e, None));
             batch.changes.push(change);
@@ -90,10 +93,32 @@ impl Document {
         if refused_own && self.edited {
             // The log decides (module docs). A fresh fold has no local change, so this
             // happens at most once; it lists what the fresh fold lists.
-            self.reload(log)?;
+            let tracked = self.doc.diff_cursor();
+            let mut old = std::mem::replace(self, Document::open_with(log, &self.stream, self.doc.text_encoding())?);
+            if !tracked.is_empty() {
+                self.patches_from = Some(self.known_before(&mut old.doc, tracked));
+            }
             n = self.index.len();
         }
         Ok(n)
+    }
+
+    /// The changes of `heads` (of the document `old`) this document holds, each one it
+    /// does not hold replaced by its dependencies: where patches continue from after a
+    /// rebuild. (What only `old` held, a local change, is not reported undone.)
+    fn known_before(&self, old: &mut automerge::AutoCommit, heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+        let (mut from, mut stack, mut seen) = (Vec::new(), heads, HashSet::new());
+        while let Some(h) = stack.pop() {
+            if !seen.insert(h) {
+                continue;
+            }
+            if self.index.by_hash(&h).is_some() {
+                from.push(h);
+            } else if let Some(c) = old.get_change_by_hash(&h) {
+                stack.extend_from_slice(c.deps());
+            }
+        }
+        from
     }
 
     /// The hash of `e`'s change if `e` carries a change this document made and already
@@ -137,21 +162,22 @@ impl Document {
         events: Vec<(EventRef<'_>, Option<Local>)>,
         refused_own: &mut bool,
     ) -> usize {
-        self.index.truncate(start);
+        self.forget_from(start);
         let mut n = 0;
         for (e, own) in events {
             if let Some(l) = own {
                 self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
+                self.elements.record(&self.actor, &l.runs);
                 continue;
             }
-            let change = match self.read_fitting(log, e) {
-                Ok((change, _)) => change,
+            let (change, needs) = match self.read_fitting(log, e) {
+                Ok(x) => x,
                 Err(err) => {
                     self.rejected.push(err);
                     continue;
                 }
             };
-            if let Err(why) = fit::objects_exist(&change, &self.doc) {
+            if let Err(why) = fit::objects_exist(&change, &needs.ops, &self.doc) {
                 self.rejected
                     .push(DocError::BadChange { id: e.id(), reason: format!("does not fit the document: {why}") });
                 continue;
@@ -160,6 +186,7 @@ impl Document {
             match self.doc.apply_changes([change]) {
                 Ok(()) => {
                     self.index.record(e.id(), hash, &actor, seq, max_op);
+                    self.elements.record(&actor, &needs.runs);
                     n += 1;
                 }
                 Err(err) => {
@@ -170,6 +197,24 @@ impl Document {
             }
         }
         n
+    }
+
+    /// Forgets the records from `start` on: the index's, and the elements of their changes
+    /// (an actor's changes are recorded in seq order, so its elements after its last
+    /// remaining change are theirs).
+    fn forget_from(&mut self, start: usize) {
+        let mut actors: Vec<automerge::ActorId> = Vec::new();
+        for r in self.index.iter_from(start) {
+            let a = self.index.actor(&r);
+            if !actors.contains(a) {
+                actors.push(a.clone());
+            }
+        }
+        self.index.truncate(start);
+        for a in &actors {
+            let kept = self.index.latest(a).map_or(0, |r| r.max_op);
+            self.elements.truncate(a, kept);
+        }
     }
 
     /// automerge holds back (queues, without an error) a change whose dependencies it does
