@@ -88,6 +88,9 @@ pub struct Document {
     index: Index,
     /// The object of each list or text element of those changes.
     elements: Elements,
+    /// Whether `elements` holds every applied change's elements (not yet after opening a
+    /// snapshot: built when the first change that needs it is read).
+    elements_ready: bool,
     /// Change events of the stream that could not be read (skipped).
     rejected: Vec<DocError>,
     /// Local changes handed out as drafts and not seen in the log yet: their event data and
@@ -140,6 +143,7 @@ impl Document {
             seen: VersionVector::new(),
             index: Index::default(),
             elements: Elements::default(),
+            elements_ready: true,
             rejected: Vec::new(),
             local: VecDeque::new(),
             edited: false,

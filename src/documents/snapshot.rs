@@ -32,7 +32,6 @@
 
 use automerge::{AutoCommit, ChangeHash, TextEncoding};
 
-use super::elements::NewRuns;
 use super::index::Index;
 use super::{DocError, Document};
 use crate::core::{ActorId, EventId, Log, VersionVector};
@@ -177,11 +176,9 @@ impl Document {
             return Err(bad("trailing bytes"));
         }
         d.index = index;
-        // The element table is not in the snapshot: rebuilt from the changes (decoding
-        // each, an actor's in seq order), without applying any.
-        for c in d.doc.get_changes(&[]) {
-            d.elements.record(c.actor_id(), &NewRuns::of(c.start_op().get(), &c.decode().operations));
-        }
+        // The element table is not in the snapshot: built from the document's changes when
+        // a change that needs it is first read (`update`).
+        d.elements_ready = false;
         d.update(log)?;
         Ok(d)
     }

@@ -20,6 +20,7 @@ use std::collections::HashSet;
 
 use automerge::{Change, ChangeHash, ReadDoc};
 
+use super::elements::{Elements, NewRuns};
 use super::{fit, DocError, Document, Local, CHANGE_TYPE};
 use crate::core::{EventRef, Log};
 
@@ -45,6 +46,9 @@ impl Document {
         self.seen.merge(log.version());
         if fresh.is_empty() {
             return Ok(0);
+        }
+        if !self.elements_ready && fresh.iter().any(|e| !self.local.iter().any(|l| *l.data == *e.data())) {
+            self.build_elements();
         }
         // A change that names a batched change automerge could order after it (not a
         // direct dependency), or an object a batched change makes, waits for the batch to
@@ -197,6 +201,16 @@ impl Document {
             }
         }
         n
+    }
+
+    /// Builds the element table from every change of the document (after opening a
+    /// snapshot, which does not hold it): decodes each, an actor's in seq order.
+    fn build_elements(&mut self) {
+        self.elements = Elements::default();
+        for c in self.doc.get_changes(&[]) {
+            self.elements.record(c.actor_id(), &NewRuns::of(c.start_op().get(), &c.decode().operations));
+        }
+        self.elements_ready = true;
     }
 
     /// Forgets the records from `start` on: the index's, and the elements of their changes
