@@ -15,28 +15,48 @@
 //! - its seq is its actor's next: the previous seq is recorded, this one is not (an
 //!   actor's events are a causal chain, so this is the same on every replica);
 //! - every dependency is a recorded change of an event in the causal past;
+//! - its first op comes after the last op of the actor's previous change (an actor's op
+//!   ids are unique and increase);
 //! - every op id an op names (its object, the element it inserts after or sets, its
 //!   predecessors) was made earlier in the same change or by a recorded change of an
-//!   event in the causal past, and an object is one (automerge knows it as an object).
+//!   event in the causal past, and an object is one (automerge knows it as an object);
+//! - every other actor the change lists is named by one of its ops (automerge 0.12's
+//!   batch apply turns a change listing an unused actor into a document that panics
+//!   when read);
+//! - an op fits its object's kind: a map's ops name a key and insert nothing, a list's or
+//!   a text's name an element (the head only to insert);
+//! - the element an op names is an element (an insert op) **of the object the op names**
+//!   (the document's element table, [`super::elements`]): automerge 0.12 panics on an
+//!   insert after, or a set of, another object's op.
 
-use automerge::legacy::{ElementId, Key, ObjectId, OpId, OpType};
-use automerge::{ActorId, AutoCommit, Change, ChangeHash};
+use automerge::legacy::{ElementId, Key, ObjectId, Op, OpId, OpType};
+use automerge::{ActorId, AutoCommit, Change, ChangeHash, ObjType};
 
+use super::elements::{Elements, NewRuns};
 use super::index::Index;
 use super::payload::Past;
 
 /// What a change that fits needs before it: the recorded changes it names (previous seq,
 /// dependencies, makers of the op ids its ops name), and among them those that made the
 /// objects it names outside itself (these must be applied to the document, not only
-/// batched, before [`objects_exist`] can look).
+/// batched, before [`objects_exist`] can look); and its decoded ops and the elements
+/// they make, to record with it.
 pub(crate) struct Needs {
     pub changes: Vec<ChangeHash>,
     pub objects: Vec<ChangeHash>,
+    pub ops: Vec<Op>,
+    pub runs: NewRuns,
 }
 
 /// Checks `change` against the recorded changes of its event's causal past (module docs):
 /// what it needs, or why it does not fit.
-pub(crate) fn check(change: &Change, event_actor: &ActorId, index: &Index, past: Past<'_>) -> Result<Needs, String> {
+pub(crate) fn check(
+    change: &Change,
+    event_actor: &ActorId,
+    index: &Index,
+    elements: &Elements,
+    past: Past<'_>,
+) -> Result<Needs, String> {
     let actor = change.actor_id();
     if actor != event_actor {
         return Err(format!("its change is by actor {actor}, not by its event's actor"));
@@ -53,6 +73,9 @@ pub(crate) fn check(change: &Change, event_actor: &ActorId, index: &Index, past:
         let prev =
             index.by_seq(actor, seq - 1).ok_or_else(|| format!("seq {seq} is not the next seq of actor {actor}"))?;
         needs.push(prev.hash);
+        if change.start_op().get() <= prev.max_op {
+            return Err(format!("its first op {} is not after its actor's last op {}", change.start_op(), prev.max_op));
+        }
     } else if seq == 0 {
         return Err("seq 0".into());
     }
@@ -63,9 +86,18 @@ pub(crate) fn check(change: &Change, event_actor: &ActorId, index: &Index, past:
             .ok_or_else(|| format!("dependency {d} is not a change of the event's causal past"))?;
         needs.push(r.hash);
     }
-    let expanded = change.decode();
+    let ops = change.decode().operations;
     let start = change.start_op().get();
-    let mut objects_here = Vec::new();
+    // The other actors the ops name: automerge 0.12's batch apply turns a change that
+    // lists an actor no op names into a document that panics when read.
+    let others = change.other_actor_ids();
+    let mut named = vec![false; others.len()];
+    let mut name = |id: &OpId| {
+        if let Some(i) = others.iter().position(|a| *a == id.1) {
+            named[i] = true;
+        }
+    };
+    let mut objects_here: Vec<(u64, ObjType)> = Vec::new();
     let mut objects = Vec::new();
     let find = |id: &OpId, needs: &mut Vec<ChangeHash>, here: u64| -> Result<(), String> {
         if id.1 == *actor && id.0 >= start && id.0 < here {
@@ -78,50 +110,94 @@ pub(crate) fn check(change: &Change, event_actor: &ActorId, index: &Index, past:
         needs.push(h);
         Ok(())
     };
-    for (i, op) in expanded.operations.iter().enumerate() {
+    for (i, op) in ops.iter().enumerate() {
         let here = start + i as u64;
-        if let ObjectId::Id(id) = &op.obj {
-            find(id, &mut objects, here)?;
-            if id.1 == *actor && id.0 >= start && !objects_here.contains(&id.0) {
-                return Err(format!("op {}@{} is not an object", id.0, id.1));
+        match &op.obj {
+            ObjectId::Root => fits_kind(ObjType::Map, op)?,
+            ObjectId::Id(id) => {
+                name(id);
+                find(id, &mut objects, here)?;
+                if id.1 == *actor && id.0 >= start {
+                    let kind = objects_here.iter().find(|o| o.0 == id.0).map(|o| o.1);
+                    fits_kind(kind.ok_or_else(|| format!("op {}@{} is not an object", id.0, id.1))?, op)?;
+                }
+                // Objects from outside the change: their kind once they are applied
+                // (`objects_exist`).
             }
         }
         if let Key::Seq(ElementId::Id(id)) = &op.key {
+            name(id);
             find(id, &mut needs, here)?;
+            let made_here = (id.1 == *actor && id.0 >= start).then(|| &ops[(id.0 - start) as usize]);
+            let of = match made_here {
+                Some(e) => e.insert.then(|| e.obj.clone()),
+                None => elements.object_of(id).map(ObjectId::Id),
+            };
+            if of.as_ref() != Some(&op.obj) {
+                return Err(format!("op {}@{} is not an element of the object its op names", id.0, id.1));
+            }
         }
         for p in op.pred.iter() {
+            name(p);
             find(p, &mut needs, here)?;
         }
-        if matches!(op.action, OpType::Make(_)) {
-            objects_here.push(here);
+        if let OpType::Make(kind) = op.action {
+            objects_here.push((here, kind));
         }
+    }
+    if let Some(i) = named.iter().position(|n| !n) {
+        return Err(format!("it lists actor {} that none of its ops names", others[i]));
     }
     objects.sort_unstable();
     objects.dedup();
     needs.extend_from_slice(&objects);
     needs.sort_unstable();
     needs.dedup();
-    Ok(Needs { changes: needs, objects })
+    let runs = NewRuns::of(start, &ops);
+    Ok(Needs { changes: needs, objects, ops, runs })
 }
 
-/// Are the objects `change` names outside itself objects of `doc`? (Call once every change
-/// it needs is applied.)
-pub(crate) fn objects_exist(change: &Change, doc: &AutoCommit) -> Result<(), String> {
+/// Does `op` fit an object of this kind? A map's ops name a key and insert nothing; a
+/// list's or a text's name an element, the head only to insert at the start. (automerge
+/// 0.12 panics on the rest, when applying or later when reading the object.)
+fn fits_kind(kind: ObjType, op: &Op) -> Result<(), String> {
+    let fits = match (&op.key, kind) {
+        (Key::Map(_), ObjType::Map | ObjType::Table) => !op.insert,
+        (Key::Seq(ElementId::Head), ObjType::List | ObjType::Text) => op.insert,
+        (Key::Seq(ElementId::Id(_)), ObjType::List | ObjType::Text) => true,
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(format!("an op that does not fit a {kind} object"))
+    }
+}
+
+/// Are the objects `change` names outside itself objects of `doc`, and do its ops (`ops`,
+/// decoded) fit their kinds? (Call once every change it needs is applied.)
+pub(crate) fn objects_exist(change: &Change, ops: &[Op], doc: &AutoCommit) -> Result<(), String> {
     let actor = change.actor_id();
     let start = change.start_op().get();
-    let mut seen: Vec<&OpId> = Vec::new();
-    let expanded = change.decode();
-    for op in &expanded.operations {
+    let mut seen: Vec<(&OpId, ObjType)> = Vec::new();
+    for op in ops {
         if let ObjectId::Id(id) = &op.obj {
-            if (id.1 == *actor && id.0 >= start) || seen.contains(&id) {
+            if id.1 == *actor && id.0 >= start {
                 continue;
             }
-            let name = format!("{}@{}", id.0, id.1);
-            doc.import(&name).map_err(|_| format!("op {name} is not an object"))?;
-            // Few distinct objects per change: a short list.
-            if seen.len() < 16 {
-                seen.push(id);
-            }
+            let kind = match seen.iter().find(|s| s.0 == id) {
+                Some(s) => s.1,
+                None => {
+                    let name = format!("{}@{}", id.0, id.1);
+                    let (_, kind) = doc.import(&name).map_err(|_| format!("op {name} is not an object"))?;
+                    // Few distinct objects per change: a short list.
+                    if seen.len() < 16 {
+                        seen.push((id, kind));
+                    }
+                    kind
+                }
+            };
+            fits_kind(kind, op)?;
         }
     }
     Ok(())
@@ -157,3 +233,7 @@ fn maker(index: &Index, actor: &ActorId, counter: u64) -> Option<(ChangeHash, cr
     let prev_max = if lo > 1 { max_op(lo - 1)? } else { 0 };
     (r.max_op >= counter && counter > prev_max).then_some((r.hash, r.event))
 }
+
+#[cfg(test)]
+#[path = "fit_tests.rs"]
+mod tests;

@@ -137,9 +137,79 @@ impl Index {
         }
     }
 
+    /// How many changes are recorded.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Forgets the changes recorded after the first `len` (those of a batch automerge
+    /// refused), as if they had never been recorded. Costs a few lookups per forgotten
+    /// change.
+    pub fn truncate(&mut self, len: usize) {
+        while self.len > len {
+            let at = (self.len - 1) as u32;
+            let rec = *get(&self.chunks, at);
+            let Index { chunks, by_seq, .. } = self;
+            let list = &mut by_seq[rec.actor as usize];
+            if let Ok(pos) = list.binary_search_by_key(&rec.seq, |&r| get(chunks, r).seq) {
+                if list[pos] == at {
+                    list.remove(pos);
+                }
+            }
+            self.remove_hash(&rec.hash, at);
+            let last = self.chunks.last_mut().expect("a record is in the last chunk");
+            last.pop();
+            if last.is_empty() {
+                self.chunks.pop();
+            }
+            self.len -= 1;
+        }
+    }
+
+    /// Takes record `at` out of the hash table if it is there (backward-shift deletion:
+    /// the entries after it in its probe run move up, so no lookup stops early).
+    fn remove_hash(&mut self, hash: &[u8; 32], at: u32) {
+        if self.by_hash.is_empty() {
+            return;
+        }
+        let mask = self.by_hash.len() - 1;
+        let mut i = self.hasher.hash_one(hash) as usize & mask;
+        loop {
+            match self.by_hash[i] {
+                EMPTY => return,
+                r if r == at => break,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        let mut j = i;
+        loop {
+            j = (j + 1) & mask;
+            let r = self.by_hash[j];
+            if r == EMPTY {
+                break;
+            }
+            // `r` stays unless its home slot is outside the run (i, j] it would skip.
+            let home = self.hasher.hash_one(get(&self.chunks, r).hash) as usize & mask;
+            let stays = if i <= j { i < home && home <= j } else { i < home || home <= j };
+            if !stays {
+                self.by_hash[i] = r;
+                i = j;
+            }
+        }
+        self.by_hash[i] = EMPTY;
+        self.hashed -= 1;
+    }
+
     /// Every recorded change, in the order recorded.
     pub fn iter(&self) -> impl Iterator<Item = Applied> + '_ {
-        self.chunks.iter().flatten().map(|r| self.applied(r))
+        self.iter_from(0)
+    }
+
+    /// The recorded changes from the `start`-th on, in the order recorded.
+    pub fn iter_from(&self, start: usize) -> impl Iterator<Item = Applied> + '_ {
+        let first = self.chunks.get(start / CHUNK).map_or(&[][..], |c| c.get(start % CHUNK..).unwrap_or(&[]));
+        let rest = self.chunks.iter().skip(start / CHUNK + 1).flatten();
+        first.iter().chain(rest).map(|r| self.applied(r))
     }
 
     fn applied(&self, r: &Record) -> Applied {
@@ -174,6 +244,12 @@ impl Index {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// The recorded change of `actor` with the highest seq.
+    pub fn latest(&self, actor: &ActorId) -> Option<Applied> {
+        let list = &self.by_seq[*self.actor_ix.get(actor)? as usize];
+        Some(self.applied(get(&self.chunks, *list.last()?)))
     }
 
     pub fn by_seq(&self, actor: &ActorId, seq: u64) -> Option<Applied> {

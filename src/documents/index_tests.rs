@@ -92,3 +92,43 @@ fn an_empty_index_finds_nothing() {
     assert!(index.by_hash(&hash(0)).is_none());
     assert!(index.by_seq(&ActorId::from(&[1u8; 16][..]), 1).is_none());
 }
+
+#[test]
+fn truncating_forgets_the_last_records_as_if_never_recorded() {
+    let actors = [ActorId::from(&[1u8; 16][..]), ActorId::from(&[2u8; 16][..])];
+    let mut entries = Vec::new();
+    let mut seqs = [0u64; 2];
+    for i in 0..3_000u64 {
+        let a = (i % 2) as usize;
+        seqs[a] += 1;
+        // Some duplicates of an earlier hash or seq (not found by them, before or after).
+        let (h, s) = match i % 97 {
+            13 => (hash(i / 2), seqs[a]),
+            29 => (hash(i), seqs[a] - 1),
+            _ => (hash(i), seqs[a]),
+        };
+        entries.push((event(a as u8 + 1, i + 1), h, actors[a].clone(), s, i * 2));
+    }
+    for keep in [2_999, 2_048, 1_025, 1_024, 700, 1, 0] {
+        let (mut index, mut model) = both(&entries);
+        let tail: Vec<EventId> = index.iter_from(keep).map(|r| r.event).collect();
+        assert_eq!(tail, entries[keep..].iter().map(|r| r.0).collect::<Vec<_>>());
+        index.truncate(keep);
+        model.truncate(keep);
+        assert_eq!(index.len(), keep);
+        check(&index, &model);
+        for (_, h, a, s, _) in &entries[keep..] {
+            if !model.iter().any(|r| r.1 == *h) {
+                assert!(index.by_hash(h).is_none());
+            }
+            if !model.iter().any(|r| r.2 == *a && r.3 == *s) {
+                assert!(index.by_seq(a, *s).is_none());
+            }
+        }
+        // Recording again after a truncation finds everything as before.
+        for (e, h, a, s, m) in &entries[keep..] {
+            index.record(*e, *h, a, *s, *m);
+        }
+        check(&index, &entries);
+    }
+}

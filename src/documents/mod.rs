@@ -27,11 +27,13 @@
 
 mod conflicts;
 mod edit;
+mod elements;
 mod fit;
 mod index;
 mod json;
 mod payload;
 mod snapshot;
+mod update;
 
 use std::collections::VecDeque;
 
@@ -45,6 +47,7 @@ pub use conflicts::{DocConflict, DocConflictRecord, DocValue};
 pub use edit::{Editor, PathSeg};
 pub use payload::PayloadError;
 
+use elements::{Elements, NewRuns};
 use index::Index;
 
 /// The event type of a document change.
@@ -83,6 +86,11 @@ pub struct Document {
     seen: VersionVector,
     /// Every applied change: its event, hash, `(actor, seq)` and last op.
     index: Index,
+    /// The object of each list or text element of those changes.
+    elements: Elements,
+    /// Whether `elements` holds every applied change's elements (not yet after opening a
+    /// snapshot: built when the first change that needs it is read).
+    elements_ready: bool,
     /// Change events of the stream that could not be read (skipped).
     rejected: Vec<DocError>,
     /// Local changes handed out as drafts and not seen in the log yet: their event data and
@@ -90,6 +98,13 @@ pub struct Document {
     /// event comes back, [`update`](Self::update) records it without decoding the payload
     /// again (decoding and re-applying were about a tenth of a local edit's time).
     local: VecDeque<Local>,
+    /// Whether this document made a change since it was folded from the log: only then
+    /// can automerge hold a change of this actor that the log does not
+    /// ([`update`](Self::update) rebuilds the document when that refuses a change).
+    edited: bool,
+    /// After a rebuild ([`update`](Self::update)) while patches were tracked: the heads the
+    /// next [`take_patches`](Self::take_patches) reports from.
+    patches_from: Option<Vec<ChangeHash>>,
 }
 
 /// A local change handed out as a draft: its event data and what the index records.
@@ -98,6 +113,7 @@ struct Local {
     hash: ChangeHash,
     seq: u64,
     max_op: u64,
+    runs: NewRuns,
 }
 
 impl Document {
@@ -126,78 +142,17 @@ impl Document {
             actor,
             seen: VersionVector::new(),
             index: Index::default(),
+            elements: Elements::default(),
+            elements_ready: true,
             rejected: Vec::new(),
             local: VecDeque::new(),
+            edited: false,
+            patches_from: None,
         }
     }
 
     pub fn stream(&self) -> &str {
         &self.stream
-    }
-
-    /// Applies the stream's events that arrived since the last update (local or remote).
-    /// Returns how many changes were applied.
-    pub fn update(&mut self, log: &Log) -> Result<usize, DocError> {
-        let fresh: Vec<EventRef<'_>> =
-            log.missing_from(&self.seen).filter(|e| *e.stream() == *self.stream && *e.kind() == *CHANGE_TYPE).collect();
-        self.seen.merge(log.version());
-        if fresh.is_empty() {
-            return Ok(0);
-        }
-        // Remote changes are applied in batches (much faster than one by one); a change
-        // that names a batched change automerge could order after it (not a direct
-        // dependency), or an object a batched change makes, waits for the batch to apply.
-        let mut changes = Vec::with_capacity(fresh.len());
-        let mut batched: std::collections::HashSet<ChangeHash> = std::collections::HashSet::new();
-        let mut own = 0;
-        let mut n = 0;
-        for &e in &fresh {
-            if let Some(l) = self.own_change(log, e) {
-                self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
-                own += 1;
-                continue;
-            }
-            let change = match self.read_fitting(log, e) {
-                Ok(x) => x,
-                // One bad event must not make the document unreadable: skip it, keep it listed.
-                Err(err) => {
-                    self.rejected.push(err);
-                    continue;
-                }
-            };
-            let (change, needs) = change;
-            let waits = needs.objects.iter().any(|h| batched.contains(h))
-                || needs.changes.iter().any(|h| batched.contains(h) && !change.deps().contains(h));
-            if waits {
-                n += changes.len();
-                self.doc.apply_changes(std::mem::take(&mut changes))?;
-                batched.clear();
-            }
-            if let Err(why) = fit::objects_exist(&change, &self.doc) {
-                self.rejected
-                    .push(DocError::BadChange { id: e.id(), reason: format!("does not fit the document: {why}") });
-                continue;
-            }
-            self.index.record(e.id(), change.hash(), change.actor_id(), change.seq(), change.max_op());
-            batched.insert(change.hash());
-            changes.push(change);
-        }
-        n += changes.len();
-        if !changes.is_empty() {
-            self.doc.apply_changes(changes)?;
-        }
-        Ok(n + own)
-    }
-
-    /// The hash of `e`'s change if `e` carries a change this document made and already
-    /// holds. Drafts are appended in order, so older entries before a match were never
-    /// appended (a failed append the caller did not [`reload`](Self::reload) after).
-    fn own_change(&mut self, log: &Log, e: EventRef<'_>) -> Option<Local> {
-        if e.id().actor != log.actor() {
-            return None;
-        }
-        let at = self.local.iter().position(|l| *l.data == *e.data())?;
-        self.local.drain(..=at).next_back()
     }
 
     /// The automerge change event `e` carries, read against the changes this document has
@@ -215,7 +170,7 @@ impl Document {
         let actor = automerge::ActorId::from(e.id().actor.as_bytes().as_slice());
         let id = e.id();
         let past = |x: EventId| log.happened_before(&x, &id);
-        let needs = fit::check(&change, &actor, &self.index, &past)
+        let needs = fit::check(&change, &actor, &self.index, &self.elements, &past)
             .map_err(|reason| DocError::BadChange { id, reason: format!("does not fit the document: {reason}") })?;
         Ok((change, needs))
     }
@@ -255,13 +210,24 @@ impl Document {
     /// [`take_patches`](Self::take_patches), from the current state on. Recording has a
     /// small cost per change, so it is off until asked for (the JS `subscribe` asks).
     pub fn track_patches(&mut self) {
+        self.patches_from = None;
         self.doc.update_diff_cursor();
     }
 
     /// What changed since the last call (or since [`track_patches`](Self::track_patches)),
     /// as patches rendered to JSON; empty when nothing changed.
     pub fn take_patches(&mut self) -> Vec<serde_json::Value> {
-        self.doc.diff_incremental().iter().map(json::patch_to_json).collect()
+        let patches = match self.patches_from.take() {
+            // Rebuilt from the log since the last call (src/documents/update.rs).
+            Some(from) => {
+                let heads = self.doc.get_heads();
+                let patches = self.doc.diff(&from, &heads);
+                self.doc.update_diff_cursor();
+                patches
+            }
+            None => self.doc.diff_incremental(),
+        };
+        patches.iter().map(json::patch_to_json).collect()
     }
 
     /// The automerge heads of the changes a log version includes.
@@ -308,7 +274,11 @@ impl Document {
         // change it has just built).
         let change = self.doc.get_last_local_change()?;
         let data = payload::write(&change, &self.actor, &self.index);
-        self.local.push_back(Local { data: data.clone(), hash, seq: change.seq(), max_op: change.max_op() });
+        self.edited = true;
+        // The elements it makes, recorded with it when its event is read (remote changes
+        // may name them).
+        let runs = NewRuns::of(change.start_op().get(), &change.decode().operations);
+        self.local.push_back(Local { data: data.clone(), hash, seq: change.seq(), max_op: change.max_op(), runs });
         Some(Draft { stream: self.stream.clone(), kind: CHANGE_TYPE.into(), data, ..Default::default() })
     }
 }

@@ -176,6 +176,9 @@ impl Document {
             return Err(bad("trailing bytes"));
         }
         d.index = index;
+        // The element table is not in the snapshot: built from the document's changes when
+        // a change that needs it is first read (`update`).
+        d.elements_ready = false;
         d.update(log)?;
         Ok(d)
     }

@@ -85,3 +85,28 @@ fn no_snapshot_while_a_draft_is_out() {
     da.reload(&a).unwrap();
     assert!(da.snapshot(&a).is_ok());
 }
+
+/// A snapshot holds no element table: the document builds it when a remote change that
+/// names elements (made before the snapshot, and by a local edit since) is first read.
+#[test]
+fn a_snapshot_builds_its_element_table_when_a_remote_change_needs_it() {
+    let (mut a, mut b, mut da) = edited();
+    let snap = da.snapshot(&a).unwrap();
+    let mut from_snap = Document::open_snapshot(&a, "doc", &snap).unwrap();
+    let draft = from_snap.edit(&a, |e| e.splice_text(&p("/t"), 6, 0, "?")).unwrap();
+    commit(&mut a, &mut from_snap, draft, 6);
+    sync(&mut a, &mut b);
+    let mut db = Document::open(&b, "doc").unwrap();
+    let draft = db
+        .edit(&b, |e| {
+            e.splice_text(&p("/t"), 7, 0, "x")?;
+            e.splice_text(&p("/t"), 2, 0, "y")
+        })
+        .unwrap();
+    commit(&mut b, &mut db, draft, 7);
+    sync(&mut a, &mut b);
+    from_snap.update(&a).unwrap();
+    assert_eq!(from_snap.text(&p("/t")).unwrap(), "heyllo!?x");
+    assert_eq!(from_snap.rejected(), Document::open(&a, "doc").unwrap().rejected());
+    assert_eq!(from_snap.rejected().len(), 1, "only the unreadable event of `edited`");
+}
