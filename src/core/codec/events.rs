@@ -252,12 +252,14 @@ pub fn decode_body(
         nm[1] = r.index(ns, "type index")?;
     }
     // The optional fields are listed for the flagged events only: so are these columns.
-    let mut keys: Vec<Name> = Vec::with_capacity(flagged(FLAG_KEY));
-    for _ in 0..keys.capacity() {
+    let rows = flagged(FLAG_KEY);
+    let mut keys: Vec<Name> = Vec::with_capacity(rows);
+    for _ in 0..rows {
         keys.push(strings[r.index(ns, "key index")?].clone());
     }
-    let mut metas: Vec<Meta> = Vec::with_capacity(flagged(FLAG_META));
-    for _ in 0..metas.capacity() {
+    let rows = flagged(FLAG_META);
+    let mut metas: Vec<Meta> = Vec::with_capacity(rows);
+    for _ in 0..rows {
         let count = r.count(2, "meta count")?;
         if count == 0 {
             return Err(r.malformed("empty meta"));
@@ -272,12 +274,14 @@ pub fn decode_body(
         }
         metas.push(m);
     }
-    let mut ikeys: Vec<Arc<str>> = Vec::with_capacity(flagged(FLAG_IKEY));
-    for _ in 0..ikeys.capacity() {
+    let rows = flagged(FLAG_IKEY);
+    let mut ikeys: Vec<Arc<str>> = Vec::with_capacity(rows);
+    for _ in 0..rows {
         ikeys.push(Arc::from(r.str("idempotency key")?));
     }
-    let mut deps: Vec<Box<[EventId]>> = Vec::with_capacity(flagged(FLAG_DEPS));
-    for _ in 0..deps.capacity() {
+    let rows = flagged(FLAG_DEPS);
+    let mut deps: Vec<Box<[EventId]>> = Vec::with_capacity(rows);
+    for _ in 0..rows {
         let count = r.count(2, "dependency count")?;
         if count == 0 {
             return Err(r.malformed("empty dependencies"));
