@@ -1,5 +1,6 @@
 //! Hot-path probe: times (and, under callgrind, isolates) each phase of the core's batched
-//! append and cold-open paths, and measures the log's memory per event with a counting
+//! append and cold-open paths and of a merge from sync-message bytes (the browser bench's
+//! `merge` workload: `phase_wire_decode` then `phase_wire_receive` per message), and measures the log's memory per event with a counting
 //! global allocator.
 //!
 //! ```text
@@ -17,6 +18,7 @@ use std::time::Instant;
 
 use everlog::codec::{decode_events, encode_events_with};
 use everlog::store::{block_on, storage_encoding, MemoryStorage, Replica, Storage};
+use everlog::sync::{decode_message, SyncState};
 use everlog::{ActorId, AppendOptions, Draft, Event, Log};
 
 struct Counting;
@@ -94,6 +96,43 @@ fn phase_merge(batches: Vec<Vec<Event>>) -> Log {
     log
 }
 
+/// Decoding one sync message into owned events (what `receiveMessage` does before the
+/// log's receive): header, actor table, version, chunk CRCs, string table, columns.
+#[inline(never)]
+fn phase_wire_decode(log: &Log, state: &mut SyncState, bytes: &[u8]) -> Vec<Event> {
+    let incoming = decode_message(log, state, bytes).unwrap();
+    assert!(incoming.error.is_none());
+    incoming.events
+}
+
+/// The log's receive of one decoded message (as `phase_merge`, on the browser workload).
+#[inline(never)]
+fn phase_wire_receive(log: &mut Log, events: Vec<Event>) {
+    if !events.is_empty() {
+        black_box(log.receive(events).unwrap());
+    }
+}
+
+/// The browser bench's `merge` workload from message bytes: per message, decode then
+/// receive (`receiveMessage` without the JS around it). Returns (decode, receive) in ms
+/// of CPU time when the platform reports it, else wall time.
+fn merge_from_wire(mut log: Log, messages: &[Vec<u8>]) -> (f64, f64, Log) {
+    let now = || cpu_ms().unwrap_or_else(|| START.elapsed().as_secs_f64() * 1e3);
+    let mut state = SyncState::new();
+    let (mut decode, mut receive) = (0.0, 0.0);
+    for m in messages {
+        let t = now();
+        let events = phase_wire_decode(&log, &mut state, black_box(m));
+        let t1 = now();
+        phase_wire_receive(&mut log, events);
+        decode += t1 - t;
+        receive += now() - t1;
+    }
+    (decode, receive, log)
+}
+
+static START: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+
 #[inline(never)]
 fn phase_open(storage: MemoryStorage) -> Replica<MemoryStorage> {
     block_on(Replica::open(storage, Some(ACTOR))).unwrap()
@@ -157,6 +196,13 @@ fn main() {
     assert_eq!(merged.len(), n);
     drop(merged);
 
+    let local = 1_000;
+    let (receiver, messages) = workload::browser_merge_messages(n, local);
+    let wire: usize = messages.iter().map(Vec::len).sum();
+    let (t_wdecode, t_wreceive, merged) = merge_from_wire(receiver, &messages);
+    assert_eq!(merged.len(), n + local);
+    drop(merged);
+
     let per = |t: f64| n as f64 / t * 1e3;
     println!(
         "events: {n}, payload {:.1} B/event, stored {:.1} B/event",
@@ -172,6 +218,15 @@ fn main() {
     if let Some(c) = cpu_merge {
         println!("merge, CPU time of the thread:       {c:8.1} ms  {:>12.0} events/s", per(c));
     }
+    println!(
+        "merge from wire bytes (browser bench's workload: {} messages, {:.1} B/event, {local} local events):",
+        messages.len(),
+        wire as f64 / n as f64
+    );
+    println!("  decode_message:                    {t_wdecode:8.1} ms  {:>12.0} events/s", per(t_wdecode));
+    println!("  Log::receive:                      {t_wreceive:8.1} ms  {:>12.0} events/s", per(t_wreceive));
+    let t_wire = t_wdecode + t_wreceive;
+    println!("  both (receiveMessage's core work): {t_wire:8.1} ms  {:>12.0} events/s", per(t_wire));
     println!(
         "log memory: {:.1} B/event in all, {:.1} B/event beyond the payload",
         log_bytes as f64 / n as f64,

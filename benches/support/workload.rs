@@ -80,3 +80,56 @@ pub fn remote_events(total: usize, actors: usize) -> Vec<Event> {
     assert_eq!(all.len(), total);
     all.iter().map(|e| e.to_event()).collect()
 }
+
+/// Events shaped like the browser bench's (www/bench/page/data.js `makeEvent`): stream
+/// `cart:{i % 1000}`, type `ItemAdded` (`ItemRemoved` every 7th), key `sku-{(i·7919) % 500}`,
+/// and a JSON payload of 100 bytes whose `note` varies per event; `origin` names the writer.
+pub fn browser_draft(i: usize, origin: &str) -> Draft {
+    const NOTE_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789 ";
+    let sku = format!("sku-{}", (i * 7919) % 500);
+    let head =
+        format!(r#"{{"sku":"{sku}","qty":{},"price":{},"by":"{origin}","note":""#, 1 + i % 5, 100 + (i * 37) % 9000);
+    let room = 100usize.saturating_sub(head.len() + 2);
+    let mut x = ((i as u64 + 1) * 2_654_435_761) as u32;
+    let note: String = (0..room)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            NOTE_CHARS[x as usize % NOTE_CHARS.len()] as char
+        })
+        .collect();
+    Draft {
+        stream: format!("cart:{}", i % 1000),
+        kind: if i.is_multiple_of(7) { "ItemRemoved" } else { "ItemAdded" }.into(),
+        key: Some(sku),
+        data: format!("{head}{note}\"}}"),
+        ..Default::default()
+    }
+}
+
+/// The browser bench's `merge` workload on the wire: a log of `n` events written by one
+/// actor in appends of 1,000 syncs to a log holding `local` concurrent events of its own.
+/// Returns the receiving log and the sync messages the sender generates for it (stored
+/// chunks, as the core browser entry writes them: it links no compressor).
+pub fn browser_merge_messages(n: usize, local: usize) -> (Log, Vec<Vec<u8>>) {
+    use everlog::sync::{generate_message, receive_message, SyncState};
+    let now = 1_700_000_000_000;
+    let mut from = Log::new(ActorId::from_u128(0xa));
+    for (b, start) in (0..n).step_by(1_000).enumerate() {
+        let drafts = (start..(start + 1_000).min(n)).map(|i| browser_draft(i, "a")).collect();
+        from.append(drafts, &AppendOptions::default(), now + b as u64).expect("append");
+    }
+    let mut to = Log::new(ActorId::from_u128(0xb));
+    for (b, start) in (0..local).step_by(1_000).enumerate() {
+        let drafts = (start..(start + 1_000).min(local)).map(|i| browser_draft(i, "b")).collect();
+        to.append(drafts, &AppendOptions::default(), now + b as u64).expect("append");
+    }
+    let (mut sf, mut st) = (SyncState::new(), SyncState::new());
+    sf.encode.level = 0;
+    let ask = generate_message(&to, &mut st).expect("the receiver announces its version");
+    receive_message(&mut from, &mut sf, &ask).expect("the sender reads it");
+    let mut messages = Vec::new();
+    while let Some(m) = generate_message(&from, &mut sf) {
+        messages.push(m);
+    }
+    (to, messages)
+}

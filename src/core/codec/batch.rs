@@ -4,7 +4,7 @@
 //! See the [module docs](super) for the byte diagram.
 
 use super::compress::{crc32, crc_matches, deflate_if_it_pays, inflate_exact, LEVEL};
-use super::events::{decode_body, encode_body, estimate, ActorTable};
+use super::events::{decode_body, encode_body, estimate, ActorTable, Strings};
 use super::varint::{put_u64, Reader};
 use crate::core::error::{DecodeError, Error};
 use crate::core::event::{Event, Limits};
@@ -136,18 +136,18 @@ pub(crate) fn read_chunks(r: &mut Reader, actors: &ActorTable, total: u64) -> Pa
     let mut out = Partial::default();
     // Compressed chunks may hold more events than bytes; size the buffer by the input.
     out.events.reserve(total.min(r.remaining() as u64) as usize);
+    let mut names = Strings::default();
     while (out.events.len() as u64) < total {
-        match read_chunk(r, actors) {
-            Ok(evs) if out.events.len() as u64 + evs.len() as u64 <= total => out.events.extend(evs),
-            Ok(_) => {
-                out.error = Some(r.malformed("more events than the header says"));
-                return out;
-            }
-            Err(e) => {
-                out.error = Some(e);
-                return out;
-            }
-        }
+        let before = out.events.len();
+        let read = read_chunk(r, actors, &mut names, &mut out.events);
+        let error = match read {
+            Ok(()) if out.events.len() as u64 <= total => continue,
+            Ok(()) => r.malformed("more events than the header says"),
+            Err(e) => e,
+        };
+        out.events.truncate(before);
+        out.error = Some(error);
+        return out;
     }
     if !r.is_empty() {
         out.error = Some(r.malformed("trailing bytes after the last chunk"));
@@ -155,7 +155,13 @@ pub(crate) fn read_chunks(r: &mut Reader, actors: &ActorTable, total: u64) -> Pa
     out
 }
 
-fn read_chunk(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, DecodeError> {
+/// Reads one chunk and appends its events to `out` (see [`decode_body`] on errors).
+fn read_chunk(
+    r: &mut Reader,
+    actors: &ActorTable,
+    names: &mut Strings,
+    out: &mut Vec<Event>,
+) -> Result<(), DecodeError> {
     let frame_at = r.pos();
     let at = r.offset();
     let flags = r.u8()?;
@@ -183,11 +189,11 @@ fn read_chunk(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, DecodeE
         None => stored,
     };
     let mut br = Reader::with_base(body, body_at);
-    let events = decode_body(&mut br, actors)?;
+    decode_body(&mut br, actors, names, out)?;
     if !br.is_empty() {
         return Err(br.malformed("trailing bytes in chunk"));
     }
-    Ok(events)
+    Ok(())
 }
 
 /// Encodes events (any order, any events) as one batch.

@@ -11,7 +11,7 @@
 //! They are zigzag-encoded and wrapping, so any event round-trips, even one that
 //! `Log::receive` would refuse: validation is the log's job, not the codec's.
 
-use crate::core::hash::Map as HashMap;
+use crate::core::hash::{Map as HashMap, Set as HashSet};
 use std::sync::Arc;
 
 use crate::core::name::Name;
@@ -192,8 +192,33 @@ pub fn estimate(e: EventRef<'_>) -> usize {
         + e.meta().iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() / 4
 }
 
-/// Reads a raw chunk body (all of it: trailing bytes are an error).
-pub fn decode_body(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, DecodeError> {
+/// The names decoded so far from one batch or message. Chunks carry their own string
+/// tables, so the same stream, type and key names come again in every chunk; each distinct
+/// text becomes one [`Name`] that every chunk shares (a lookup instead of two allocations,
+/// and the log's interning then meets one pointer per name instead of one per chunk).
+#[derive(Default)]
+pub struct Strings(HashSet<Name>);
+
+impl Strings {
+    /// The name whose text is `s`.
+    fn name(&mut self, s: &str) -> Name {
+        if let Some(n) = self.0.get(s) {
+            return n.clone();
+        }
+        let n = Name::from(s);
+        self.0.insert(n.clone());
+        n
+    }
+}
+
+/// Reads a raw chunk body (all of it: trailing bytes are an error) and appends its events
+/// to `out`. On error, `out` may hold some of the chunk's events: the caller truncates.
+pub fn decode_body(
+    r: &mut Reader,
+    actors: &ActorTable,
+    names: &mut Strings,
+    out: &mut Vec<Event>,
+) -> Result<(), DecodeError> {
     // Every event takes at least 8 bytes: flags, actor, 3 clocks, stream, type, data length.
     let n = r.count(8, "event count")?;
     if n == 0 {
@@ -202,12 +227,13 @@ pub fn decode_body(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, De
     let ns = r.count(1, "string count")?;
     let mut strings: Vec<Name> = Vec::with_capacity(ns);
     for _ in 0..ns {
-        strings.push(Name::from(r.str("string")?));
+        strings.push(names.name(r.str("string")?));
     }
     let flags = r.take(n)?;
     if let Some(i) = flags.iter().position(|f| f & !FLAGS_KNOWN != 0) {
         return Err(DecodeError::Malformed { what: "event flags", at: r.offset() - n + i });
     }
+    let flagged = |bit: u8| flags.iter().filter(|f| *f & bit != 0).count();
     let na = actors.actors.len();
     let mut actor = Vec::with_capacity(n);
     for _ in 0..n {
@@ -222,82 +248,111 @@ pub fn decode_body(r: &mut Reader, actors: &ActorTable) -> Result<Vec<Event>, De
             c[field] = *p;
         }
     }
-    let mut names = Vec::with_capacity(n);
+    let mut name_ix = Vec::with_capacity(n);
     for _ in 0..n {
-        names.push([r.index(ns, "stream index")?, 0]);
+        name_ix.push([r.index(ns, "stream index")?, 0]);
     }
-    for nm in names.iter_mut() {
+    for nm in name_ix.iter_mut() {
         nm[1] = r.index(ns, "type index")?;
     }
-    let mut keys: Vec<Option<Name>> = vec![None; n];
-    for (k, f) in keys.iter_mut().zip(flags) {
-        if f & FLAG_KEY != 0 {
-            *k = Some(strings[r.index(ns, "key index")?].clone());
-        }
+    // The optional fields are listed for the flagged events only: so are these columns.
+    let rows = flagged(FLAG_KEY);
+    let mut keys: Vec<Name> = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        keys.push(strings[r.index(ns, "key index")?].clone());
     }
-    let mut metas: Vec<Meta> = vec![Meta::new(); n];
-    for (m, f) in metas.iter_mut().zip(flags) {
-        if f & FLAG_META != 0 {
-            let count = r.count(2, "meta count")?;
-            if count == 0 {
-                return Err(r.malformed("empty meta"));
-            }
-            for _ in 0..count {
-                let k = r.index(ns, "meta key index")?;
-                let v = r.index(ns, "meta value index")?;
-                if m.insert(strings[k].to_string(), strings[v].to_string()).is_some() {
-                    return Err(r.malformed("duplicate meta key"));
-                }
+    let rows = flagged(FLAG_META);
+    let mut metas: Vec<Meta> = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        let count = r.count(2, "meta count")?;
+        if count == 0 {
+            return Err(r.malformed("empty meta"));
+        }
+        let mut m = Meta::new();
+        for _ in 0..count {
+            let k = r.index(ns, "meta key index")?;
+            let v = r.index(ns, "meta value index")?;
+            if m.insert(strings[k].to_string(), strings[v].to_string()).is_some() {
+                return Err(r.malformed("duplicate meta key"));
             }
         }
+        metas.push(m);
     }
-    let mut ikeys: Vec<Option<Arc<str>>> = vec![None; n];
-    for (k, f) in ikeys.iter_mut().zip(flags) {
-        if f & FLAG_IKEY != 0 {
-            *k = Some(Arc::from(r.str("idempotency key")?));
-        }
+    let rows = flagged(FLAG_IKEY);
+    let mut ikeys: Vec<Arc<str>> = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        ikeys.push(Arc::from(r.str("idempotency key")?));
     }
-    let mut deps: Vec<Box<[EventId]>> = vec![Box::default(); n];
-    for (d, f) in deps.iter_mut().zip(flags) {
-        if f & FLAG_DEPS != 0 {
-            let count = r.count(2, "dependency count")?;
-            if count == 0 {
-                return Err(r.malformed("empty dependencies"));
-            }
-            let mut v = Vec::with_capacity(count);
-            for _ in 0..count {
-                let a = actors.actors[r.index(na, "dependency actor")?];
-                v.push(EventId::new(a, r.u64()?));
-            }
-            *d = v.into_boxed_slice();
+    let rows = flagged(FLAG_DEPS);
+    let mut deps: Vec<Box<[EventId]>> = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        let count = r.count(2, "dependency count")?;
+        if count == 0 {
+            return Err(r.malformed("empty dependencies"));
         }
+        let mut v = Vec::with_capacity(count);
+        for _ in 0..count {
+            let a = actors.actors[r.index(na, "dependency actor")?];
+            v.push(EventId::new(a, r.u64()?));
+        }
+        deps.push(v.into_boxed_slice());
     }
     let mut lens = Vec::with_capacity(n);
     let mut total: u64 = 0;
     for _ in 0..n {
         let l = r.u64()?;
         total = total.saturating_add(l);
-        lens.push(l);
+        lens.push(l as usize);
     }
     if total != r.remaining() as u64 {
         return Err(if total > r.remaining() as u64 { r.truncated() } else { r.malformed("data length") });
     }
-    let mut out = Vec::with_capacity(n);
-    let parts = actor.into_iter().zip(clocks).zip(names).zip(keys).zip(metas).zip(ikeys).zip(deps).zip(lens);
-    for (((((((a, c), nm), key), meta), ikey), deps), len) in parts {
-        let at = r.offset();
-        let data =
-            std::str::from_utf8(r.take(len as usize)?).map_err(|_| DecodeError::Malformed { what: "data", at })?;
+    let data_at = r.offset();
+    let data = data_texts(r.take(total as usize)?, &lens, data_at)?;
+    out.reserve(n);
+    let (mut keys, mut metas, mut ikeys, mut deps) =
+        (keys.into_iter(), metas.into_iter(), ikeys.into_iter(), deps.into_iter());
+    let mut pos = 0;
+    for ((((a, c), nm), len), f) in actor.into_iter().zip(clocks).zip(name_ix).zip(lens).zip(flags) {
+        let (key, meta, ikey, dep) = (
+            if f & FLAG_KEY != 0 { keys.next() } else { None },
+            if f & FLAG_META != 0 { metas.next().unwrap_or_default() } else { Meta::new() },
+            if f & FLAG_IKEY != 0 { ikeys.next() } else { None },
+            if f & FLAG_DEPS != 0 { deps.next().unwrap_or_default() } else { Box::default() },
+        );
         out.push(Event {
             id: EventId::new(actors.actors[a], c[0]),
             stream: strings[nm[0]].clone(),
             kind: strings[nm[1]].clone(),
             key,
-            data: data.into(),
+            data: data.get(pos..pos + len).unwrap_or_default().into(),
             lamport: c[1],
             time: c[2],
-            extra: Extra::boxed(meta, ikey, deps),
+            extra: Extra::boxed(meta, ikey, dep),
         });
+        pos += len;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// The chunk's data column as text, checked to split into `lens` UTF-8 texts: one pass
+/// over the whole column (payloads are short, and a check per payload cost more per byte),
+/// then a character-boundary test per cut. `at`: the column's offset, for errors,
+/// which name the first event whose text is not UTF-8.
+fn data_texts<'a>(column: &'a [u8], lens: &[usize], at: usize) -> Result<&'a str, DecodeError> {
+    let whole = std::str::from_utf8(column);
+    let mut pos = 0;
+    for &len in lens {
+        let end = pos + len;
+        let fine = match whole {
+            Ok(w) => w.is_char_boundary(end),
+            Err(_) => column.get(pos..end).is_some_and(|t| std::str::from_utf8(t).is_ok()),
+        };
+        if !fine {
+            return Err(DecodeError::Malformed { what: "data", at: at + pos });
+        }
+        pos = end;
+    }
+    // Texts that are all UTF-8 make a column that is: `whole` failed only if one did not.
+    whole.map_err(|_| DecodeError::Malformed { what: "data", at })
 }

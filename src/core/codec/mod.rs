@@ -85,4 +85,6 @@ pub(crate) use batch::{end_header, read_chunks, read_header, read_header_end, wr
 pub(crate) use events::ActorTable;
 
 #[cfg(test)]
+mod decode_tests;
+#[cfg(test)]
 mod tests;

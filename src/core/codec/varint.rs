@@ -96,6 +96,17 @@ impl<'a> Reader<'a> {
     /// An unsigned LEB128 varint; rejects encodings longer than 10 bytes or overflowing.
     #[inline]
     pub fn u64(&mut self) -> Result<u64, DecodeError> {
+        // Most varints of a chunk (indices, deltas, lengths) are one byte.
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.u64_long()
+    }
+
+    fn u64_long(&mut self) -> Result<u64, DecodeError> {
         let mut v: u64 = 0;
         let mut shift = 0u32;
         loop {
