@@ -11,7 +11,7 @@
 //! They are zigzag-encoded and wrapping, so any event round-trips, even one that
 //! `Log::receive` would refuse: validation is the log's job, not the codec's.
 
-use crate::core::hash::{Map as HashMap, Set as HashSet};
+use crate::core::hash::Map as HashMap;
 use std::sync::Arc;
 
 use crate::core::name::Name;
@@ -195,18 +195,20 @@ pub fn estimate(e: EventRef<'_>) -> usize {
 /// The names decoded so far from one batch or message. Chunks carry their own string
 /// tables, so the same stream, type and key names come again in every chunk; each distinct
 /// text becomes one [`Name`] that every chunk shares (a lookup instead of two allocations,
-/// and the log's interning then meets one pointer per name instead of one per chunk).
+/// and the log's interning then meets one pointer per name instead of one per chunk). A
+/// map of the interner's type with unused values, not a set: each hash table type is its
+/// own copy of hashbrown in the wasm (`core::hash`).
 #[derive(Default)]
-pub struct Strings(HashSet<Name>);
+pub struct Strings(HashMap<Name, u32>);
 
 impl Strings {
     /// The name whose text is `s`.
     fn name(&mut self, s: &str) -> Name {
-        if let Some(n) = self.0.get(s) {
+        if let Some((n, _)) = self.0.get_key_value(s) {
             return n.clone();
         }
         let n = Name::from(s);
-        self.0.insert(n.clone());
+        self.0.insert(n.clone(), 0);
         n
     }
 }
