@@ -57,9 +57,9 @@ fn op_ids(base: &Base, next: &[ExpandedChange]) -> Vec<OpId> {
         }
         ids.push(OpId(c.start_op.get() - 1, c.actor_id.clone()));
     }
-    // Counter 0 is the root (or the list head) written with an actor: automerge reads it as
-    // the root but keeps the change's bytes, so the document's save no longer loads (its
-    // hash changes). Not checked yet (docs/documents.md, "Open questions").
+    // Counter 0 with an actor: an op on object `0@<actor>` passes the checks, and the
+    // document's snapshot then no longer opens (mismatching heads). Not checked yet
+    // (docs/documents.md, "Open").
     ids.retain(|id| id.0 > 0);
     ids
 }
