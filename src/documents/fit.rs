@@ -16,23 +16,29 @@
 //!   actor's events are a causal chain, so this is the same on every replica);
 //! - every dependency is a recorded change of an event in the causal past;
 //! - its first op comes after the last op of the actor's previous change (an actor's op
-//!   ids are unique and increase);
+//!   ids are unique and increase) and after the last op of every dependency (op counters
+//!   are Lamport clocks; automerge 0.12 saves a change that breaks this into a document
+//!   that does not load);
 //! - every op id an op names (its object, the element it inserts after or sets, its
 //!   predecessors) was made earlier in the same change or by a recorded change of an
 //!   event in the causal past, and an object is one (automerge knows it as an object);
 //! - every other actor the change lists is named by one of its ops (automerge 0.12's
 //!   batch apply turns a change listing an unused actor into a document that panics
 //!   when read);
+//! - every predecessor an op names is an op, not a delete, of the op's own object and key
+//!   (map key or element), named once; an insert names none, a delete at least one (automerge 0.12 marks
+//!   whatever op a predecessor names as overwritten, in any object; the document's save
+//!   then no longer loads, or panics);
 //! - an op fits its object's kind: a map's ops name a key and insert nothing, a list's or
 //!   a text's name an element (the head only to insert);
 //! - the element an op names is an element (an insert op) **of the object the op names**
-//!   (the document's element table, [`super::elements`]): automerge 0.12 panics on an
+//!   (the document's op table, [`super::elements`]): automerge 0.12 panics on an
 //!   insert after, or a set of, another object's op.
 
 use automerge::legacy::{ElementId, Key, ObjectId, Op, OpId, OpType};
 use automerge::{ActorId, AutoCommit, Change, ChangeHash, ObjType};
 
-use super::elements::{Elements, NewRuns};
+use super::elements::{slot_of, Elements, NewRuns};
 use super::index::Index;
 use super::payload::Past;
 
@@ -79,12 +85,19 @@ pub(crate) fn check(
     } else if seq == 0 {
         return Err("seq 0".into());
     }
+    let mut past_max_op = 0;
     for d in change.deps() {
         let r = index
             .by_hash(d)
             .filter(|r| past(r.event))
             .ok_or_else(|| format!("dependency {d} is not a change of the event's causal past"))?;
         needs.push(r.hash);
+        past_max_op = past_max_op.max(r.max_op);
+    }
+    // Op counters are Lamport clocks: automerge 0.12 applies a change that starts at or
+    // below an op of its dependencies, but its save then no longer loads (another hash).
+    if change.start_op().get() <= past_max_op {
+        return Err(format!("its first op {} is not after its dependencies' last op {past_max_op}", change.start_op()));
     }
     let ops = change.decode().operations;
     let start = change.start_op().get();
@@ -141,6 +154,13 @@ pub(crate) fn check(
             name(p);
             find(p, &mut needs, here)?;
         }
+        if !op.pred.is_empty() {
+            fits_preds(op, &OpId(here, actor.clone()), start, &ops, elements)?;
+        } else if let OpType::Delete = op.action {
+            // automerge 0.12 keeps a delete only as its predecessors' successor: one with
+            // none is lost, and the document's save no longer loads (missing ops).
+            return Err("a delete that names no predecessor".into());
+        }
         if let OpType::Make(kind) = op.action {
             objects_here.push((here, kind));
         }
@@ -155,6 +175,37 @@ pub(crate) fn check(
     needs.dedup();
     let runs = NewRuns::of(start, &ops);
     Ok(Needs { changes: needs, objects, ops, runs })
+}
+
+/// Are the predecessors of `op` (op `id` of a change starting at op `start`, decoded as
+/// `ops`) ops that sit in its object and at its key (the map key, or the element it sets
+/// or deletes), and none a delete? An insert makes a new element: it has none. (automerge
+/// 0.12 marks whatever op a predecessor names as overwritten, in any object: a delete
+/// across objects, a document that no longer loads or that panics when read.) Whether
+/// each is in the causal past is [`check`]'s `find`.
+fn fits_preds(op: &Op, id: &OpId, start: u64, ops: &[Op], elements: &Elements) -> Result<(), String> {
+    let slot = slot_of(op, id).filter(|_| !op.insert);
+    if op.pred.len() > 1 {
+        let mut sorted: Vec<&OpId> = op.pred.iter().collect();
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w[0] == w[1]) {
+            return Err("an op names one predecessor twice".into());
+        }
+    }
+    for p in op.pred.iter() {
+        let fits = slot.as_ref().is_some_and(|slot| {
+            if p.1 == id.1 && p.0 >= start && p.0 < id.0 {
+                let q = &ops[(p.0 - start) as usize];
+                !matches!(q.action, OpType::Delete) && q.obj == op.obj && slot_of(q, p).as_ref() == Some(slot)
+            } else {
+                elements.place(p).is_some_and(|q| !q.delete && q.obj == op.obj && q.slot == *slot)
+            }
+        });
+        if !fits {
+            return Err(format!("predecessor {}@{} is not an op of its op's object and key", p.0, p.1));
+        }
+    }
+    Ok(())
 }
 
 /// Does `op` fit an object of this kind? A map's ops name a key and insert nothing; a
@@ -237,3 +288,7 @@ fn maker(index: &Index, actor: &ActorId, counter: u64) -> Option<(ChangeHash, cr
 #[cfg(test)]
 #[path = "fit_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "fit_pred_tests.rs"]
+mod pred_tests;

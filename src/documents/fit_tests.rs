@@ -19,11 +19,11 @@ fn op_id(x: &automerge::ObjId) -> OpId {
 
 /// The ids the cases name: `a`'s list `/l`, its text `/t`
 /// (object and first character), and its put of `/n`.
-struct Ids {
-    list: OpId,
-    text: OpId,
-    text_el: OpId,
-    n: OpId,
+pub(super) struct Ids {
+    pub list: OpId,
+    pub text: OpId,
+    pub text_el: OpId,
+    pub n: OpId,
 }
 
 /// `a` made `{"l": ["a", "b"], "t": "xy", "n": 1}`; `b` has it.
@@ -51,10 +51,10 @@ fn base() -> (Log, Log, Ids) {
     (a, b, ids)
 }
 
-/// `b` inserts `"c"` at the head of `/l` and sets `/l/1` (the op `mutate` gets), then sends
-/// it changed by `mutate`; `a` reads it. Returns `a`'s document, and whether it was refused.
-fn send(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> (Document, Option<String>) {
-    let (mut a, mut b, ids) = base();
+/// `b`'s change that inserts `"c"` at the head of `/l` and sets `/l/1` (its ops 0 and 1),
+/// changed by `mutate`; and the logs (`b`'s has the change before it, not this one).
+pub(super) fn build(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> (Log, Log, automerge::Change) {
+    let (a, mut b, ids) = base();
     let mut db = Document::open(&b, "doc").unwrap();
     let draft = db.edit(&b, |e| e.put(&p("/first"), &json!(true))).unwrap();
     commit(&mut b, &mut db, draft, 4);
@@ -68,7 +68,14 @@ fn send(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> (Document, Option<Str
     let change = payload::read(&draft.data, &db.actor, &db.index, &|_| true).unwrap();
     let mut expanded = change.decode();
     mutate(&mut expanded, &ids);
-    let data = payload::legacy(&automerge::Change::from(expanded));
+    (a, b, automerge::Change::from(expanded))
+}
+
+/// `b` sends its change (`build`) changed by `mutate`; `a` reads it. Returns `a`'s
+/// document, and whether it was refused.
+pub(super) fn send(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> (Document, Option<String>) {
+    let (mut a, mut b, change) = build(mutate);
+    let data = payload::legacy(&change);
     let draft = Draft { stream: "doc".into(), kind: CHANGE_TYPE.into(), data, ..Default::default() };
     let sent = b.append(vec![draft], &AppendOptions::default(), 5).unwrap();
     let mut da = Document::open(&a, "doc").unwrap();
@@ -96,7 +103,7 @@ fn send(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> (Document, Option<Str
     (da, refused)
 }
 
-fn refused(mutate: impl FnOnce(&mut ExpandedChange, &Ids), why: &str) {
+pub(super) fn refused(mutate: impl FnOnce(&mut ExpandedChange, &Ids), why: &str) {
     let (_, reason) = send(mutate);
     let reason = reason.expect("the change was applied");
     assert!(reason.contains(why), "{reason}");
@@ -174,7 +181,13 @@ fn an_op_that_does_not_fit_its_objects_kind_is_refused() {
     );
     refused(|e, _| e.operations[0].key = Key::Map("k".into()), why);
     refused(|e, _| e.operations[0].obj = ObjectId::Root, why);
-    refused(|e, _| e.operations[1].key = Key::Seq(ElementId::Head), why);
+    refused(
+        |e, _| {
+            e.operations[1].key = Key::Seq(ElementId::Head);
+            e.operations[1].pred = Vec::new().into();
+        },
+        why,
+    );
 }
 
 #[test]
