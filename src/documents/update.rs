@@ -58,8 +58,7 @@ impl Document {
         let mut refused_own = false;
         for &e in &fresh {
             if let Some(l) = self.own_change(log, e) {
-                self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
-                self.elements.record(&self.actor, &l.runs);
+                self.record_own(e, &l);
                 if !batch.events.is_empty() {
                     batch.events.push((e, Some(l)));
                 }
@@ -170,8 +169,7 @@ impl Document {
         let mut n = 0;
         for (e, own) in events {
             if let Some(l) = own {
-                self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
-                self.elements.record(&self.actor, &l.runs);
+                self.record_own(e, &l);
                 continue;
             }
             let (change, needs) = match self.read_fitting(log, e) {
@@ -211,6 +209,12 @@ impl Document {
             self.elements.record(c.actor_id(), &NewRuns::of(c.start_op().get(), &c.decode().operations));
         }
         self.elements_ready = true;
+    }
+
+    /// Records `e`, which carries `l`, a change this document made and already holds.
+    fn record_own(&mut self, e: EventRef<'_>, l: &Local) {
+        self.index.record(e.id(), l.hash, &self.actor, l.seq, l.max_op);
+        self.elements.record(&self.actor, &l.runs);
     }
 
     /// Forgets the records from `start` on: the index's, and the elements of their changes
