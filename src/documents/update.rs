@@ -65,22 +65,13 @@ impl Document {
                 n += 1;
                 continue;
             }
-            let (change, needs) = match self.read_fitting(log, e) {
-                Ok(x) => x,
-                // One bad event must not make the document unreadable: skip it, keep it listed.
-                Err(err) => {
-                    self.rejected.push(err);
-                    continue;
-                }
-            };
+            let Some((change, needs)) = self.read_or_list(log, e) else { continue };
             let waits = needs.objects.iter().any(|h| batch.hashes.contains(h))
                 || needs.changes.iter().any(|h| batch.hashes.contains(h) && !change.deps().contains(h));
             if waits {
                 n += self.flush(log, &mut batch, &mut refused_own);
             }
-            if let Err(why) = fit::objects_exist(&change, &needs.ops, &self.doc) {
-                self.rejected
-                    .push(DocError::BadChange { id: e.id(), reason: format!("does not fit the document: {why}") });
+            if !self.objects_exist_or_list(e, &change, &needs) {
                 continue;
             }
             if batch.events.is_empty() {
@@ -172,16 +163,8 @@ impl Document {
                 self.record_own(e, &l);
                 continue;
             }
-            let (change, needs) = match self.read_fitting(log, e) {
-                Ok(x) => x,
-                Err(err) => {
-                    self.rejected.push(err);
-                    continue;
-                }
-            };
-            if let Err(why) = fit::objects_exist(&change, &needs.ops, &self.doc) {
-                self.rejected
-                    .push(DocError::BadChange { id: e.id(), reason: format!("does not fit the document: {why}") });
+            let Some((change, needs)) = self.read_or_list(log, e) else { continue };
+            if !self.objects_exist_or_list(e, &change, &needs) {
                 continue;
             }
             let (hash, actor, seq, max_op) = (change.hash(), change.actor_id().clone(), change.seq(), change.max_op());
@@ -209,6 +192,21 @@ impl Document {
             self.elements.record(c.actor_id(), &NewRuns::of(c.start_op().get(), &c.decode().operations));
         }
         self.elements_ready = true;
+    }
+
+    /// The change `e` carries and what it needs, if it fits; else `None`, the refusal listed
+    /// in `rejected` (one bad event must not make the document unreadable: skip it, keep it
+    /// listed).
+    fn read_or_list(&mut self, log: &Log, e: EventRef<'_>) -> Option<(Change, fit::Needs)> {
+        self.read_fitting(log, e).map_err(|err| self.rejected.push(err)).ok()
+    }
+
+    /// Are the objects `change` names outside itself in the document (every change it
+    /// needs applied)? If not, the refusal is listed in `rejected`.
+    fn objects_exist_or_list(&mut self, e: EventRef<'_>, change: &Change, needs: &fit::Needs) -> bool {
+        let Err(why) = fit::objects_exist(change, &needs.ops, &self.doc) else { return true };
+        self.rejected.push(DocError::BadChange { id: e.id(), reason: format!("does not fit the document: {why}") });
+        false
     }
 
     /// Records `e`, which carries `l`, a change this document made and already holds.
