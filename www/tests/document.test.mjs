@@ -14,7 +14,10 @@ const env = serveAndLaunch();
  * A page of the docs entry with two helpers:
  * - `window.sync(a, b)`: exchange messages until both are quiet;
  * - `window.twoReplicas()`: two memory logs "a" and "b" and their documents of stream "doc",
- *   `{ a, b, da, db }` (the setup of every two-replica test).
+ *   `{ a, b, da, db }` (the setup of every two-replica test);
+ * - `window.peersAfterText(text)`: `twoReplicas()` with `text` at `["body"]` synced to both,
+ *   plus a peer on each side that has made its first exchange (so every later edit on a
+ *   travels as one message of its own): `{ a, b, da, db, pa, pb }`.
  */
 async function docsPage(context) {
   const page = await openPage(context, env.server.url, "index.html?entry=docs");
@@ -23,6 +26,15 @@ async function docsPage(context) {
       const { EventLog } = window.everlog;
       const [a, b] = [await EventLog.open("a", { storage: "memory" }), await EventLog.open("b", { storage: "memory" })];
       return { a, b, da: await a.document("doc"), db: await b.document("doc") };
+    };
+    window.peersAfterText = async (text) => {
+      const r = await window.twoReplicas();
+      await r.da.putText(["body"], text);
+      await window.sync(r.a, r.b);
+      const [pa, pb] = [r.a.peer(), r.b.peer()];
+      await pa.receiveMessage(pb.generateMessage());
+      await pb.receiveMessage(pa.generateMessage());
+      return { ...r, pa, pb };
     };
     window.sync = async (a, b) => {
       const [pa, pb] = [a.peer(), b.peer()];
@@ -194,13 +206,8 @@ test("messages received in one task reach a subscriber as one call with every pa
   const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
-    const { a, b, da, db } = await window.twoReplicas();
-    await da.putText(["body"], "hi");
-    await window.sync(a, b);
+    const { da, db, pa, pb } = await window.peersAfterText("hi");
     // 40 edits on a, one sync message each (as the relay relays them), queued for b.
-    const [pa, pb] = [a.peer(), b.peer()];
-    await pa.receiveMessage(pb.generateMessage());
-    await pb.receiveMessage(pa.generateMessage());
     const messages = [];
     for (let i = 0; i < 40; i++) {
       if (i % 10 === 9) await da.put(["n"], i);
@@ -250,13 +257,8 @@ test("without subscribers, received events are applied on the next read or edit:
   const context = await env.browser.newContext();
   const page = await docsPage(context);
   const r = await page.evaluate(async () => {
-    const { a, b, da, db } = await window.twoReplicas();
-    await da.putText(["body"], "hi");
-    await window.sync(a, b);
+    const { a, b, da, db, pa, pb } = await window.peersAfterText("hi");
     // Two messages, received one by one while nobody listens on b.
-    const [pa, pb] = [a.peer(), b.peer()];
-    await pa.receiveMessage(pb.generateMessage());
-    await pb.receiveMessage(pa.generateMessage());
     await da.splice(["body"], 2, 0, "!");
     await pb.receiveMessage(pa.generateMessage());
     await da.put(["n"], 1);
