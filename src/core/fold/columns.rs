@@ -142,10 +142,14 @@ impl ColumnCache {
     /// them for a column not extracted yet): what reading them from the cache would scan.
     pub fn lacking(&self, arena: &Arena, numbers: &[&str], groups: &[&str]) -> usize {
         let store = self.lock();
-        let have_n = |f: &&str| store.numbers.iter().find(|c| &*c.field == *f).map_or(0, |c| c.values.len());
-        let have_g = |f: &&str| store.groups.iter().find(|c| &*c.field == *f).map_or(0, |c| c.ids.len());
-        let least = numbers.iter().map(have_n).chain(groups.iter().map(have_g)).min();
-        arena.len().saturating_sub(least.unwrap_or(arena.len()))
+        let mut least = arena.len();
+        for f in numbers {
+            least = least.min(store.numbers.iter().find(|c| &*c.field == *f).map_or(0, |c| c.values.len()));
+        }
+        for f in groups {
+            least = least.min(store.groups.iter().find(|c| &*c.field == *f).map_or(0, |c| c.ids.len()));
+        }
+        arena.len() - least
     }
 
     /// Calls `f` with the number column of `field`, covering all of `arena`.

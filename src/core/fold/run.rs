@@ -43,6 +43,7 @@ impl<'a> Run<'a> {
     /// short run over columns not extracted yet (the events since a projection's snapshot,
     /// right after an open) is folded event by event instead: yes only when the run has at
     /// least as many positions left as the columns lack. Either way the result is the same.
+    #[inline(never)]
     pub fn columns_pay_off(&self, numbers: &[&str], groups: &[&str]) -> bool {
         let left = self.positions.len().saturating_sub(self.consumed);
         left >= self.columns().lacking(self.arena(), numbers, groups)
