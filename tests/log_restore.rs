@@ -109,3 +109,29 @@ fn restore_is_for_an_empty_log_only() {
     assert!(matches!(log.restore(Vec::new()), Err(Error::Storage(_))));
     assert_eq!(log.len(), 1);
 }
+
+/// What the browser's open does: stored batches decoded one at a time as `restore` pulls
+/// events (an iterator, no list of every event): the same log as from one list, and a
+/// refusal in a later batch still leaves the log empty.
+#[test]
+fn restore_from_batches_decoded_as_it_goes_builds_the_same_log() {
+    use everlog::codec::{decode_events, encode_events};
+    let events = history();
+    let batches: Vec<Vec<u8>> = events.chunks(3).map(encode_events).collect();
+    let mut from_list = Log::new(A);
+    from_list.restore(events.clone()).unwrap();
+    let mut streamed = Log::new(A);
+    let n = streamed.restore(batches.iter().flat_map(|b| decode_events(b).unwrap())).unwrap();
+    assert_eq!(n, 10);
+    assert_eq!(encode_log(&streamed), encode_log(&from_list));
+
+    // The last batch repeats an event with other content: refused, nothing kept.
+    let mut bad = events[9].clone();
+    bad.id = events[0].id;
+    let mut damaged = batches.clone();
+    damaged.push(encode_events(&[bad]));
+    let mut log = Log::new(A);
+    let r = log.restore(damaged.iter().flat_map(|b| decode_events(b).unwrap()));
+    assert!(matches!(r, Err(Error::Invalid(_))), "{r:?}");
+    assert!(log.is_empty() && log.version().iter().next().is_none());
+}

@@ -65,3 +65,5 @@ fn start() {
 mod tests;
 #[cfg(test)]
 mod tests_js_fold;
+#[cfg(test)]
+mod tests_snapshot_open;

@@ -56,7 +56,8 @@ impl OpenOptions {
 }
 
 /// The stored batches as one event list, allocated once at its final size (growing it
-/// batch by batch copied the whole list at every doubling).
+/// batch by batch copied the whole list at every doubling): for `receive`, which takes
+/// them all at once.
 fn decode_all<K>(batches: &[(K, Vec<u8>)]) -> Result<Vec<Event>, JsValue> {
     let decoded = batches
         .iter()
@@ -75,9 +76,18 @@ fn decode_all<K>(batches: &[(K, Vec<u8>)]) -> Result<Vec<Event>, JsValue> {
 /// without re-validating their fields or planning a causal delivery (most of a cold open's
 /// cost with `receive`). A store that is not in that order (not written by this code) is
 /// still opened: `receive` takes any order, parking what waits for dependencies.
+///
+/// Each batch is decoded just before its events are applied and dropped right after, so
+/// the decoded events of the whole store are never held at once (nor copied into one list).
 fn replay<K>(actor: ActorId, batches: &[(K, Vec<u8>)]) -> Result<Log, JsValue> {
     let mut log = Log::new(actor);
-    if log.restore(decode_all(batches)?).is_ok() {
+    let mut bad = None;
+    let events = batches.iter().map_while(|(_, b)| batch::decode(b).map_err(|e| bad = Some(e)).ok()).flatten();
+    let restored = log.restore(events);
+    if let Some(e) = bad {
+        return Err(to_js(&Error::Decode(e)));
+    }
+    if restored.is_ok() {
         return Ok(log);
     }
     let mut log = Log::new(actor);

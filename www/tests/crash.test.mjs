@@ -139,3 +139,67 @@ test("killing the browser mid-burst loses no acknowledged append and leaves no p
     await killGroup(second.child).catch(() => {});
   }
 });
+
+// The same kill while a live built-in projection writes its snapshots (every 10,000 events,
+// in the background, beside the batches): after the relaunch the projection, started from
+// whichever snapshot was stored and folding the events since, equals a fold from scratch,
+// and the log has every acknowledged event.
+test("killing the browser while a projection snapshots leaves a projection equal to a fold from scratch", { timeout: 300_000 }, async (t) => {
+  const SIZE = 1000; // events per append: a snapshot every 10 appends
+  const ACKED = 25;
+  const first = await startChromium();
+  const page = await openTestPage(first.context);
+  const acked = [];
+  let reached;
+  const enough = new Promise((r) => (reached = r));
+  await page.exposeFunction("ackSnap", (b, firstId, lastId) => {
+    acked.push({ b, firstId, lastId });
+    if (acked.length === ACKED) reached();
+  });
+  await page.evaluate(async () => {
+    await window.everlog.EventLog.deleteDatabase("crash-snap");
+    window.log = await window.everlog.EventLog.open("crash-snap");
+    window.log.project("per-key", { reducer: window.everlog.Fold.groupSum("k", "n") });
+  });
+  const burst = page
+    .evaluate(async (size) => {
+      for (let b = 0; ; b++) {
+        const events = Array.from({ length: size }, (_, i) => ({ stream: `s${i % 5}`, type: "Tick", data: { k: `k${(b + i) % 7}`, n: 1 + (i % 3) } }));
+        const written = await window.log.append(events);
+        window.ackSnap(b, written[0].id, written[written.length - 1].id);
+      }
+    }, SIZE)
+    .then(() => "ended", (e) => `failed: ${e.message}`);
+  assert.equal(await Promise.race([enough.then(() => "enough"), burst]), "enough");
+  await killGroup(first.child);
+  assert.match(await burst, /^failed: /, "the burst was cut by the kill");
+  const ackedNow = acked.slice();
+
+  const second = await startChromium();
+  try {
+    const again = await openTestPage(second.context);
+    const r = await again.evaluate(async () => {
+      const { EventLog, Fold } = window.everlog;
+      const log = await EventLog.open("crash-snap");
+      const projected = log.project("per-key", { reducer: Fold.groupSum("k", "n") }).value;
+      const builtin = log.fold(Fold.groupSum("k", "n"), {});
+      const events = log.events({});
+      const byHand = {};
+      for (const e of events) byHand[e.data.k] = (byHand[e.data.k] ?? 0) + e.data.n;
+      const ids = new Set(events.map((e) => e.id));
+      await log.close();
+      return { projected, builtin, byHand, count: events.length, ids: [...ids] };
+    });
+    const ids = new Set(r.ids);
+    const missing = ackedNow.flatMap((a) => [a.firstId, a.lastId]).filter((id) => !ids.has(id));
+    assert.deepEqual(missing, [], "every acknowledged append is there");
+    assert.equal(r.count % SIZE, 0, "whole batches only");
+    assert.ok(r.count >= ackedNow.length * SIZE, `${r.count} events stored, ${ackedNow.length * SIZE} acknowledged`);
+    assert.deepEqual(r.projected, r.byHand, "the projection over the snapshot equals a fold by hand");
+    assert.deepEqual(r.builtin, r.byHand, "the built-in fold equals a fold by hand");
+    t.diagnostic(`${ackedNow.length} appends acknowledged before the kill, ${r.count / SIZE} stored`);
+  } finally {
+    await second.browser.close().catch(() => {});
+    await killGroup(second.child).catch(() => {});
+  }
+});

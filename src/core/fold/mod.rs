@@ -83,8 +83,10 @@ pub trait Fold {
 
     /// Folds a whole run of events. The default applies them one by one; a fold may read
     /// per-event values from [`Run::columns`] instead, but must compute exactly the state
-    /// the default would (projections mix both paths). It must call
-    /// [`Run::for_each`] (once, or until [`Run::is_done`]).
+    /// the default would (projections mix both paths). It calls [`Run::for_each`] (once,
+    /// or until [`Run::is_done`]), or stops early: the callers apply what a run leaves
+    /// event by event (the built-ins do when the columns would cost more than the run,
+    /// [`Run::columns_pay_off`]).
     fn apply_run(&self, state: &mut Self::State, run: &mut Run<'_>) {
         let log = run.log();
         run.for_each(|_, e| self.apply(state, e, log));

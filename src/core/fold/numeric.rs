@@ -97,7 +97,12 @@ impl Fold for Sum {
         }
     }
     /// Same additions in the same order as `apply`, values read from the column cache.
+    /// Nothing (the caller then applies the run event by event) when the run is shorter than
+    /// what the column lacks.
     fn apply_run(&self, state: &mut Exact, run: &mut Run<'_>) {
+        if !run.columns_pay_off(&[&self.field], &[]) {
+            return; // left to the caller, which folds what a run leaves event by event
+        }
         let arena = run.arena();
         run.columns().with_numbers(arena, &self.field, |col| {
             let mut total = state.0;
@@ -201,7 +206,12 @@ impl Fold for GroupSum {
     }
     /// Accumulates per group id in a dense vector, starting each group from its value in
     /// the state (or from its first value, as `apply` does), so the result is bit-identical.
+    /// Nothing (the caller then applies the run event by event) when the run is shorter than
+    /// what the columns lack.
     fn apply_run(&self, state: &mut GroupSumState, run: &mut Run<'_>) {
+        if !run.columns_pay_off(&[&self.field], &[&self.key]) {
+            return; // left to the caller, which folds what a run leaves event by event
+        }
         let arena = run.arena();
         run.columns().with_groups(arena, &self.key, &self.field, |ids, names, vals| {
             // Dense accumulators when the group table is small; by id otherwise, so a short

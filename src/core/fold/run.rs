@@ -38,6 +38,17 @@ impl<'a> Run<'a> {
         self.log.fold_columns()
     }
 
+    /// Is reading these columns cheaper than scanning this run's events one by one?
+    /// Extracting a column scans every event it lacks (the whole log the first time), so a
+    /// short run over columns not extracted yet (the events since a projection's snapshot,
+    /// right after an open) is folded event by event instead: yes only when the run has at
+    /// least as many positions left as the columns lack. Either way the result is the same.
+    #[inline(never)]
+    pub fn columns_pay_off(&self, numbers: &[&str], groups: &[&str]) -> bool {
+        let left = self.positions.len().saturating_sub(self.consumed);
+        left >= self.columns().lacking(self.arena(), numbers, groups)
+    }
+
     /// The log's events, indexed by arena index.
     pub fn arena(&self) -> &'a Arena {
         self.log.arena_events()

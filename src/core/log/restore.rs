@@ -21,16 +21,20 @@ impl Log {
     /// exact repeat of an applied event is skipped (several tabs sharing one store may each
     /// persist the same received event). Returns the number of events applied. Only for an
     /// empty log (a fresh open); on any error the log is left empty.
-    pub fn restore(&mut self, events: Vec<Event>) -> Result<usize> {
+    ///
+    /// Takes any iterator, so that a caller can decode stored batches one at a time as they
+    /// are applied instead of holding every decoded event at once (a cold open).
+    pub fn restore(&mut self, events: impl IntoIterator<Item = Event>) -> Result<usize> {
         if !self.is_empty() || self.pending_events().next().is_some() {
             return Err(Error::Storage(StorageError::new(
                 "InvalidStateError",
                 "restore replays storage into an empty log only",
             )));
         }
-        // Sized once: a cold open knows how many events it replays (no doubling slack; the
-        // arena grows by fixed chunks anyway).
-        self.order.reserve_exact(events.len());
+        // Sized once when the caller knows how many events it replays (no doubling slack;
+        // the arena grows by fixed chunks anyway).
+        let events = events.into_iter();
+        self.order.reserve_exact(events.size_hint().0);
         for e in events {
             match self.check_restorable(&e) {
                 Ok(true) => {

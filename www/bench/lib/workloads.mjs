@@ -36,6 +36,14 @@ export function workloads({ quick = false, big = false, subscribe = false } = {}
       params: { n: q(100_000, 10_000), snapshot: true },
     },
     {
+      id: "coldOpenSnapshotSince",
+      run: "coldOpen",
+      title: "Cold open with a persisted fold snapshot and events since",
+      what: "as the snapshot cold open, but 1,000 more events (100 with --quick) were appended after the snapshot, in a session without the projection: open → projection value",
+      kind: "cold",
+      params: { n: q(100_000, 10_000), snapshot: true, since: q(1000, 100) },
+    },
+    {
       id: "merge",
       title: "Merge of remote events",
       what: "in memory; the receiver holds 1,000 concurrent local events; only the receiver's apply/import is timed",
