@@ -321,3 +321,7 @@ mod pred_tests;
 #[cfg(test)]
 #[path = "fit_zero_tests.rs"]
 mod zero_tests;
+
+#[cfg(test)]
+#[path = "fit_stale_tests.rs"]
+mod stale_tests;
