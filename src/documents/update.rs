@@ -96,12 +96,16 @@ impl Document {
     }
 
     /// Rebuilds the document from the log, as a fresh fold reads it. This actor's changes
-    /// the rebuilt document does not hold are dropped (counted in `dropped`); tracked patches go on from
-    /// what was reported before: first what undoes the dropped drafts' edits (computed in
-    /// the old document, back to the changes both hold), then what the rebuilt document
-    /// holds beyond those.
+    /// the rebuilt document does not hold are dropped (counted in `dropped`); tracked
+    /// patches go on from what was reported before: first what undoes the dropped changes'
+    /// edits (computed in the old document, back to the changes both hold), then what the
+    /// rebuilt document holds beyond those.
     pub(super) fn rebuild(&mut self, log: &Log) -> Result<(), DocError> {
-        let reported = self.patches_from.take().unwrap_or_else(|| self.doc.diff_cursor());
+        // What was reported: the heads the next patches start from (after `undone`, from
+        // an earlier rebuild), or those of the last report.
+        let pending = self.patches_from.take();
+        let rebuilt_before = pending.is_some();
+        let reported = pending.unwrap_or_else(|| self.doc.diff_cursor());
         let undone = std::mem::take(&mut self.undone);
         let mut old = std::mem::replace(self, Document::open_with(log, &self.stream, self.doc.text_encoding())?);
         // This actor's changes the rebuilt document does not hold: the drafts not in the log,
@@ -114,7 +118,7 @@ impl Document {
             seq -= 1;
         }
         self.dropped = old.dropped + gone;
-        if !reported.is_empty() {
+        if rebuilt_before || !reported.is_empty() {
             let from = self.known_before(&mut old.doc, reported.clone());
             self.undone = undone;
             self.undone.extend(old.doc.diff(&reported, &from).iter().map(super::json::patch_to_json));

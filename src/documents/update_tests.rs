@@ -125,3 +125,22 @@ fn a_reload_undoes_the_reported_drafts_in_the_next_patches() {
     commit(&mut a, &mut da, draft, 2);
     assert_eq!(da.take_patches(), vec![json!({"action": "put", "path": ["kept"], "value": 4, "conflict": false})]);
 }
+
+/// Two rebuilds before the next patches: what the first undoes is still told, even when
+/// the log holds nothing the reported document held (patches start from the empty one).
+#[test]
+fn a_second_rebuild_before_the_next_patches_keeps_what_the_first_undoes() {
+    let a = log(1);
+    let mut da = Document::open(&a, "doc").unwrap();
+    da.track_patches();
+    assert!(da.edit(&a, |e| e.put(&p("/x"), &json!(1))).unwrap().is_some());
+    let mut seen = json!({});
+    apply(&mut seen, &da.take_patches());
+    assert_eq!(seen, json!({"x": 1}));
+    da.reload(&a).unwrap();
+    da.reload(&a).unwrap();
+    assert_eq!(da.dropped_changes(), 1);
+    apply(&mut seen, &da.take_patches());
+    assert_eq!(seen, json!({}));
+    assert_eq!(seen, da.to_json());
+}
