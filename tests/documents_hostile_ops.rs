@@ -9,7 +9,8 @@
 //! of its ops names, which automerge 0.12 applies alone but turns, in a batch, into a
 //! document that panics when read. With the snapshot property it found (seeds 90, 310) a
 //! first op at or below a dependency's last op, and a delete naming no predecessor: both
-//! make a document whose save no longer loads.
+//! make a document whose save no longer loads. Ids with counter 0 (`0@<actor>`, which
+//! automerge reads as the root or the list head) are among the ids picked.
 
 mod doc_payload;
 mod seeded;
@@ -57,10 +58,13 @@ fn op_ids(base: &Base, next: &[ExpandedChange]) -> Vec<OpId> {
         }
         ids.push(OpId(c.start_op.get() - 1, c.actor_id.clone()));
     }
-    // Counter 0 with an actor: an op on object `0@<actor>` passes the checks, and the
-    // document's snapshot then no longer opens (mismatching heads). Not checked yet
-    // (docs/documents.md, "Open").
-    ids.retain(|id| id.0 > 0);
+    // Counter 0 with each actor (no op: automerge 0.12 reads object `0@<actor>` as the
+    // root and element `0@<the change's actor>` as the list head, and saves a change
+    // naming them as another change, src/documents/fit.rs `canonical`).
+    let mut actors: Vec<_> = changes.iter().map(|c| c.actor_id.clone()).collect();
+    actors.sort();
+    actors.dedup();
+    ids.extend(actors.into_iter().map(|a| OpId(0, a)));
     ids
 }
 

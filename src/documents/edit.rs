@@ -154,9 +154,10 @@ impl Document {
         Ok(self.take_change())
     }
 
-    /// Rebuilds the document from the log, dropping any change that was not appended.
+    /// Rebuilds the document from the log, dropping any change that was not appended
+    /// (counted in [`dropped_changes`](Self::dropped_changes); tracked patches go on from
+    /// what was reported, the dropped edits undone first: [`take_patches`](Self::take_patches)).
     pub fn reload(&mut self, log: &Log) -> Result<(), DocError> {
-        *self = Document::open_with(log, &self.stream.clone(), self.doc.text_encoding())?;
-        Ok(())
+        self.rebuild(log)
     }
 }

@@ -29,6 +29,10 @@
 //!   (map key or element), named once; an insert names none, a delete at least one (automerge 0.12 marks
 //!   whatever op a predecessor names as overwritten, in any object; the document's save
 //!   then no longer loads, or panics);
+//! - its bytes are automerge's own encoding of the ops they read as ([`canonical`]): an
+//!   object id `0@<actor>` reads as the root, an element `0@<own actor>` as the list
+//!   head, and automerge 0.12 saves such a change as another one, so the document's
+//!   save no longer loads;
 //! - an op fits its object's kind: a map's ops name a key and insert nothing, a list's or
 //!   a text's name an element (the head only to insert);
 //! - the element an op names is an element (an insert op) **of the object the op names**
@@ -173,6 +177,7 @@ pub(crate) fn check(
     needs.extend_from_slice(&objects);
     needs.sort_unstable();
     needs.dedup();
+    canonical(change)?;
     let runs = NewRuns::of(start, &ops);
     Ok(Needs { changes: needs, objects, ops, runs })
 }
@@ -206,6 +211,26 @@ fn fits_preds(op: &Op, id: &OpId, start: u64, ops: &[Op], elements: &Elements) -
         }
     }
     Ok(())
+}
+
+/// Are `change`'s bytes automerge's own encoding of the ops it reads from them? automerge
+/// 0.12 reads its op columns loosely: an object id with counter 0 (`0@<actor>`, written
+/// as an actor and a counter) reads as the root, whose id is written as two nulls; an
+/// element `0@<its own actor>` reads as the list head (a null actor and 0); repeated or
+/// unknown columns and runs that could be shorter read too. It applies such a change, but
+/// its `save()` rebuilds every change from the ops, so this one comes out as other bytes,
+/// another hash, and the saved document no longer loads ("mismatching heads"). Encoding
+/// the decoded change again (as automerge does when it saves) and comparing the bytes
+/// refuses every such change, whatever the loose spot; a change automerge made encodes to
+/// its own bytes (every change of both editing traces does).
+fn canonical(change: &Change) -> Result<(), String> {
+    if Change::from(change.decode()).raw_bytes() == change.raw_bytes() {
+        Ok(())
+    } else {
+        Err("its bytes are not automerge's encoding of its ops (saved, it would become another change: \
+             e.g. an object or element id with counter 0 that is not the root or the list head)"
+            .into())
+    }
 }
 
 /// Does `op` fit an object of this kind? A map's ops name a key and insert nothing; a
@@ -292,3 +317,11 @@ mod tests;
 #[cfg(test)]
 #[path = "fit_pred_tests.rs"]
 mod pred_tests;
+
+#[cfg(test)]
+#[path = "fit_zero_tests.rs"]
+mod zero_tests;
+
+#[cfg(test)]
+#[path = "fit_stale_tests.rs"]
+mod stale_tests;

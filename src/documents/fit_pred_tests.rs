@@ -8,14 +8,14 @@ use automerge::{AutoCommit, AutoSerde, ExpandedChange};
 use serde_json::{json, Value};
 
 use super::super::Document;
-use super::tests::{build, refused, send, Ids};
+use super::tests::{build_raw, refused, send, Ids};
 
 const WHY: &str = "is not an op of its op's object and key";
 
 /// What automerge 0.12 makes of `b`'s document when it applies the change (`build`)
 /// changed by `mutate` without the checks.
 #[derive(Debug, PartialEq)]
-enum Unchecked {
+pub(super) enum Unchecked {
     /// It panicked applying the change, hydrating the document or saving it.
     Panics(&'static str),
     /// The document as JSON, and whether its `save()` loads.
@@ -23,7 +23,15 @@ enum Unchecked {
 }
 
 fn unchecked(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> Unchecked {
-    let (_, b, change) = build(mutate);
+    unchecked_raw(mutate, <[u8]>::to_vec)
+}
+
+/// [`unchecked`] of [`build_raw`]'s change.
+pub(super) fn unchecked_raw(
+    mutate: impl FnOnce(&mut ExpandedChange, &Ids),
+    raw: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Unchecked {
+    let (_, b, change) = build_raw(mutate, raw);
     let mut doc = Document::open(&b, "doc").unwrap().automerge().clone();
     let stage = std::cell::Cell::new("apply");
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -50,7 +58,7 @@ fn corrupts(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> Unchecked {
 
 /// The document a change that fits makes: `/l` gets `"c"` at its head and `"A"` for `"a"`,
 /// nothing else changes, and it saves and loads.
-fn sound() -> Value {
+pub(super) fn sound() -> Value {
     json!({"l": ["c", "A", "b"], "t": "xy", "n": 1, "first": true})
 }
 

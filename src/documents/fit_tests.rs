@@ -53,7 +53,11 @@ fn base() -> (Log, Log, Ids) {
 
 /// `b`'s change that inserts `"c"` at the head of `/l` and sets `/l/1` (its ops 0 and 1),
 /// changed by `mutate`; and the logs (`b`'s has the change before it, not this one).
-pub(super) fn build(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> (Log, Log, automerge::Change) {
+/// Then the change chunk's bytes changed by `raw` (to a change chunk again).
+pub(super) fn build_raw(
+    mutate: impl FnOnce(&mut ExpandedChange, &Ids),
+    raw: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> (Log, Log, automerge::Change) {
     let (a, mut b, ids) = base();
     let mut db = Document::open(&b, "doc").unwrap();
     let draft = db.edit(&b, |e| e.put(&p("/first"), &json!(true))).unwrap();
@@ -68,13 +72,22 @@ pub(super) fn build(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> (Log, Log
     let change = payload::read(&draft.data, &db.actor, &db.index, &|_| true).unwrap();
     let mut expanded = change.decode();
     mutate(&mut expanded, &ids);
-    (a, b, automerge::Change::from(expanded))
+    let bytes = raw(automerge::Change::from(expanded).raw_bytes());
+    (a, b, automerge::Change::from_bytes(bytes).expect("a change chunk"))
 }
 
 /// `b` sends its change (`build`) changed by `mutate`; `a` reads it. Returns `a`'s
 /// document, and whether it was refused.
 pub(super) fn send(mutate: impl FnOnce(&mut ExpandedChange, &Ids)) -> (Document, Option<String>) {
-    let (mut a, mut b, change) = build(mutate);
+    send_raw(mutate, <[u8]>::to_vec)
+}
+
+/// [`send`] of a change whose chunk `raw` changed too ([`build_raw`]).
+pub(super) fn send_raw(
+    mutate: impl FnOnce(&mut ExpandedChange, &Ids),
+    raw: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> (Document, Option<String>) {
+    let (mut a, mut b, change) = build_raw(mutate, raw);
     let data = payload::legacy(&change);
     let draft = Draft { stream: "doc".into(), kind: CHANGE_TYPE.into(), data, ..Default::default() };
     let sent = b.append(vec![draft], &AppendOptions::default(), 5).unwrap();

@@ -102,9 +102,13 @@ pub struct Document {
     /// can automerge hold a change of this actor that the log does not
     /// ([`update`](Self::update) rebuilds the document when that refuses a change).
     edited: bool,
-    /// After a rebuild ([`update`](Self::update)) while patches were tracked: the heads the
-    /// next [`take_patches`](Self::take_patches) reports from.
+    /// After a rebuild ([`update`](Self::update), [`reload`](Self::reload)) while patches
+    /// were tracked: the heads the next [`take_patches`](Self::take_patches) reports from,
+    /// and before those, the patches that undo what the dropped drafts did.
     patches_from: Option<Vec<ChangeHash>>,
+    undone: Vec<serde_json::Value>,
+    /// Changes of this actor a rebuild dropped ([`dropped_changes`](Self::dropped_changes)).
+    dropped: u64,
 }
 
 /// A local change handed out as a draft: its event data and what the index records.
@@ -148,6 +152,8 @@ impl Document {
             local: VecDeque::new(),
             edited: false,
             patches_from: None,
+            undone: Vec::new(),
+            dropped: 0,
         }
     }
 
@@ -211,11 +217,15 @@ impl Document {
     /// small cost per change, so it is off until asked for (the JS `subscribe` asks).
     pub fn track_patches(&mut self) {
         self.patches_from = None;
+        self.undone.clear();
         self.doc.update_diff_cursor();
     }
 
     /// What changed since the last call (or since [`track_patches`](Self::track_patches)),
-    /// as patches rendered to JSON; empty when nothing changed.
+    /// as patches rendered to JSON; empty when nothing changed. After a rebuild that
+    /// dropped changes ([`dropped_changes`](Self::dropped_changes)), they start with the
+    /// patches that undo what those changes did (if reported), so applied in order they
+    /// always lead from what was reported before to the document as it is.
     pub fn take_patches(&mut self) -> Vec<serde_json::Value> {
         let patches = match self.patches_from.take() {
             // Rebuilt from the log since the last call (src/documents/update.rs).
@@ -227,7 +237,19 @@ impl Document {
             }
             None => self.doc.diff_incremental(),
         };
-        patches.iter().map(json::patch_to_json).collect()
+        let mut out = std::mem::take(&mut self.undone);
+        out.extend(patches.iter().map(json::patch_to_json));
+        out
+    }
+
+    /// How many changes of this document's actor a rebuild from the log dropped (an
+    /// own-actor clash in [`update`](Self::update), or [`reload`](Self::reload)): drafts
+    /// not appended, and changes whose event the log holds after another change of this
+    /// actor with the same seq (a forged event), which every fold refuses. Their edits are
+    /// gone; a draft's event, if appended after all, is refused. Grows only: a caller
+    /// holding drafts compares it before and after a call.
+    pub fn dropped_changes(&self) -> u64 {
+        self.dropped
     }
 
     /// The automerge heads of the changes a log version includes.

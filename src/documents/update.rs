@@ -13,8 +13,10 @@
 //! log (a draft not appended yet, or never) and an event of the same actor and seq (a
 //! forged event, or a second document of the same log). The log decides: the document is
 //! then rebuilt from it, as a fresh fold would read it, so the draft's event, once
-//! appended, is refused there as everywhere (its seq is taken). Tracked patches go on
-//! from what was reported before (the draft's own edit is not reported undone).
+//! appended, is refused there as everywhere (its seq is taken), and the draft counts in
+//! [`Document::dropped_changes`]. Tracked patches go on from what was reported before: the
+//! next [`Document::take_patches`] first undoes what the dropped draft did (if it was
+//! reported), then brings what the log holds.
 
 use std::collections::HashSet;
 
@@ -87,14 +89,42 @@ impl Document {
         if refused_own && self.edited {
             // The log decides (module docs). A fresh fold has no local change, so this
             // happens at most once; it lists what the fresh fold lists.
-            let tracked = self.doc.diff_cursor();
-            let mut old = std::mem::replace(self, Document::open_with(log, &self.stream, self.doc.text_encoding())?);
-            if !tracked.is_empty() {
-                self.patches_from = Some(self.known_before(&mut old.doc, tracked));
-            }
+            self.rebuild(log)?;
             n = self.index.len();
         }
         Ok(n)
+    }
+
+    /// Rebuilds the document from the log, as a fresh fold reads it. This actor's changes
+    /// the rebuilt document does not hold are dropped (counted in `dropped`); tracked
+    /// patches go on from what was reported before: first what undoes the dropped changes'
+    /// edits (computed in the old document, back to the changes both hold), then what the
+    /// rebuilt document holds beyond those.
+    pub(super) fn rebuild(&mut self, log: &Log) -> Result<(), DocError> {
+        // What was reported: the heads the next patches start from (after `undone`, from
+        // an earlier rebuild), or those of the last report.
+        let pending = self.patches_from.take();
+        let rebuilt_before = pending.is_some();
+        let reported = pending.unwrap_or_else(|| self.doc.diff_cursor());
+        let undone = std::mem::take(&mut self.undone);
+        let mut old = std::mem::replace(self, Document::open_with(log, &self.stream, self.doc.text_encoding())?);
+        // This actor's changes the rebuilt document does not hold: the drafts not in the log,
+        // and the latest recorded ones back to the first both hold (an actor's changes are
+        // a chain), e.g. a draft whose event the log holds after a forged one of its seq.
+        let mut gone = old.local.iter().filter(|l| self.index.by_hash(&l.hash).is_none()).count() as u64;
+        let mut seq = old.index.latest(&old.actor).map_or(0, |r| r.seq);
+        while old.index.by_seq(&old.actor, seq).is_some_and(|r| self.index.by_hash(&r.hash).is_none()) {
+            gone += 1;
+            seq -= 1;
+        }
+        self.dropped = old.dropped + gone;
+        if rebuilt_before || !reported.is_empty() {
+            let from = self.known_before(&mut old.doc, reported.clone());
+            self.undone = undone;
+            self.undone.extend(old.doc.diff(&reported, &from).iter().map(super::json::patch_to_json));
+            self.patches_from = Some(from);
+        }
+        Ok(())
     }
 
     /// The changes of `heads` (of the document `old`) this document holds, each one it

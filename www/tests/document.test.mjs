@@ -437,6 +437,49 @@ test("an edit means the document the caller saw, even when a remote change is sa
   await context.close();
 });
 
+test("a subscriber that heard an edit that then failed hears it undone at once", async () => {
+  const context = await env.browser.newContext();
+  const page = await docsPage(context);
+  const r = await page.evaluate(async () => {
+    const { EventLog } = window.everlog;
+    const log = await EventLog.open(`doc-undo-${Math.random()}`);
+    const doc = await log.document("doc");
+    await doc.putText(["t"], "ab");
+    let model = doc.text(["t"]);
+    const calls = [];
+    const add = IDBObjectStore.prototype.add;
+    doc.subscribe((patches) => {
+      calls.push(patches);
+      for (const p of patches) {
+        const at = p.path[1];
+        if (p.action === "splice") model = model.slice(0, at) + p.value + model.slice(at);
+        else if (p.action === "del") model = model.slice(0, at) + model.slice(at + (p.length ?? 1));
+        else throw new Error(`unexpected patch ${JSON.stringify(p)}`);
+      }
+      // The first edit's commit reports both edits (the second is built on it already);
+      // the second's append then fails.
+      IDBObjectStore.prototype.add = function () {
+        throw new DOMException("simulated", "QuotaExceededError");
+      };
+    });
+    const first = doc.splice(["t"], 2, 0, "c");
+    const second = doc.splice(["t"], 3, 0, "d");
+    const settled = await Promise.allSettled([first, second]);
+    IDBObjectStore.prototype.add = add;
+    const heard = calls.map((c) => c.map((p) => p.action));
+    const text = doc.text(["t"]);
+    await log.close();
+    return { statuses: settled.map((s) => s.status), reason: settled[1].reason?.reason, heard, model, text };
+  });
+  assert.deepEqual(r.statuses, ["fulfilled", "rejected"]);
+  assert.equal(r.reason, "QuotaExceededError");
+  assert.equal(r.heard.length, 2, "told of both edits, then of the failed one undone");
+  assert.deepEqual(r.heard[1], ["del"]);
+  assert.equal(r.text, "abc");
+  assert.equal(r.model, r.text, "the patches lead to the document");
+  await context.close();
+});
+
 test("a failed edit rejects with the storage error, so do the edits queued behind it, and the document keeps what was saved", async () => {
   const context = await env.browser.newContext();
   const page = await docsPage(context);

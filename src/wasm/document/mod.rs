@@ -13,9 +13,12 @@
 //!   reach the log in the order they were made. If an append fails, the document is rebuilt
 //!   from the log (it never keeps a change the log does not hold), the promise rejects with
 //!   the log's error, and so do the edits queued behind it (each was built on the failed
-//!   one). A subscriber may already have seen the patches of a change that then failed (only
-//!   when subscribers were told of a remote change while it waited): after a rejected
-//!   edit, read the document again.
+//!   one). A subscriber may already have heard the patches of a change that then failed
+//!   (when subscribers were told of a remote change while it waited): it is told at once,
+//!   with patches that undo it. The same holds when the log turns out to hold another
+//!   change of this actor where a waiting edit's change would go (a forged event): the
+//!   document is rebuilt from the log, the waiting edits reject with a `DocumentError`
+//!   (`reason` "DROPPED"), and subscribers hear them undone with the next patches.
 //! - The state is an [`Observer`] of the log. A commit that touches the stream (local
 //!   append, another tab, a `Peer`, the relay) only marks the document stale; the
 //!   stream's new events are applied, all of them in one automerge apply, on the next read
@@ -50,7 +53,7 @@ use super::shared::{report, Observer, Shared};
 use super::task::promise;
 use crate::core::{AppendOptions, Event};
 use crate::documents::{Document as CoreDocument, PathSeg, TextEncoding};
-use ops::{doc_error, Op};
+use ops::{doc_error, dropped_error, Op};
 
 /// The state behind every handle on one document.
 pub struct DocState {
@@ -58,10 +61,13 @@ pub struct DocState {
     doc: RefCell<CoreDocument>,
     listeners: RefCell<Vec<(u32, Function)>>,
     next_listener: Cell<u32>,
-    /// Bumped when a failed append made the document drop its unsaved changes; an edit
-    /// built in an earlier epoch is refused with `failure`, the error that caused it.
+    /// Bumped when the document dropped its unsaved changes (a failed append, or a rebuild
+    /// from the log after a change of this actor clashed with them); an edit built in an
+    /// earlier epoch is refused with `failure`, the error that caused it.
     epoch: Cell<u64>,
     failure: RefCell<JsValue>,
+    /// `doc.dropped_changes()` when last looked at.
+    dropped: Cell<u64>,
     /// The log holds events of the stream that `doc` has not applied yet (set by every
     /// commit that touches the stream; see the module docs).
     stale: Cell<bool>,
@@ -111,6 +117,20 @@ impl DocState {
         let mut doc = self.doc.borrow_mut();
         if let Err(e) = doc.update(&shared.log.borrow()) {
             report(&doc_error(&e));
+        }
+        self.void_dropped(&doc);
+    }
+
+    /// After an update that rebuilt the document from the log (the log holds another change
+    /// of this actor where a draft's change would go: a forged event, see
+    /// src/documents/update.rs): the drafts it dropped are void, so the edits that wait to
+    /// append them reject (as after a failed append) instead of appending a change every
+    /// replica refuses. Subscribers hear the dropped edits undone with the next patches.
+    fn void_dropped(&self, doc: &CoreDocument) {
+        let now = doc.dropped_changes();
+        if self.dropped.replace(now) != now {
+            self.epoch.set(self.epoch.get() + 1);
+            *self.failure.borrow_mut() = dropped_error();
         }
     }
 
@@ -162,23 +182,26 @@ impl DocState {
     }
 
     /// After a change could not be appended: every edit built since is void (`err`), and
-    /// the document is rebuilt from the log.
+    /// the document is rebuilt from the log. Subscribers that heard the dropped edits (a
+    /// remote change reported them while they waited) hear them undone at once.
     fn fail(&self, shared: &Shared, err: &JsValue) {
+        self.reload(shared);
         self.epoch.set(self.epoch.get() + 1);
         *self.failure.borrow_mut() = err.clone();
-        self.reload(shared);
+        if !self.listeners.borrow().is_empty() {
+            self.flush(shared);
+        }
     }
 
-    /// Rebuilds the document from the log.
+    /// Rebuilds the document from the log. Patches go on from what subscribers heard: the
+    /// next ones first undo what the dropped edits did (if they heard them).
     fn reload(&self, shared: &Shared) {
         self.stale.set(false);
         let mut doc = self.doc.borrow_mut();
         if let Err(e) = doc.reload(&shared.log.borrow()) {
             report(&doc_error(&e));
         }
-        if !self.listeners.borrow().is_empty() {
-            doc.track_patches();
-        }
+        self.dropped.set(doc.dropped_changes());
     }
 }
 
@@ -206,6 +229,7 @@ fn open_state(shared: &Rc<Shared>, stream: String) -> Result<Rc<DocState>, JsVal
         next_listener: Cell::new(0),
         epoch: Cell::new(0),
         failure: RefCell::new(JsValue::UNDEFINED),
+        dropped: Cell::new(0),
         stale: Cell::new(false),
         scheduled: Cell::new(false),
         me: me.clone(),
@@ -240,7 +264,11 @@ impl JsDocument {
             self.state.fresh(&self.shared);
             let log = self.shared.log.borrow();
             let mut doc = self.state.doc.borrow_mut();
-            doc.edit(&log, |e| ops.iter().try_for_each(|op| op.apply(e))).map_err(|e| doc_error(&e))
+            let draft = doc.edit(&log, |e| ops.iter().try_for_each(|op| op.apply(e)));
+            // The edit's update may have rebuilt the document: older drafts are void, this
+            // one (built after) is not.
+            self.state.void_dropped(&doc);
+            draft.map_err(|e| doc_error(&e))
         });
         // The ticket is taken now, so edits are appended in the order they were made. It
         // must be awaited before anything else: an abandoned ticket would stall the lock.

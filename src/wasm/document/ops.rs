@@ -20,6 +20,14 @@ extern "C" {
     fn make_document_error(reason: &str, message: &str, path: Option<String>, event: Option<String>) -> JsValue;
 }
 
+/// The `DocumentError` an edit rejects with when the document dropped it before it was
+/// appended: rebuilt from the log, which holds another change of this actor there.
+pub fn dropped_error() -> JsValue {
+    let msg = "the edit was dropped before it was saved: the log holds another change of this actor \
+               where its change would go, and the document was rebuilt from the log";
+    make_document_error("DROPPED", msg, None, None)
+}
+
 /// The `DocumentError` for a document failure.
 pub fn doc_error(e: &DocError) -> JsValue {
     let msg = e.to_string();
