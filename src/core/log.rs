@@ -316,7 +316,7 @@ impl Log {
 
     /// Every conflict that ever existed in the selected streams, and what resolved it.
     pub fn conflict_history(&self, filter: &Filter) -> Vec<ConflictRecord> {
-        self.conflicts.history(&self.arena, self, &|s| stream_matches(filter, s))
+        self.conflicts.history(&self.arena, &self.streams, self, &|s| stream_matches(filter, s))
     }
 
     /// The current values of one `(stream, key)`: one event, or several when in conflict.
