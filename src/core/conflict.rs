@@ -60,17 +60,17 @@ pub(crate) struct Conflicts {
 }
 
 impl Conflicts {
-    /// Records the arrival of `arena[idx]` (all of its causal past is already recorded;
-    /// its names are interned).
-    pub fn on_event(&mut self, idx: u32, arena: &Arena, causal: &impl CausalLookup) {
+    /// Records the arrival of `arena[idx]`, whose id is `id` (all of its causal past is
+    /// already recorded; its names are interned).
+    pub fn on_event(&mut self, idx: u32, id: EventId, arena: &Arena, causal: &impl CausalLookup) {
         let Some(key) = arena.key_id(idx) else { return };
-        let id = arena.id(idx);
         let slot = self.slots.entry((arena.stream_id(idx), key)).or_insert_with(|| Slot {
             stream: arena.stream(idx).clone(),
             key: arena.names.name(key).clone(),
             heads: Vec::new(),
         });
-        slot.heads.retain(|h| !causal.knows(&id, &arena.id(*h)));
+        // A head by the same author is an earlier event of it, so known (no seq lookup).
+        slot.heads.retain(|h| arena.actor(*h) != id.actor && !causal.knows(&id, &arena.id(*h)));
         slot.heads.push(idx);
     }
 

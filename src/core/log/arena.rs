@@ -272,6 +272,13 @@ impl Arena {
         EventId::new(self.actors[self.actor_at(r, i)], u64::from(self.seq(r, i)))
     }
 
+    /// The author of the event at arena index `i` (its id without the seq lookup).
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
+    pub(crate) fn actor(&self, i: u32) -> ActorId {
+        let r = self.rec(i);
+        self.actors[self.actor_at(r, i)]
+    }
+
     #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub(crate) fn stream_id(&self, i: u32) -> NameId {
         self.rec(i).stream

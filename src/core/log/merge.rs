@@ -266,7 +266,7 @@ impl Log {
             }
         }
         self.arena.push(e);
-        self.conflicts.on_event(idx, &self.arena, &TracksView(&self.tracks));
+        self.conflicts.on_event(idx, e.id, &self.arena, &TracksView(&self.tracks));
         self.generation += 1;
         idx
     }
