@@ -66,8 +66,12 @@ impl Places {
         }
         match &self.repr {
             Repr::Runs(runs) => {
-                let r = runs.partition_point(|(s, _)| *s <= k).checked_sub(1)?;
-                let (s, at) = runs[r];
+                // Most lookups are of recent events (an author's previous event): the last
+                // run first, without a search.
+                let (s, at) = match runs.last() {
+                    Some(&(s, at)) if s <= k => (s, at),
+                    _ => runs[runs.partition_point(|(s, _)| *s <= k).checked_sub(1)?],
+                };
                 Some(at + (k - s))
             }
             Repr::Flat(v) => v.get(k as usize).copied(),
@@ -79,8 +83,13 @@ impl Places {
     pub fn rank(&self, i: u32) -> u32 {
         match &self.repr {
             Repr::Runs(runs) => {
-                let r = runs.partition_point(|(_, at)| *at <= i).saturating_sub(1);
-                runs.get(r).map_or(0, |(s, at)| s + (i - at))
+                let (s, at) = match runs.last() {
+                    Some(&(s, at)) if at <= i => (s, at),
+                    _ => {
+                        runs.get(runs.partition_point(|(_, at)| *at <= i).saturating_sub(1)).copied().unwrap_or((0, i))
+                    }
+                };
+                s + (i - at)
             }
             Repr::Flat(v) => {
                 // Distinct ascending indices: the rank is at most `i`.
