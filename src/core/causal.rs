@@ -1,25 +1,25 @@
 //! Causality without a version vector per event.
 //!
 //! Each event stores only the dependencies its own previous event does not imply (usually
-//! none). Per actor we keep the events' positions (seq is contiguous, so `seq - 1` indexes
-//! them) and the few **knowledge points** where that actor's knowledge of others grew:
+//! none). Per actor the log's arena keeps the events' positions (seq is contiguous, so
+//! `seq - 1` indexes them), and we keep the few **knowledge points** where that actor's
+//! knowledge of others grew:
 //! `(seq, vv)` meaning "from event `seq` on, this actor had seen `vv` of the others".
 //! The causal past of `(actor, seq)` is the last point at or before `seq`, found by binary
 //! search, plus the actor's own events `1..=seq`.
 //!
 //! `a` happened before `b` ⇔ `a != b` and `vv(b)[a.actor] >= a.seq`.
 //!
-//! Memory: one `u32` per event, plus one version vector per merge an actor observed
-//! (not per event). A burst of local writes adds no knowledge point.
+//! Memory: one version vector per merge an actor observed (not per event), beside the
+//! arena's one `u32` per event. A burst of local writes adds no knowledge point.
 
 use super::id::{ActorId, EventId};
 use super::version::VersionVector;
 
-/// What the log knows about one actor's history.
+/// What the log knows about one actor's history (where its events are, by seq, is the
+/// arena's: `Arena::index_of`).
 #[derive(Default, Clone, Debug)]
 pub(crate) struct ActorTrack {
-    /// Arena index of the event with seq `i + 1`.
-    pub events: Vec<u32>,
     /// `(seq, knowledge of other actors)` from that seq on; strictly growing, sorted by seq.
     pub points: Vec<(u64, VersionVector)>,
 }

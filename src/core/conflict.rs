@@ -8,15 +8,15 @@
 //! order, so a new event on a key replaces every current head it knows and joins the rest.
 //! The history of a key (every conflict that ever existed and what resolved it) is
 //! recomputed on demand by replaying the key's events in the total order, so it is the
-//! same on every replica whatever order the events arrived in.
+//! same on every replica whatever order the events arrived in. The key's events are read
+//! off its stream's index (already in the total order), so a slot keeps no list of them.
 
 use super::hash::Map as HashMap;
 
 use serde::Serialize;
 
 use super::causal::CausalLookup;
-use super::event::{sort_by_order, sort_indices_by_order, Event};
-use super::event_ref::EventRef;
+use super::event::{sort_indices_by_order, Event};
 use super::id::EventId;
 use super::log::names::NameId;
 use super::log::Arena;
@@ -49,8 +49,6 @@ struct Slot {
     key: Name,
     /// Arena indices of the current heads.
     heads: Vec<u32>,
-    /// Arena indices of every event of the key, in arrival order.
-    history: Vec<u32>,
 }
 
 /// Slots keyed by the identities of the interned stream and key names (the log interns
@@ -62,20 +60,18 @@ pub(crate) struct Conflicts {
 }
 
 impl Conflicts {
-    /// Records the arrival of `arena[idx]` (all of its causal past is already recorded;
-    /// its names are interned).
-    pub fn on_event(&mut self, idx: u32, arena: &Arena, causal: &impl CausalLookup) {
+    /// Records the arrival of `arena[idx]`, whose id is `id` (all of its causal past is
+    /// already recorded; its names are interned).
+    pub fn on_event(&mut self, idx: u32, id: EventId, arena: &Arena, causal: &impl CausalLookup) {
         let Some(key) = arena.key_id(idx) else { return };
-        let id = arena.id(idx);
         let slot = self.slots.entry((arena.stream_id(idx), key)).or_insert_with(|| Slot {
             stream: arena.stream(idx).clone(),
             key: arena.names.name(key).clone(),
             heads: Vec::new(),
-            history: Vec::new(),
         });
-        slot.heads.retain(|h| !causal.knows(&id, &arena.id(*h)));
+        // A head by the same author is an earlier event of it, so known (no seq lookup).
+        slot.heads.retain(|h| arena.actor(*h) != id.actor && !causal.knows(&id, &arena.id(*h)));
         slot.heads.push(idx);
-        slot.history.push(idx);
     }
 
     /// Current sibling sets with more than one event, for streams matching `stream`.
@@ -103,18 +99,32 @@ impl Conflicts {
     }
 
     /// Every conflict that ever existed on keys of matching streams, resolved or not.
+    /// `streams` is the log's per-stream index (arena indices in the total order).
     pub fn history(
         &self,
         arena: &Arena,
+        streams: &HashMap<NameId, Vec<u32>>,
         causal: &impl CausalLookup,
         stream: &dyn Fn(&str) -> bool,
     ) -> Vec<ConflictRecord> {
-        let mut slots: Vec<&Slot> = self.slots.values().filter(|s| stream(&s.stream)).collect();
-        super::sort::sort_by(&mut slots, |a, b| (&a.stream, &a.key).cmp(&(&b.stream, &b.key)));
+        let mut slots: Vec<(&(NameId, NameId), &Slot)> = self.slots.iter().filter(|(_, s)| stream(&s.stream)).collect();
+        super::sort::sort_by(&mut slots, |a, b| (&a.1.stream, &a.1.key).cmp(&(&b.1.stream, &b.1.key)));
         let mut out = Vec::new();
-        for slot in slots {
-            let mut evs: Vec<EventRef<'_>> = slot.history.iter().map(|i| arena.at(*i as usize)).collect();
-            sort_by_order(&mut evs);
+        // The keyed events of the stream at hand, by key (the slots of one stream are
+        // adjacent in that order): one pass over each stream's index.
+        let mut by_key: Option<(NameId, HashMap<NameId, Vec<u32>>)> = None;
+        for (&(s, k), slot) in slots {
+            if by_key.as_ref().is_none_or(|(at, _)| *at != s) {
+                let mut m: HashMap<NameId, Vec<u32>> = HashMap::default();
+                for i in streams.get(&s).map_or(&[][..], |v| v.as_slice()) {
+                    if let Some(key) = arena.key_id(*i) {
+                        m.entry(key).or_default().push(*i);
+                    }
+                }
+                by_key = Some((s, m));
+            }
+            let evs = by_key.as_ref().and_then(|(_, m)| m.get(&k)).map_or(&[][..], |v| v.as_slice());
+            let evs = evs.iter().map(|i| arena.at(*i as usize));
             let mut heads: Vec<EventId> = Vec::new();
             let mut open: Option<ConflictRecord> = None;
             for e in evs {

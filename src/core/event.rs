@@ -164,7 +164,7 @@ pub fn sort_by_order(events: &mut [EventRef<'_>]) {
 #[inline(never)]
 pub fn sort_indices_by_order(indices: &mut [u32], arena: &super::log::Arena) {
     #[cfg(target_arch = "wasm32")]
-    super::sort::sort_positions(indices, &|a, b| arena.order_key(a).cmp(&arena.order_key(b)));
+    super::sort::sort_positions(indices, &|a, b| arena.sort_key(a).cmp(&arena.sort_key(b)));
     #[cfg(not(target_arch = "wasm32"))]
     {
         // Natively: the actor compared as one `u128` (its big-endian bytes: the same

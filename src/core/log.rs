@@ -14,6 +14,7 @@ mod append;
 mod arena;
 mod merge;
 pub(crate) mod names;
+mod places;
 mod restore;
 
 pub use arena::Arena;
@@ -316,7 +317,7 @@ impl Log {
 
     /// Every conflict that ever existed in the selected streams, and what resolved it.
     pub fn conflict_history(&self, filter: &Filter) -> Vec<ConflictRecord> {
-        self.conflicts.history(&self.arena, self, &|s| stream_matches(filter, s))
+        self.conflicts.history(&self.arena, &self.streams, self, &|s| stream_matches(filter, s))
     }
 
     /// The current values of one `(stream, key)`: one event, or several when in conflict.
@@ -347,7 +348,7 @@ impl Log {
         for (actor, have) in self.version.iter() {
             let from = theirs.get(actor);
             if from < have {
-                out.extend_from_slice(&self.tracks[actor].events[from as usize..have as usize]);
+                self.arena.extend_actor_events(actor, from, have, &mut out);
             }
         }
         sort_indices_by_order(&mut out, &self.arena);
@@ -379,8 +380,7 @@ impl Log {
 
     /// The arena index of an applied event.
     pub(crate) fn arena_index(&self, id: &EventId) -> Option<u32> {
-        let t = self.tracks.get(&id.actor)?;
-        t.events.get(usize::try_from(id.seq).ok()?.checked_sub(1)?).copied()
+        self.arena.index_of(id)
     }
 
     /// Arena indices in the total order.

@@ -254,10 +254,8 @@ impl Log {
         self.max_lamport = self.max_lamport.max(e.lamport);
         self.max_time = self.max_time.max(e.time);
         self.version.raise(e.id.actor, e.id.seq);
-        let track = self.tracks.entry(e.id.actor).or_default();
-        track.events.push(idx);
         if let Some(k) = knowledge {
-            track.push_knowledge(e.id.seq, k);
+            self.tracks.entry(e.id.actor).or_default().push_knowledge(e.id.seq, k);
         }
         if let Some(k) = e.extra.as_ref().and_then(|x| x.idempotency_key.as_ref()) {
             match self.ikeys.get(k) {
@@ -268,7 +266,7 @@ impl Log {
             }
         }
         self.arena.push(e);
-        self.conflicts.on_event(idx, &self.arena, &TracksView(&self.tracks));
+        self.conflicts.on_event(idx, e.id, &self.arena, &TracksView(&self.tracks));
         self.generation += 1;
         idx
     }
