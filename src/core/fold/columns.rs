@@ -54,6 +54,10 @@ impl std::fmt::Debug for ColumnCache {
 #[derive(Default)]
 struct Store {
     tick: u64,
+    /// Events folded one by one because extracting the columns would have scanned more
+    /// ([`ColumnCache::pays_off`]): once these add up to what the columns lack, extracting
+    /// them is cheaper than going on that way.
+    singly: usize,
     numbers: Vec<NumberColumn>,
     groups: Vec<GroupColumn>,
 }
@@ -150,6 +154,20 @@ impl ColumnCache {
             least = least.min(store.groups.iter().find(|c| &*c.field == *f).map_or(0, |c| c.ids.len()));
         }
         arena.len() - least
+    }
+
+    /// Should a run with `left` events read these columns (extending them to all of
+    /// `arena`) rather than fold its events one by one? Yes when the run is at least as
+    /// long as what the columns lack, so the events since a projection's snapshot do not
+    /// cost a scan of the whole log; and yes once the events folded one by one since the
+    /// last extension add up to it, so projections that rewind over long stretches again
+    /// and again build the columns once (a scan costs at most twice what it saves).
+    pub fn pays_off(&self, arena: &Arena, numbers: &[&str], groups: &[&str], left: usize) -> bool {
+        let lacking = self.lacking(arena, numbers, groups);
+        let mut store = self.lock();
+        let pays = left + store.singly >= lacking;
+        store.singly = if pays { 0 } else { store.singly + left };
+        pays
     }
 
     /// Calls `f` with the number column of `field`, covering all of `arena`.
@@ -262,6 +280,22 @@ mod tests {
             Projection::restore(&c, fold.clone(), filter.clone(), ProjectionOptions::default(), &bytes).unwrap();
         assert_eq!(c.fold_columns().lacking(c.arena_events(), &["qty"], &["sku"]), 503, "no column extracted");
         assert_eq!(p.state(), &b.fold(&fold, &filter));
+    }
+
+    /// Runs too short to pay for a scan are folded one by one until they add up to one:
+    /// a projection that rewinds over half the log again and again (merges landing early)
+    /// builds the columns on its second rewind instead of parsing every payload each time.
+    #[test]
+    fn short_runs_add_up_to_a_scan() {
+        let mut log = Log::new(ActorId::from_u128(1));
+        log.append(items(0, 100), &AppendOptions::default(), 1).unwrap();
+        let cache = log.fold_columns();
+        let arena = log.arena_events();
+        assert!(!cache.pays_off(arena, &["qty"], &["sku"], 40));
+        assert!(!cache.pays_off(arena, &["qty"], &["sku"], 40));
+        assert!(cache.pays_off(arena, &["qty"], &["sku"], 40), "120 folded singly ≥ 100 lacking");
+        assert!(cache.pays_off(arena, &["qty"], &["sku"], 100), "a run as long as the log pays at once");
+        assert_eq!(cache.lacking(arena, &["qty"], &["sku"]), 100, "deciding extracts nothing");
     }
 
     /// The cache must not cost the log its thread-safety (the relay shares logs).

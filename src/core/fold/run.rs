@@ -41,12 +41,12 @@ impl<'a> Run<'a> {
     /// Is reading these columns cheaper than scanning this run's events one by one?
     /// Extracting a column scans every event it lacks (the whole log the first time), so a
     /// short run over columns not extracted yet (the events since a projection's snapshot,
-    /// right after an open) is folded event by event instead: yes only when the run has at
-    /// least as many positions left as the columns lack. Either way the result is the same.
+    /// right after an open) is folded event by event instead, until such runs add up to a
+    /// scan ([`ColumnCache::pays_off`]). Either way the result is the same.
     #[inline(never)]
     pub fn columns_pay_off(&self, numbers: &[&str], groups: &[&str]) -> bool {
         let left = self.positions.len().saturating_sub(self.consumed);
-        left >= self.columns().lacking(self.arena(), numbers, groups)
+        self.columns().pays_off(self.arena(), numbers, groups, left)
     }
 
     /// The log's events, indexed by arena index.
