@@ -4,13 +4,14 @@
 //
 //   node www/bench/run.mjs [--quick] [--big] [--everlog DIR] [--only a,b] [--workloads x,y]
 //                          [--runs N] [--durability strict|relaxed|default] [--out DIR]
-//                          [--subscribe]
+//                          [--subscribe] [--help]
 //
+// --help: this text and the workloads (their ids are what --workloads takes).
 // --subscribe: the document workloads (docPaper, docFriends) with a change listener on
 // every replica, as a UI has (everlog `doc.subscribe`, Automerge `patchCallback`, Yjs
 // `observe`); without it they run with none, as before.
 // Writes <out>/bench-<stamp>.json and .md (and latest.json / latest.md); prints the tables.
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +40,7 @@ const { values: opt } = parseArgs({
     chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
     verbose: { type: "boolean", default: false },
     subscribe: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
 
@@ -46,6 +48,16 @@ const CONTENDERS = ["raw", "rawBatch", "rawBytes", "everlog", "automerge", "yjs"
 const contenders = opt.only ? opt.only.split(",") : CONTENDERS;
 const maxRuns = Number(opt.runs || (opt.quick ? 3 : 5));
 const log = (...a) => console.error("[bench]", ...a);
+
+if (opt.help) {
+  const source = await readFile(fileURLToPath(import.meta.url), "utf8");
+  const lines = source.split("\n").slice(1); // after the #! line
+  const header = lines.slice(0, lines.findIndex((l) => !l.startsWith("//")));
+  console.log(header.map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+  console.log(`\ncontenders (--only): ${CONTENDERS.join(", ")}\nworkloads (--workloads):`);
+  for (const w of workloads({ big: true })) console.log(`  ${w.id.padEnd(22)} ${w.title}`);
+  process.exit(0);
+}
 
 const everlog = findEverlog(opt.everlog, repo);
 if (everlog.missing) log(`everlog package not found: ${everlog.missing}. Running the baselines only.`);
@@ -59,7 +71,6 @@ const imports = everlog.entry
   : {};
 if (everlog.docs) imports["everlog/docs"] = `/everlog-pkg/${everlog.docs}`;
 const importMap = everlog.entry ? `<script type="importmap">${JSON.stringify({ imports })}</script>` : "";
-const { readFile } = await import("node:fs/promises");
 const index = (await readFile(join(build, "index.html"), "utf8")).replace("<!--IMPORTMAP-->", importMap);
 const server = await serve(
   { "/": build, "/traces/": resolve(opt.traces), ...(everlog.dir ? { "/everlog-pkg/": everlog.dir } : {}) },
