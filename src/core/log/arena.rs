@@ -216,9 +216,7 @@ impl Arena {
     #[cold]
     #[inline(never)]
     fn wide_ids(&self, i: u32) -> (u32, NameId) {
-        // Every record marked wide has its entry (pushed with it).
-        let at = self.wide_ids.binary_search_by_key(&i, |w| w.0).ok();
-        at.and_then(|at| self.wide_ids.get(at)).map_or((0, 0), |w| (w.1, w.2))
+        side_entry(&self.wide_ids, i)
     }
 
     /// The seq of record `r`, at arena index `i`: its rank among its actor's events.
@@ -335,9 +333,7 @@ impl Arena {
     #[cold]
     #[inline(never)]
     fn wide(&self, i: u32) -> (u64, u64) {
-        // Every record marked wide has its entry (pushed with it).
-        let at = self.wide.binary_search_by_key(&i, |w| w.0).ok();
-        at.and_then(|at| self.wide.get(at)).map_or((0, 0), |w| (w.1, w.2))
+        side_entry(&self.wide, i)
     }
 
     /// A record's lamport (it holds it whenever it fits, even when the time does not).
@@ -388,6 +384,13 @@ impl Arena {
             extra: self.extra(i).map(|x| Box::new(x.clone())),
         }
     }
+}
+
+/// The entry of arena index `i` in a side table of records marked wide, sorted by index.
+/// Every record marked wide has its entry (pushed with it); zeros otherwise.
+fn side_entry<A: Copy + Default, B: Copy + Default>(table: &[(u32, A, B)], i: u32) -> (A, B) {
+    let at = table.binary_search_by_key(&i, |w| w.0).ok();
+    at.and_then(|at| table.get(at)).map_or_else(Default::default, |w| (w.1, w.2))
 }
 
 #[cfg(test)]
