@@ -62,6 +62,20 @@ struct Store {
     groups: Vec<GroupColumn>,
 }
 
+impl Store {
+    /// [`ColumnCache::lacking`], for a log of `len` events.
+    fn lacking(&self, len: usize, numbers: &[&str], groups: &[&str]) -> usize {
+        let mut least = len;
+        for f in numbers {
+            least = least.min(self.numbers.iter().find(|c| &*c.field == *f).map_or(0, |c| c.values.len()));
+        }
+        for f in groups {
+            least = least.min(self.groups.iter().find(|c| &*c.field == *f).map_or(0, |c| c.ids.len()));
+        }
+        len - least
+    }
+}
+
 struct NumberColumn {
     field: Box<str>,
     used: u64,
@@ -145,15 +159,7 @@ impl ColumnCache {
     /// How many events of `arena` the least complete of these columns still lacks (all of
     /// them for a column not extracted yet): what reading them from the cache would scan.
     pub fn lacking(&self, arena: &Arena, numbers: &[&str], groups: &[&str]) -> usize {
-        let store = self.lock();
-        let mut least = arena.len();
-        for f in numbers {
-            least = least.min(store.numbers.iter().find(|c| &*c.field == *f).map_or(0, |c| c.values.len()));
-        }
-        for f in groups {
-            least = least.min(store.groups.iter().find(|c| &*c.field == *f).map_or(0, |c| c.ids.len()));
-        }
-        arena.len() - least
+        self.lock().lacking(arena.len(), numbers, groups)
     }
 
     /// Should a run with `left` events read these columns (extending them to all of
@@ -163,9 +169,8 @@ impl ColumnCache {
     /// last extension add up to it, so projections that rewind over long stretches again
     /// and again build the columns once (a scan costs at most twice what it saves).
     pub fn pays_off(&self, arena: &Arena, numbers: &[&str], groups: &[&str], left: usize) -> bool {
-        let lacking = self.lacking(arena, numbers, groups);
         let mut store = self.lock();
-        let pays = left + store.singly >= lacking;
+        let pays = left + store.singly >= store.lacking(arena.len(), numbers, groups);
         store.singly = if pays { 0 } else { store.singly + left };
         pays
     }
